@@ -1,0 +1,1 @@
+//! BOSH-agent-style network configuration: director settings to boot-time operations.

@@ -1,0 +1,34 @@
+//! The `dualhome` command line.
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+mod cli_agent;
+mod cli_ipam;
+
+/// Deterministic simulator and conformance harness for multihomed (IPv4 + IPv6) cloud VMs.
+#[derive(Parser)]
+#[command(name = "dualhome", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// BOSH-director-style IP allocation for manual networks.
+    #[command(subcommand)]
+    Ipam(cli_ipam::IpamCommand),
+    /// BOSH-agent-style network configuration.
+    #[command(subcommand)]
+    Agent(cli_agent::AgentCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Ipam(cmd) => cli_ipam::run(cmd),
+        Command::Agent(cmd) => cli_agent::run(cmd),
+    };
+    ExitCode::from(code)
+}

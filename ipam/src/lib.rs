@@ -1,0 +1,1 @@
+//! BOSH-director-style IP address management for manual networks.

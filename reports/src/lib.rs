@@ -1,0 +1,1 @@
+//! Report writers: JUnit XML, JSON, Markdown, pcapng.

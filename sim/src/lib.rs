@@ -1,0 +1,1 @@
+//! Deterministic discrete-event simulator of Ethernet segments and Linux-like hosts.
