@@ -1,1 +1,10 @@
 //! Deterministic discrete-event simulator of Ethernet segments and Linux-like hosts.
+//!
+//! Contract: sans-I/O and deterministic. Virtual time in nanoseconds ([`time::Instant`]), one seeded RNG per
+//! simulation, no threads and no wall clock. The same scenario and seed give the same frames, byte for byte.
+
+pub mod host;
+pub mod id;
+pub mod pcap;
+pub mod time;
+pub mod wire;

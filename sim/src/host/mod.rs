@@ -1,0 +1,1 @@
+//! The Linux-like host stack (being written).

@@ -1,0 +1,1 @@
+//! pcapng capture per segment (being written).
