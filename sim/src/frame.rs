@@ -1,0 +1,113 @@
+//! A frame on the wire: immutable Ethernet II bytes shared by every receiver of a flooded or multicast frame.
+
+use std::rc::Rc;
+
+/// Ethernet II bytes as they crossed a link (no FCS), shared between receivers without copying.
+///
+/// A frame is built once by its sender and never modified: a switch that floods it hands every port the same
+/// `Rc<Frame>`, so a multicast RA to ten thousand hosts costs one allocation.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Frame {
+    bytes: Box<[u8]>,
+}
+
+/// The 6-byte Ethernet addresses at the front of a frame, read without parsing anything else.
+pub type MacBytes = [u8; 6];
+
+impl Frame {
+    /// Wraps bytes a node built.
+    pub fn new(bytes: Vec<u8>) -> Rc<Frame> {
+        Rc::new(Frame {
+            bytes: bytes.into_boxed_slice(),
+        })
+    }
+
+    /// The whole frame.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// True for a zero-length frame (never valid on a wire; dropped by the switch).
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// Destination MAC, if the frame is long enough to carry an Ethernet header.
+    pub fn dst_mac(&self) -> Option<MacBytes> {
+        self.bytes.get(0..6)?.try_into().ok()
+    }
+
+    /// Source MAC, if the frame is long enough to carry an Ethernet header.
+    pub fn src_mac(&self) -> Option<MacBytes> {
+        self.bytes.get(6..12)?.try_into().ok()
+    }
+
+    /// The 802.1Q VLAN id if the frame carries a tag (TPID 0x8100), IEEE 802.1Q §9.6.
+    pub fn vlan_id(&self) -> Option<u16> {
+        let tpid = self.bytes.get(12..14)?;
+        if tpid != [0x81, 0x00] {
+            return None;
+        }
+        let tci = self.bytes.get(14..16)?;
+        Some(u16::from_be_bytes([tci[0], tci[1]]) & 0x0fff)
+    }
+
+    /// A copy of this frame with an 802.1Q tag for `vid` inserted after the source MAC (priority 0).
+    pub fn with_vlan_tag(&self, vid: u16) -> Rc<Frame> {
+        let mut out = Vec::with_capacity(self.bytes.len() + 4);
+        out.extend_from_slice(&self.bytes[..12.min(self.bytes.len())]);
+        out.extend_from_slice(&[0x81, 0x00]);
+        out.extend_from_slice(&(vid & 0x0fff).to_be_bytes());
+        out.extend_from_slice(self.bytes.get(12..).unwrap_or(&[]));
+        Frame::new(out)
+    }
+
+    /// A copy of this frame with its 802.1Q tag removed (the frame must carry one: see [`Frame::vlan_id`]).
+    pub fn without_vlan_tag(&self) -> Rc<Frame> {
+        let mut out = Vec::with_capacity(self.bytes.len().saturating_sub(4));
+        out.extend_from_slice(&self.bytes[..12.min(self.bytes.len())]);
+        out.extend_from_slice(self.bytes.get(16..).unwrap_or(&[]));
+        Frame::new(out)
+    }
+}
+
+/// True if the MAC is a group (multicast or broadcast) address: the I/G bit, IEEE 802 §8.2.
+pub fn is_group_mac(mac: &MacBytes) -> bool {
+    mac[0] & 0x01 != 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Rc<Frame> {
+        let mut b = vec![0x33, 0x33, 0, 0, 0, 1, 2, 0, 0, 0, 0, 1, 0x86, 0xdd];
+        b.extend_from_slice(&[0xaa; 8]);
+        Frame::new(b)
+    }
+
+    #[test]
+    fn header_fields_read_without_parsing() {
+        let f = sample();
+        assert_eq!(f.dst_mac(), Some([0x33, 0x33, 0, 0, 0, 1]));
+        assert_eq!(f.src_mac(), Some([2, 0, 0, 0, 0, 1]));
+        assert!(is_group_mac(&f.dst_mac().unwrap_or_default()));
+        assert_eq!(f.vlan_id(), None);
+        assert_eq!(Frame::new(vec![1, 2, 3]).dst_mac(), None);
+    }
+
+    #[test]
+    fn vlan_tag_round_trip() {
+        let f = sample();
+        let tagged = f.with_vlan_tag(42);
+        assert_eq!(tagged.len(), f.len() + 4);
+        assert_eq!(tagged.vlan_id(), Some(42));
+        assert_eq!(&tagged.bytes()[16..18], &[0x86, 0xdd]);
+        assert_eq!(*tagged.without_vlan_tag(), *f);
+    }
+}
