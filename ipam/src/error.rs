@@ -74,6 +74,8 @@ pub enum ErrorKind {
     DifferentPrefixes { network: String },
     #[error("Prefix size '{prefix}' is larger than range prefix '{range_prefix}'")]
     PrefixLargerThanRange { prefix: String, range_prefix: u8 },
+    #[error("Invalid prefix '{prefix}' for network '{network}'")]
+    InvalidPrefix { network: String, prefix: String },
     #[error("Network '{network}' contains both 'az' and 'azs'. Choose one.")]
     BothAzAndAzs { network: String },
     #[error("Network '{network}' refers to an empty 'azs' array")]
@@ -102,6 +104,8 @@ pub enum ErrorKind {
     StaticIpWrongAz { group: String, ip: String },
     #[error("Failed to evenly distribute static IPs between zones for instance group '{group}'")]
     StaticIpUneven { group: String },
+    #[error("Too many instances in instance group '{group}': {instances} (at most {limit} are planned)")]
+    TooManyInstances { group: String, instances: u64, limit: u64 },
     #[error("Instance group '{group}' must specify which network is default for {missing}, since it has more than one network configured")]
     DefaultMissing { group: String, missing: String },
     #[error("Instance group '{group}' specified more than one network to contain default. '{property}' has default networks: {networks}.")]
@@ -136,6 +140,7 @@ impl ErrorKind {
             OverlappingSubnets { .. } => "bosh 160001",
             DifferentPrefixes { .. } => "bosh 16014",
             PrefixLargerThanRange { .. } => "bosh 16013",
+            InvalidPrefix { .. } => "DualhomeInvalidPrefix",
             BothAzAndAzs { .. } | EmptyAzs { .. } | UnknownSubnetAz { .. } | MixedAzs { .. } => "BoshNetworkAz",
             DynamicPrefix => "BoshDynamicNetworkPrefix",
             DuplicateNetwork { .. } => "DualhomeDuplicateNetwork",
@@ -146,6 +151,7 @@ impl ErrorKind {
             StaticIpCount { .. } | StaticIpNoSubnet { .. } => "bosh 150002",
             StaticIpWrongAz { .. } => "bosh 150007",
             StaticIpUneven { .. } => "BoshStaticIpDistribution",
+            TooManyInstances { .. } => "DualhomeTooManyInstances",
             DefaultMissing { .. } => "bosh 150005",
             DefaultTwice { .. } => "bosh 150004",
             InvalidDefault { .. } => "bosh 150003",

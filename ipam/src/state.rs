@@ -1,0 +1,115 @@
+//! The previous allocation state: what the director's `ip_addresses` table would hold.
+//!
+//! The file is one [`SettingsDocument`] (the JSON `dualhome ipam plan --format json` prints) or an array of them
+//! (several deployments on one director). Every address in it is in use for the whole director (§4.3: dynamic
+//! allocation skips every address of the table, all deployments, same family); an instance of the deployment being
+//! planned keeps its address if it is still reservable (§4.4).
+
+use crate::addr::Addr;
+use crate::error::{At, ErrorKind, IpamError};
+use crate::settings::SettingsDocument;
+use std::sync::Arc;
+
+/// One address in use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Allocation {
+    /// Deployment owning it.
+    pub deployment: String,
+    /// Instance `group/index`.
+    pub instance: String,
+    /// Network name.
+    pub network: String,
+    /// The address (parsed, so any spelling matches).
+    pub ip: Addr,
+}
+
+/// All addresses in use before this plan.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct State {
+    /// In file order.
+    pub allocations: Vec<Allocation>,
+}
+
+impl State {
+    /// The address `instance` of `deployment` had on `network`.
+    pub fn previous(&self, deployment: &str, instance: &str, network: &str) -> Option<Addr> {
+        self.allocations
+            .iter()
+            .find(|a| a.deployment == deployment && a.instance == instance && a.network == network)
+            .map(|a| a.ip)
+    }
+
+    /// The owner of `ip`, if any.
+    pub fn owner(&self, ip: Addr) -> Option<&Allocation> {
+        self.allocations.iter().find(|a| a.ip == ip)
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum StateFile {
+    One(SettingsDocument),
+    Many(Vec<SettingsDocument>),
+}
+
+/// Parses a state file; `file` names it in errors.
+pub fn parse_state(file: &str, text: &str) -> Result<State, IpamError> {
+    let file: Arc<str> = Arc::from(file);
+    let docs = match serde_json::from_str::<StateFile>(text) {
+        Ok(StateFile::One(doc)) => vec![doc],
+        Ok(StateFile::Many(docs)) => docs,
+        Err(err) => {
+            let at = At {
+                file: Arc::clone(&file),
+                line: err.line() as u64,
+                column: err.column() as u64,
+                offset: None,
+                len: 0,
+            };
+            let message = format!("expected a plan JSON document or an array of them ({err})");
+            return Err(IpamError::new(at, ErrorKind::InvalidState(message)));
+        }
+    };
+    let mut allocations = Vec::new();
+    for doc in docs {
+        for instance in &doc.instances {
+            for (network, settings) in &instance.networks {
+                let Some(text) = settings.ip.as_deref() else { continue };
+                let ip = Addr::parse(text).ok_or_else(|| {
+                    let message = format!("instance '{}' network '{network}': invalid ip '{text}'", instance.instance);
+                    IpamError::new(At::argument(&file), ErrorKind::InvalidState(message))
+                })?;
+                allocations.push(Allocation {
+                    deployment: doc.deployment.clone(),
+                    instance: instance.instance.clone(),
+                    network: network.clone(),
+                    ip,
+                });
+            }
+        }
+    }
+    Ok(State { allocations })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_one_or_many_documents_and_normalises_addresses() {
+        let one = r#"{"deployment":"d","era":"2018","instances":[{"instance":"a/0","networks":{"n":{"type":"manual","ip":"2001:0db8:0000:0000:0000:0000:0000:0002","cloud_properties":{}}}}]}"#;
+        let state = parse_state("s.json", one);
+        let Ok(state) = state else { panic!("{state:?}") };
+        assert_eq!(state.previous("d", "a/0", "n"), Addr::parse("2001:db8::2"));
+        let many = format!("[{one}, {}]", one.replace("\"d\"", "\"e\""));
+        assert_eq!(parse_state("s.json", &many).map(|s| s.allocations.len()), Ok(2));
+    }
+
+    #[test]
+    fn bad_json_is_located() {
+        let err = parse_state("s.json", "{\n  \"deployment\": 3\n}").err();
+        assert!(matches!(&err, Some(e) if &*e.at.file == "s.json" && e.kind.rule() == "DualhomeInvalidState"), "{err:?}");
+        let err = parse_state("s.json", r#"{"deployment":"d","era":"x","instances":[{"instance":"a/0","networks":{"n":{"type":"manual","ip":"nope","cloud_properties":{}}}}]}"#);
+        assert!(err.is_err());
+    }
+}
