@@ -17,15 +17,15 @@
 
 mod macros;
 
-// pub mod arp;
+pub mod arp;
 // pub mod build;
 mod error;
 pub mod ethernet;
 // pub mod frame;
-// pub mod icmpv4;
+pub mod icmpv4;
 pub mod icmpv6;
 pub mod ip;
-// pub mod ipv4;
+pub mod ipv4;
 pub mod ipv6;
 pub mod ipv6ext;
 pub mod mac;
@@ -35,14 +35,14 @@ mod ndisc_dns;
 // pub mod tcp;
 // pub mod udp;
 
-// pub use arp::{ArpOperation, ArpPacket, ArpRepr};
+pub use arp::{ArpOperation, ArpPacket, ArpRepr};
 pub use error::WireError;
 pub use ethernet::{EtherType, EthernetFrame, EthernetRepr, VlanTag};
 // pub use frame::{parse_frame, FrameView, L3View, L4View};
-// pub use icmpv4::{Icmpv4Packet, Icmpv4Repr, Icmpv4Unreachable};
+pub use icmpv4::{Icmpv4Packet, Icmpv4Repr, Icmpv4TimeExceeded, Icmpv4Unreachable};
 pub use icmpv6::{Icmpv6Packet, Icmpv6ParamProblem, Icmpv6Repr, Icmpv6TimeExceeded, Icmpv6Unreachable};
 pub use ip::IpProtocol;
-// pub use ipv4::{Ipv4Packet, Ipv4Repr};
+pub use ipv4::{Ipv4Packet, Ipv4Repr};
 pub use ipv6::{Ipv6Packet, Ipv6Repr};
 pub use ipv6ext::{walk_ext_chain, ExtChain, FragmentInfo, Ipv6ExtRepr};
 pub use mac::MacAddr;
