@@ -1,1 +1,13 @@
-//! The Linux-like host stack (being written).
+//! The Linux-like host stack.
+//!
+//! Control-plane tables (pure logic, no packets): sysctls ([`sysctl`], [`conf_keys`]), interfaces ([`iface`]),
+//! addresses ([`addr`]), routes and tables ([`route`], [`fib`]), policy rules ([`rule`]), route lookup ([`lookup`]),
+//! source address selection ([`srcsel`]), the aggregate that keeps them consistent ([`tables`]) and the `ip`-style
+//! renderers ([`render`]). Time comes in as `now`; nothing here reads a clock.
+
+pub mod addr;
+pub mod conf_keys;
+pub mod fib;
+pub mod iface;
+pub mod route;
+pub mod sysctl;
