@@ -7,7 +7,10 @@
 
 pub mod addr;
 pub mod conf_keys;
+pub mod dad;
 pub mod fib;
 pub mod iface;
+pub mod iid;
+pub mod neigh;
 pub mod route;
 pub mod sysctl;
