@@ -44,6 +44,35 @@ pub fn pseudo_header_v6(src: Ipv6Addr, dst: Ipv6Addr, protocol: IpProtocol, uppe
     checksum::pseudo_header_v6(&src, &dst, smoltcp::wire::IpProtocol::from(protocol.0), upper_len)
 }
 
+/// The source and destination of a packet, for the transport pseudo-header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IpPair {
+    /// IPv4 source and destination.
+    V4 {
+        /// Source.
+        src: Ipv4Addr,
+        /// Destination.
+        dst: Ipv4Addr,
+    },
+    /// IPv6 source and destination.
+    V6 {
+        /// Source.
+        src: Ipv6Addr,
+        /// Destination.
+        dst: Ipv6Addr,
+    },
+}
+
+impl IpPair {
+    /// The pseudo-header sum for an upper-layer message of `upper_len` bytes.
+    pub fn pseudo_header(&self, protocol: IpProtocol, upper_len: u32) -> u16 {
+        match *self {
+            IpPair::V4 { src, dst } => pseudo_header_v4(src, dst, protocol, upper_len),
+            IpPair::V6 { src, dst } => pseudo_header_v6(src, dst, protocol, upper_len),
+        }
+    }
+}
+
 /// The folded ones'-complement sum of `data`, not inverted.
 pub fn sum(data: &[u8]) -> u16 {
     checksum::data(data)
