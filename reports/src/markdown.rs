@@ -63,7 +63,7 @@ fn summary(report: &RunReport, out: &mut String) -> fmt::Result {
         writeln!(
             out,
             "| {} {} | {} | {}/{}{skipped} | {} |",
-            code(&scenario.file),
+            code_in_table(&scenario.file),
             escape(&scenario.name),
             status_cell(&scenario.status),
             counts.passed,
@@ -172,15 +172,23 @@ fn findings(report: &RunReport, out: &mut String) -> fmt::Result {
         for scenario in &report.scenarios {
             for finding in scenario.findings.iter().filter(|f| f.severity == severity) {
                 writeln!(out, "\n### {} {}\n", code(&finding.code), escape(&finding.title))?;
-                let location = finding.location.to_string();
-                write!(out, "Scenario {}", code(&scenario.file))?;
-                if !location.is_empty() {
-                    write!(out, ", at {}", code(&location))?;
+                write!(out, "In {}", code(&scenario.file))?;
+                let place = &finding.location;
+                if let Some(source) = &place.source {
+                    write!(out, "; source {}", code(&source.to_string()))?;
+                }
+                if let Some(node) = &place.node {
+                    write!(out, "; node {}", code(node))?;
+                }
+                if let Some(interface) = &place.interface {
+                    write!(out, "; interface {}", code(interface))?;
                 }
                 writeln!(out, ".\n")?;
-                for line in finding.message.lines() {
-                    // Two trailing spaces: a hard line break, so the message keeps its lines.
-                    writeln!(out, "{}  ", escape(line))?;
+                let lines: Vec<&str> = finding.message.lines().collect();
+                for (i, line) in lines.iter().enumerate() {
+                    // A trailing backslash is a hard line break (GFM), so a multi-line message keeps its lines.
+                    let brk = if i + 1 < lines.len() { "\\" } else { "" };
+                    writeln!(out, "{}{brk}", escape(line))?;
                 }
                 if !finding.evidence.is_empty() {
                     writeln!(out)?;
@@ -208,10 +216,9 @@ fn longest_backtick_run(text: &str) -> usize {
 }
 
 /// An inline code span that shows `text` verbatim (GFM: a delimiter longer than any inner backtick run, padded with
-/// spaces when the text touches a backtick). Pipes are escaped because GFM splits table cells before code spans;
-/// newlines become spaces since a span is one line.
+/// a space when the text touches a backtick); newlines become spaces since a span is one line.
 fn code(text: &str) -> String {
-    let text = text.replace(['\n', '\r'], " ").replace('|', "\\|");
+    let text = text.replace(['\n', '\r'], " ");
     let ticks = "`".repeat(longest_backtick_run(&text) + 1);
     let pad = if text.starts_with('`') || text.ends_with('`') {
         " "
@@ -219,6 +226,12 @@ fn code(text: &str) -> String {
         ""
     };
     format!("{ticks}{pad}{text}{pad}{ticks}")
+}
+
+/// A code span inside a table cell: GFM splits cells at unescaped pipes before it parses code spans, so pipes are
+/// escaped (and the escape is removed again inside the span).
+fn code_in_table(text: &str) -> String {
+    code(&text.replace('|', "\\|"))
 }
 
 /// Backslash-escapes the characters that would start markup (emphasis, links, code, HTML, table cells, entities)
@@ -259,7 +272,8 @@ mod tests {
         assert_eq!(code("eth0"), "`eth0`");
         assert_eq!(code("a`b"), "``a`b``");
         assert_eq!(code("`x`"), "`` `x` ``");
-        assert_eq!(code("a|b\nc"), "`a\\|b c`");
+        assert_eq!(code("a|b\nc"), "`a|b c`");
+        assert_eq!(code_in_table("a|b"), "`a\\|b`");
     }
 
     #[test]

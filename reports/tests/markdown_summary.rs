@@ -1,0 +1,98 @@
+//! The Markdown job summary, as a snapshot, plus the properties a CI summary depends on.
+
+mod common;
+
+use dualhome_reports::markdown::to_markdown;
+use dualhome_reports::{RunReport, Shard};
+
+#[test]
+fn summary_of_a_mixed_run() {
+    let text = to_markdown(&common::whole_run()).unwrap();
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn summary_of_a_passing_shard() {
+    let report = RunReport::new(
+        common::tool(),
+        common::args(),
+        Shard::new(2, 3),
+        vec![common::seed_offlink()],
+    )
+    .unwrap();
+    let text = to_markdown(&report).unwrap();
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn summary_of_an_empty_run() {
+    let report = RunReport::new(common::tool(), common::args(), None, vec![]).unwrap();
+    let text = to_markdown(&report).unwrap();
+    assert_eq!(
+        text,
+        "# dualhome: 0 of 0 scenarios passed\n\n0 failed, 0 errored, 0 skipped · expectations: 0 of 0 passed, \
+         0 failed, 0 skipped · findings: 0 error, 0 warning, 0 info\n\nNo scenario was run.\n"
+    );
+}
+
+/// The text of `markdown` outside fenced blocks and code spans, where GFM would interpret markup.
+fn outside_code(markdown: &str) -> String {
+    let mut prose = String::new();
+    let mut fence: Option<usize> = None;
+    for line in markdown.lines() {
+        let ticks = line.len() - line.trim_start_matches('`').len();
+        match fence {
+            Some(open) if ticks >= open && line.trim_start_matches('`').is_empty() => fence = None,
+            Some(_) => {}
+            None if ticks >= 3 => fence = Some(ticks),
+            None => {
+                // Drop code spans: a run of n backticks up to the next run of exactly n.
+                let mut rest = line;
+                while let Some(start) = rest.find('`') {
+                    prose.push_str(&rest[..start]);
+                    let run = rest[start..].len() - rest[start..].trim_start_matches('`').len();
+                    let after = &rest[start + run..];
+                    let delimiter = "`".repeat(run);
+                    let close = (0..after.len()).find(|&i| {
+                        after[i..].starts_with(&delimiter)
+                            && !after[i + run..].starts_with('`')
+                            && (i == 0 || !after[..i].ends_with('`'))
+                    });
+                    match close {
+                        Some(i) => rest = &after[i + run..],
+                        None => panic!("unclosed code span in {line:?}"),
+                    }
+                }
+                prose.push_str(rest);
+                prose.push('\n');
+            }
+        }
+    }
+    assert!(fence.is_none(), "unclosed fence");
+    prose
+}
+
+#[test]
+fn no_html_and_one_table_row_per_scenario() {
+    let report = common::whole_run();
+    let text = to_markdown(&report).unwrap();
+    let prose = outside_code(&text);
+    // Outside code, every `<` and `&` from scenario text is backslash-escaped, so nothing renders as HTML.
+    for (i, c) in prose.match_indices(['<', '&']) {
+        assert!(
+            prose[..i].ends_with('\\'),
+            "unescaped {c} in {:?}",
+            &prose[i.saturating_sub(40)..i + 1]
+        );
+    }
+    let rows = text.lines().filter(|l| l.starts_with("| `scenarios/")).count();
+    assert_eq!(rows, report.scenarios.len());
+    // Table rows have exactly four cells: pipes inside values are escaped.
+    for row in text.lines().filter(|l| l.starts_with("| `")) {
+        let unescaped = row
+            .match_indices('|')
+            .filter(|(i, _)| !row[..*i].ends_with('\\'))
+            .count();
+        assert_eq!(unescaped, 5, "{row}");
+    }
+}
