@@ -384,7 +384,9 @@ impl<P: QueuedPacket> NeighTable<P> {
 
     /// Removes an entry (`ip neigh del`); its queued packets are dropped silently. Returns whether it existed.
     pub fn delete(&mut self, ifindex: IfIndex, ip: IpAddr) -> bool {
-        self.entries.remove(&(ifindex, ip)).is_some()
+        let existed = self.entries.remove(&(ifindex, ip)).is_some();
+        self.prune_timer_top();
+        existed
     }
 
     /// Removes every entry of an interface (`neigh_ifdown` at link down or unregister); with `keep_permanent`
@@ -393,6 +395,7 @@ impl<P: QueuedPacket> NeighTable<P> {
         let before = self.entries.len();
         self.entries
             .retain(|(i, _), e| *i != ifindex || (keep_permanent && e.state == NudState::Permanent));
+        self.prune_timer_top();
         before - self.entries.len()
     }
 
@@ -442,6 +445,7 @@ impl<P: QueuedPacket> NeighTable<P> {
             self.timers
                 .retain(|Reverse((t, k))| entries.get(k).is_some_and(|e| e.timer == Some(*t)));
         }
+        self.prune_timer_top();
     }
 
     /// `neigh_periodic_work`: drop entries not in a timer state, not PERMANENT, that are FAILED or unused for
@@ -495,6 +499,17 @@ impl<P: QueuedPacket> NeighTable<P> {
             }
         }
         self.entries.len() < self.gc.thresh3
+    }
+
+    /// Drops heap items of re-armed, cancelled or removed timers from the top, so [`NeighTable::next_deadline`]
+    /// reports a live timer.
+    pub(crate) fn prune_timer_top(&mut self) {
+        while let Some(Reverse((t, k))) = self.timers.peek() {
+            if self.entries.get(k).is_some_and(|e| e.timer == Some(*t)) {
+                break;
+            }
+            self.timers.pop();
+        }
     }
 
     /// Looks up or creates the entry for an update (`__neigh_lookup(…, creat)`); `None` when absent and not

@@ -224,6 +224,7 @@ impl<P: QueuedPacket> NeighTable<P> {
                 }
             }
         }
+        self.prune_timer_top();
         res
     }
 
