@@ -12,6 +12,7 @@ use crate::ops::{BootOp, Route, RouteProto, Rule, MAIN_TABLE};
 use crate::sysctl::{Ipv6Effective, SysctlTree};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::fmt;
 use std::net::IpAddr;
 
 /// One interface after boot.
@@ -87,6 +88,53 @@ impl HostConfig {
     /// Main-table default routes of one family.
     pub fn main_default_routes(&self, v6: bool) -> Vec<&Route> {
         self.default_routes(v6, MAIN_TABLE)
+    }
+}
+
+impl fmt::Display for HostConfig {
+    /// A stable text summary: kernel, interfaces with effective IPv6 flags, routes, rules, DNS and
+    /// refused ops (used by `dualhome agent render --format ops` and the golden tests).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "kernel ipv6: {}",
+            if self.kernel_ipv6 { "yes" } else { "no (ipv6.disable=1)" }
+        )?;
+        if self.reboot_pending {
+            writeln!(
+                f,
+                "reboot pending; next boot without: {}",
+                self.next_boot_removed_args.join(" ")
+            )?;
+        }
+        for i in &self.interfaces {
+            let addrs: Vec<String> = i.addresses.iter().map(|a| a.to_string()).collect();
+            let e = i.ipv6;
+            writeln!(
+                f,
+                "{} {} {} addrs=[{}] ipv6={} accept_ra={} accept_redirects={} autoconf={}",
+                i.name,
+                i.mac,
+                if i.up { "UP" } else { "DOWN" },
+                addrs.join(" "),
+                if e.disabled { "disabled" } else { "enabled" },
+                u8::from(e.accept_ra),
+                u8::from(e.accept_redirects),
+                u8::from(e.autoconf),
+            )?;
+        }
+        for r in &self.routes {
+            writeln!(f, "route {r}")?;
+        }
+        for r in &self.rules {
+            writeln!(f, "rule {r}")?;
+        }
+        let dns: Vec<String> = self.dns.iter().map(|d| d.to_string()).collect();
+        writeln!(f, "dns: {}", dns.join(" "))?;
+        for x in &self.failures {
+            writeln!(f, "refused #{}: {} ({})", x.index, x.op, x.reason)?;
+        }
+        Ok(())
     }
 }
 

@@ -135,6 +135,12 @@ pub fn layout(settings: &Settings, nics: &[Nic], profile: &Profile) -> Result<La
         ignored.extend(nets.iter().filter(|n| n.mac.is_none()).map(|n| n.name.clone()));
     }
 
+    for name in gateway_network.iter().chain(ipv6_gateway_network.iter()) {
+        if let Some(n) = nets.iter().find(|n| &n.name == name) {
+            check_gateway_on_link(n)?;
+        }
+    }
+
     let mut interfaces = Vec::new();
     for nic in sorted {
         let sysfs = nic.mac.sysfs_text();
@@ -185,6 +191,23 @@ pub fn layout(settings: &Settings, nics: &[Nic], profile: &Profile) -> Result<La
         gateway_network,
         ipv6_gateway_network,
         ignored_networks: ignored,
+    })
+}
+
+/// A static network that installs a default route needs its gateway inside its subnet: the kernel
+/// refuses the route otherwise ("Nexthop has invalid gateway"), and the director rejects such a
+/// gateway at cloud-config time ("must be inside the range", bosh-networking.md §4.2).
+fn check_gateway_on_link(n: &Network) -> Result<(), AgentError> {
+    let (Some(gw), Some(subnet)) = (n.gateway.as_ref(), n.subnet()) else {
+        return Ok(());
+    };
+    if n.is_dhcp() || subnet.contains(gw.addr) {
+        return Ok(());
+    }
+    Err(AgentError::GatewayOutsideSubnet {
+        field: format!("{}.gateway", n.name),
+        gateway: gw.addr,
+        subnet,
     })
 }
 
