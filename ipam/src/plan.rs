@@ -301,7 +301,9 @@ impl<'a> Allocator<'a> {
         let i = subnets.iter().position(|s| s.serves(az) && s.is_reservable(previous))?;
         let subnet = &subnets[i];
         let aligned = previous.value() & crate::addr::low_mask(subnet.family().bits() - subnet.prefix) == 0;
-        let free = !subnet.statics.contains(previous.value()) && !self.assigned.contains_key(&previous);
+        let free = !subnet.statics.contains(previous.value())
+            && !self.assigned.contains_key(&previous)
+            && !self.state.held_by_other(previous, &self.deployment, instance);
         (aligned && free).then_some((i, previous))
     }
 

@@ -39,7 +39,14 @@ impl State {
             .map(|a| a.ip)
     }
 
-    /// The owner of `ip`, if any.
+    /// Whether anyone but `instance` of `deployment` holds `ip`.
+    pub fn held_by_other(&self, ip: Addr, deployment: &str, instance: &str) -> bool {
+        self.allocations
+            .iter()
+            .any(|a| a.ip == ip && (a.deployment != deployment || a.instance != instance))
+    }
+
+    /// The first owner of `ip`, if any.
     pub fn owner(&self, ip: Addr) -> Option<&Allocation> {
         self.allocations.iter().find(|a| a.ip == ip)
     }
