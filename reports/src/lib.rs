@@ -11,6 +11,48 @@
 //! - Atomic: [`write_reports`] renders everything in memory, writes temporary files beside the targets and renames
 //!   them, so an error leaves no half-written report.
 //!
+//! ```
+//! use dualhome_reports::{
+//!     Artifacts, Backend, ExpectationOutcome, Formats, RunReport, ScenarioReport, ScenarioStatus, ToolInfo, Verdict,
+//! };
+//!
+//! let outcome = ExpectationOutcome {
+//!     id: "expect[0]".into(),
+//!     kind: "reachable".into(),
+//!     description: "vm/0 reaches the director by tcp/25555".into(),
+//!     at_ns: None,
+//!     verdict: Verdict::Failed,
+//!     expected: "established".into(),
+//!     observed: Some("no route to host".into()),
+//!     location: None,
+//! };
+//! let scenario = ScenarioReport {
+//!     file: "scenarios/seed/offlink.yml".into(),
+//!     name: "off-link director".into(),
+//!     description: String::new(),
+//!     tags: vec![],
+//!     seed: 42,
+//!     backend: Backend::Sim,
+//!     simulated_ns: 5_000_000_000,
+//!     events: 1_200,
+//!     frames: 310,
+//!     status: ScenarioStatus::from_outcomes(std::slice::from_ref(&outcome)),
+//!     expectations: vec![outcome],
+//!     findings: vec![],
+//!     artifacts: Artifacts::default(),
+//! };
+//! let tool = ToolInfo { name: "dualhome".into(), version: "0.1.0".into() };
+//! let report = RunReport::new(tool, vec!["run".into()], None, vec![scenario])?;
+//! assert_eq!(report.exit().code(), 1);
+//!
+//! let dir = tempfile::tempdir()?;
+//! let written = dualhome_reports::write_reports(&report, dir.path(), &Formats::parse("junit,json,md")?)?;
+//! assert_eq!(written.len(), 3);
+//! let summary = std::fs::read_to_string(dir.path().join("summary.md"))?;
+//! assert!(summary.contains("- observed: `no route to host`"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! Packet captures (pcapng) are written by the simulator during the run; a report only lists their paths
 //! ([`Artifacts`]).
 
