@@ -150,6 +150,11 @@ impl<'a> Icmpv4Repr<'a> {
         if !packet.verify_checksum() {
             return Err(WireError::BadChecksum);
         }
+        Self::decode(packet)
+    }
+
+    /// Decodes a message whose checksum was already verified (by [`super::parse_frame`]).
+    pub fn decode<T: AsRef<[u8]> + ?Sized>(packet: &Icmpv4Packet<&'a T>) -> Result<Icmpv4Repr<'a>, WireError> {
         let data: &'a [u8] = &packet.buffer.as_ref()[8..];
         let r = packet.rest_of_header();
         let (hi, lo) = (u16::from_be_bytes([r[0], r[1]]), u16::from_be_bytes([r[2], r[3]]));

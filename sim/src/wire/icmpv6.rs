@@ -196,6 +196,11 @@ impl<'a> Icmpv6Repr<'a> {
         if !packet.verify_checksum(src, dst) {
             return Err(WireError::BadChecksum);
         }
+        Self::decode(packet)
+    }
+
+    /// Decodes a message whose checksum was already verified (by [`super::parse_frame`]), without summing again.
+    pub fn decode<T: AsRef<[u8]> + ?Sized>(packet: &Icmpv6Packet<&'a T>) -> Result<Icmpv6Repr<'a>, WireError> {
         let body: &'a [u8] = &packet.buffer.as_ref()[HEADER_LEN..];
         let (msg, code) = (packet.msg_type(), packet.code());
         if !matches!(msg, 1..=4 | 128 | 129) {

@@ -18,10 +18,10 @@
 mod macros;
 
 pub mod arp;
-// pub mod build;
+pub mod build;
 mod error;
 pub mod ethernet;
-// pub mod frame;
+pub mod frame;
 pub mod icmpv4;
 pub mod icmpv6;
 pub mod ip;
@@ -38,7 +38,7 @@ pub mod udp;
 pub use arp::{ArpOperation, ArpPacket, ArpRepr};
 pub use error::WireError;
 pub use ethernet::{EtherType, EthernetFrame, EthernetRepr, VlanTag};
-// pub use frame::{parse_frame, FrameView, L3View, L4View};
+pub use frame::{parse_frame, FrameView, Ipv4View, Ipv6View, L3View, L4View};
 pub use icmpv4::{Icmpv4Packet, Icmpv4Repr, Icmpv4TimeExceeded, Icmpv4Unreachable};
 pub use icmpv6::{Icmpv6Packet, Icmpv6ParamProblem, Icmpv6Repr, Icmpv6TimeExceeded, Icmpv6Unreachable};
 pub use ip::{IpPair, IpProtocol};

@@ -286,6 +286,11 @@ impl<'a> TcpRepr<'a> {
         if !packet.verify_checksum(addrs) {
             return Err(WireError::BadChecksum);
         }
+        Self::decode(packet)
+    }
+
+    /// Decodes a segment whose checksum was already verified (by [`super::parse_frame`]).
+    pub fn decode<T: AsRef<[u8]> + ?Sized>(packet: &TcpPacket<&'a T>) -> Result<TcpRepr<'a>, WireError> {
         let payload: &'a [u8] = &packet.buffer.as_ref()[packet.header_len()..];
         Ok(TcpRepr {
             src_port: packet.src_port(),

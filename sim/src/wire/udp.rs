@@ -99,12 +99,17 @@ impl<'a> UdpRepr<'a> {
         if !packet.verify_checksum(addrs) {
             return Err(WireError::BadChecksum);
         }
+        Ok(Self::decode(packet))
+    }
+
+    /// Decodes a datagram whose checksum was already verified (by [`super::parse_frame`]).
+    pub fn decode<T: AsRef<[u8]> + ?Sized>(packet: &UdpPacket<&'a T>) -> UdpRepr<'a> {
         let end = usize::from(packet.len());
-        Ok(UdpRepr {
+        UdpRepr {
             src_port: packet.src_port(),
             dst_port: packet.dst_port(),
             payload: &packet.buffer.as_ref()[HEADER_LEN..end],
-        })
+        }
     }
 
     /// Header and data.
