@@ -13,4 +13,7 @@ pub mod iface;
 pub mod iid;
 pub mod neigh;
 pub mod route;
+pub mod rule;
+pub mod srcsel;
 pub mod sysctl;
+pub mod tables;
