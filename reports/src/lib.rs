@@ -56,6 +56,7 @@
 //! Packet captures (pcapng) are written by the simulator during the run; a report only lists their paths
 //! ([`Artifacts`]).
 
+mod de;
 pub mod error;
 pub mod json;
 pub mod junit;

@@ -57,6 +57,7 @@ impl Verdict {
 
 /// The outcome of one `expect` entry of a scenario.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "crate::de::ExpectationWire")]
 pub struct ExpectationOutcome {
     /// Stable identifier within the scenario: the entry's `id` if it has one, else its position (`expect[3]`).
     pub id: String,

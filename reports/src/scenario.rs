@@ -94,6 +94,7 @@ pub struct Artifacts {
 ///
 /// Holds no wall-clock time: two runs of the same file and seed serialise to the same bytes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "crate::de::ScenarioWire")]
 pub struct ScenarioReport {
     /// The scenario file as given on the command line or found in a directory, `/`-separated; the sort key.
     pub file: String,

@@ -48,11 +48,13 @@ fn reading_checks_the_reports_invariants() {
     // An unknown status.
     let edited = text.replacen("\"status\": \"failed\"", "\"status\": \"flaky\"", 1);
     let err = from_json(&edited, Path::new("shard-1.json")).unwrap_err();
-    assert!(
-        err.to_string()
-            .starts_with("shard-1.json: invalid report at `scenarios[2]`"),
-        "{err}"
-    );
+    let expected = "shard-1.json: invalid report at `scenarios[2].status`: unknown variant `flaky`";
+    assert!(err.to_string().starts_with(expected), "{err}");
+    // A status detail that does not belong to the status.
+    let edited = text.replacen("\"status\": \"failed\"", "\"status\": \"failed\", \"reason\": \"r\"", 1);
+    let err = from_json(&edited, Path::new("shard-1.json")).unwrap_err();
+    let expected = "shard-1.json: invalid report at `scenarios[2]`: only status `error` has a `message`";
+    assert!(err.to_string().starts_with(expected), "{err}");
 }
 
 #[test]
