@@ -171,6 +171,9 @@ impl fmt::Display for BootOp {
     /// One line per op, shell-like, for `--format ops`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            BootOp::KernelCmdline { args } if args.is_empty() => {
+                f.write_str("kernel cmdline: (no networking arguments)")
+            }
             BootOp::KernelCmdline { args } => write!(f, "kernel cmdline: {}", args.join(" ")),
             BootOp::NicCreated { name, mac } => write!(f, "nic created: {name} {mac}"),
             BootOp::SysctlWrite { key, value } => write!(f, "sysctl {key}={value}"),

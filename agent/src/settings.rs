@@ -8,8 +8,11 @@
 
 use crate::addr::{max_len, netmask_len, Prefix};
 use crate::error::{family_name, AgentError};
+use serde::de::Visitor;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
 use std::net::IpAddr;
 
 /// An IP address with the exact text the director sent.
@@ -31,13 +34,21 @@ impl IpText {
     }
 }
 
-impl<'de> Deserialize<'de> for IpText {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
+impl ParseText for IpText {
+    fn parse_text(text: &str) -> Result<Self, String> {
         let addr = text
             .parse::<IpAddr>()
-            .map_err(|_| serde::de::Error::custom(format!("'{text}' is not an IP address")))?;
-        Ok(IpText { addr, text })
+            .map_err(|_| format!("'{text}' is not an IP address"))?;
+        Ok(IpText {
+            addr,
+            text: text.to_owned(),
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for IpText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(TextVisitor(PhantomData))
     }
 }
 
@@ -63,12 +74,67 @@ impl Serialize for Netmask {
     }
 }
 
+impl ParseText for Netmask {
+    fn parse_text(text: &str) -> Result<Self, String> {
+        let mask = IpText::parse_text(text)?;
+        let len = netmask_len(mask.addr).ok_or_else(|| format!("netmask '{text}' cannot be converted to CIDR"))?;
+        Ok(Netmask { mask, len })
+    }
+}
+
 impl<'de> Deserialize<'de> for Netmask {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mask = IpText::deserialize(d)?;
-        let len = netmask_len(mask.addr)
-            .ok_or_else(|| serde::de::Error::custom(format!("netmask '{}' cannot be converted to CIDR", mask.text)))?;
-        Ok(Netmask { mask, len })
+        d.deserialize_str(TextVisitor(PhantomData))
+    }
+}
+
+impl ParseText for String {
+    fn parse_text(text: &str) -> Result<Self, String> {
+        Ok(text.to_owned())
+    }
+}
+
+/// A value written as a JSON string.
+trait ParseText: Sized {
+    fn parse_text(text: &str) -> Result<Self, String>;
+}
+
+/// Parses inside `visit_str`, so serde_json positions an error at the string itself (an error
+/// raised after the value was read is positioned at the end of the enclosing object).
+struct TextVisitor<T>(PhantomData<T>);
+
+impl<'de, T: ParseText> Visitor<'de> for TextVisitor<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<T, E> {
+        T::parse_text(v).map_err(E::custom)
+    }
+}
+
+/// Like [`TextVisitor`], with `null` and `""` meaning absent.
+struct OptTextVisitor<T>(PhantomData<T>);
+
+impl<'de, T: ParseText> Visitor<'de> for OptTextVisitor<T> {
+    type Value = Option<T>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string or null")
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<Option<T>, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Option<T>, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
+        d.deserialize_str(self)
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Option<T>, E> {
+        if v.is_empty() {
+            return Ok(None);
+        }
+        T::parse_text(v).map(Some).map_err(E::custom)
     }
 }
 
@@ -76,14 +142,9 @@ impl<'de> Deserialize<'de> for Netmask {
 fn opt_nonempty<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
-    T: Deserialize<'de>,
+    T: ParseText,
 {
-    let v = Option::<serde_json::Value>::deserialize(d)?;
-    match v {
-        None | Some(serde_json::Value::Null) => Ok(None),
-        Some(serde_json::Value::String(s)) if s.is_empty() => Ok(None),
-        Some(other) => T::deserialize(other).map(Some).map_err(serde::de::Error::custom),
-    }
+    d.deserialize_option(OptTextVisitor(PhantomData))
 }
 
 /// `prefix` is a string of digits ("128"); the director always sends it as a string (§2.1).
