@@ -232,7 +232,7 @@ fn stable_privacy_regeneration_chain_matches_the_kernel_c9() {
         &mut out,
     );
     let mut generated = vec![addr];
-    let mut now = Instant::ZERO;
+    let mut now;
     loop {
         // Run to the first NS, then the defender's NA arrives 1 ms later.
         now = t.next_deadline();

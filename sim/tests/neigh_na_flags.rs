@@ -58,11 +58,14 @@ fn na(tlla: Option<MacAddr>, s: bool, o: bool, r: bool) -> NaInput {
     }
 }
 
+/// (start state, TLLA, S, O, state after, lladdr after).
+type Row = (NudState, Option<MacAddr>, bool, bool, NudState, Option<MacAddr>);
+
 /// (start state, TLLA, S, O) → (state, lladdr) after the NA.
 #[test]
 fn flag_matrix() {
     use NudState::*;
-    let rows: &[(NudState, Option<MacAddr>, bool, bool, NudState, Option<MacAddr>)] = &[
+    let rows: &[Row] = &[
         // Same lladdr: S decides; S=0 with the same lladdr keeps the state.
         (Stale, Some(OLD), true, false, Reachable, Some(OLD)),
         (Stale, Some(OLD), false, true, Stale, Some(OLD)),
