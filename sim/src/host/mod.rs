@@ -11,6 +11,7 @@ pub mod dad;
 pub mod fib;
 pub mod iface;
 pub mod iid;
+pub mod lookup;
 pub mod neigh;
 pub mod route;
 pub mod rule;
