@@ -131,7 +131,8 @@ fn plan_to_text(args: &PlanArgs, sources: &mut Vec<(String, String)>, stderr: &m
         .iter()
         .map(|text| {
             Addr::parse(text).ok_or_else(|| {
-                let kind = ErrorKind::RangeForm(dualhome_ipam::range_form::RangeFormError::InvalidIpOrCidr(text.clone()));
+                let kind =
+                    ErrorKind::RangeForm(dualhome_ipam::range_form::RangeFormError::InvalidIpOrCidr(text.clone()));
                 IpamError::new(At::argument("--director-ip"), kind)
             })
         })
@@ -191,7 +192,11 @@ impl Diagnostic for Located {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let (offset, len) = self.span?;
-        Some(Box::new(std::iter::once(LabeledSpan::new(Some("here".into()), offset, len))))
+        Some(Box::new(std::iter::once(LabeledSpan::new(
+            Some("here".into()),
+            offset,
+            len,
+        ))))
     }
 }
 
@@ -246,7 +251,8 @@ mod tests {
         let out = execute(&seed_args(FormatArg::Table, EraArg::Y2018));
         assert_eq!(out.code, 0, "{}", out.stderr);
         assert!(
-            out.stdout.contains("nginx/0   z1  10.0.9.165\n              2601:0646:0100:69f1:0000:0000:0000:0165\n"),
+            out.stdout
+                .contains("nginx/0   z1  10.0.9.165\n              2601:0646:0100:69f1:0000:0000:0000:0165\n"),
             "{}",
             out.stdout
         );
@@ -280,8 +286,17 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         assert_eq!(out.code, 2);
         assert_eq!(out.stdout, "");
-        assert!(out.stderr.contains("Static IP '192.168.0.5/32' is in network 'net_a' reserved range"), "{}", out.stderr);
-        assert!(out.stderr.contains("NetworkStaticIpOutOfRange 160006"), "{}", out.stderr);
+        assert!(
+            out.stderr
+                .contains("Static IP '192.168.0.5/32' is in network 'net_a' reserved range"),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            out.stderr.contains("NetworkStaticIpOutOfRange 160006"),
+            "{}",
+            out.stderr
+        );
         assert!(out.stderr.contains(&format!("{}:7:14", cc.display())), "{}", out.stderr);
     }
 
@@ -294,7 +309,11 @@ mod tests {
         args.director_ips = vec!["10.0.9.300".into()];
         let out = execute(&args);
         assert_eq!((out.code, out.stdout.as_str()), (2, ""));
-        assert!(out.stderr.contains("Invalid IP or CIDR format: 10.0.9.300"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains("Invalid IP or CIDR format: 10.0.9.300"),
+            "{}",
+            out.stderr
+        );
     }
 
     #[test]

@@ -81,7 +81,10 @@ pub fn validate_cloud_config(cc: &CloudConfig, director_ips: &[Addr]) -> Result<
                 cloud_properties: doc.cloud_properties.clone().unwrap_or_else(|| serde_json::json!({})),
             },
             other => {
-                let at = doc.kind.as_ref().map_or_else(|| name_at.clone(), |k| at_of(&cc.file, k));
+                let at = doc
+                    .kind
+                    .as_ref()
+                    .map_or_else(|| name_at.clone(), |k| at_of(&cc.file, k));
                 let kind = ErrorKind::UnknownNetworkType {
                     network: name,
                     kind: other.to_string(),
@@ -249,7 +252,9 @@ mod tests {
 
     #[test]
     fn passes_dynamic_and_vip_through() {
-        let nets = validate("- name: d\n  type: dynamic\n  dns: [8.8.8.8]\n- name: v\n  type: vip\n  cloud_properties: {x: 1}\n");
+        let nets = validate(
+            "- name: d\n  type: dynamic\n  dns: [8.8.8.8]\n- name: v\n  type: vip\n  cloud_properties: {x: 1}\n",
+        );
         let Ok(nets) = nets else { panic!("{nets:?}") };
         assert!(matches!(&nets.get("d").map(|n| &n.kind), Some(NetworkKind::Dynamic(s)) if s.len() == 1));
         assert!(matches!(&nets.get("v").map(|n| &n.kind), Some(NetworkKind::Vip { .. })));

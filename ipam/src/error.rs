@@ -97,7 +97,12 @@ pub enum ErrorKind {
     #[error("Instance group '{group}' specifies static IP '{ip}' more than once")]
     StaticIpTwice { group: String, ip: String },
     #[error("Instance group '{group}' has {instances} instances but was allocated {count} static IPs in network '{network}'")]
-    StaticIpCount { group: String, instances: u64, count: u128, network: String },
+    StaticIpCount {
+        group: String,
+        instances: u64,
+        count: u128,
+        network: String,
+    },
     #[error("Instance group '{group}' with network '{network}' declares static ip '{ip}', which belongs to no subnet")]
     StaticIpNoSubnet { group: String, network: String, ip: String },
     #[error("Instance group '{group}' declares static ip '{ip}' which does not belong to any of the instance group's availability zones.")]
@@ -109,7 +114,11 @@ pub enum ErrorKind {
     #[error("Instance group '{group}' must specify which network is default for {missing}, since it has more than one network configured")]
     DefaultMissing { group: String, missing: String },
     #[error("Instance group '{group}' specified more than one network to contain default. '{property}' has default networks: {networks}.")]
-    DefaultTwice { group: String, property: String, networks: String },
+    DefaultTwice {
+        group: String,
+        property: String,
+        networks: String,
+    },
     #[error("Instance group '{group}' specified an invalid default network property '{property}', valid properties are: addressable, dns, gateway")]
     InvalidDefault { group: String, property: String },
     #[error("Can't provide any defaults since this is a VIP network")]
@@ -117,7 +126,12 @@ pub enum ErrorKind {
     #[error("Failed to reserve IP for '{instance}' for manual network '{network}': no more available")]
     NoMoreIps { instance: String, network: String },
     #[error("Failed to reserve IP '{ip}' for instance '{instance}': already reserved by instance '{other}' from deployment '{deployment}'")]
-    AlreadyReserved { ip: String, instance: String, other: String, deployment: String },
+    AlreadyReserved {
+        ip: String,
+        instance: String,
+        other: String,
+        deployment: String,
+    },
     #[error("Invalid state file: {0}")]
     InvalidState(String),
 }
@@ -168,14 +182,17 @@ impl ErrorKind {
 pub struct IpamError {
     /// Where the offending value is.
     pub at: At,
-    /// The director's text.
-    pub kind: ErrorKind,
+    /// The director's text (boxed: keeps `Result<_, IpamError>` small on the happy path).
+    pub kind: Box<ErrorKind>,
 }
 
 impl IpamError {
     /// Builds an error at a position.
     pub fn new(at: At, kind: ErrorKind) -> IpamError {
-        IpamError { at, kind }
+        IpamError {
+            at,
+            kind: Box::new(kind),
+        }
     }
 }
 
@@ -187,7 +204,7 @@ impl fmt::Display for IpamError {
 
 impl std::error::Error for IpamError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.kind)
+        Some(&*self.kind)
     }
 }
 

@@ -139,8 +139,11 @@ fn validate_network(
         for (form, entry_at) in entries {
             let (a, b) = form.bounds();
             for value in a..=b {
-                let Some(ip) = Addr::new(form.family(), value) else { continue };
-                check_static_membership(group, &name, group_azs, ip, &network.kind).map_err(|k| IpamError::new(entry_at.clone(), k))?;
+                let Some(ip) = Addr::new(form.family(), value) else {
+                    continue;
+                };
+                check_static_membership(group, &name, group_azs, ip, &network.kind)
+                    .map_err(|k| IpamError::new(entry_at.clone(), k))?;
                 static_ips.push(ip);
             }
         }
@@ -164,7 +167,9 @@ fn check_static_membership(
     ip: Addr,
     kind: &NetworkKind,
 ) -> Result<(), ErrorKind> {
-    let NetworkKind::Manual(subnets) = kind else { return Ok(()) };
+    let NetworkKind::Manual(subnets) = kind else {
+        return Ok(());
+    };
     let Some(subnet) = subnets.iter().find(|s| s.is_static(ip)) else {
         return Err(ErrorKind::StaticIpNoSubnet {
             group: group.to_string(),
@@ -217,7 +222,10 @@ fn resolve_defaults(
     } else if !networks.is_empty() {
         let mut missing = Vec::new();
         for property in VALID_DEFAULTS {
-            let holders: Vec<&GroupNetwork> = networks.iter().filter(|n| n.defaults.iter().any(|d| d == property)).collect();
+            let holders: Vec<&GroupNetwork> = networks
+                .iter()
+                .filter(|n| n.defaults.iter().any(|d| d == property))
+                .collect();
             if holders.len() > 1 {
                 let names: Vec<String> = holders.iter().map(|n| format!("'{}'", n.name)).collect();
                 let kind = ErrorKind::DefaultTwice {

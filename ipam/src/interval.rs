@@ -51,11 +51,7 @@ impl IntervalSet {
         }
         // Every interval starting inside `[lo, hi + 1]` is swallowed.
         let upper = new_hi.saturating_add(1);
-        let swallowed: Vec<(u128, u128)> = self
-            .map
-            .range(new_lo..=upper)
-            .map(|(&a, &b)| (a, b))
-            .collect();
+        let swallowed: Vec<(u128, u128)> = self.map.range(new_lo..=upper).map(|(&a, &b)| (a, b)).collect();
         for (a, b) in swallowed {
             self.map.remove(&a);
             new_hi = new_hi.max(b);

@@ -47,7 +47,12 @@ pub fn lint(cc: &CloudConfig, manifest: Option<&Manifest>, director_ips: &[Addr]
         for spanned in &network.subnets {
             let subnet = &spanned.value;
             let range = subnet.range.as_ref().and_then(|r| RangeForm::parse(&r.value).ok());
-            for text in subnet.range.iter().chain(&subnet.gateway).chain(subnet.dns.iter().flatten()) {
+            for text in subnet
+                .range
+                .iter()
+                .chain(&subnet.gateway)
+                .chain(subnet.dns.iter().flatten())
+            {
                 check_literals(&cc.file, text, &mut out);
             }
             for text in &subnet.reserved {
@@ -95,12 +100,17 @@ pub fn lint(cc: &CloudConfig, manifest: Option<&Manifest>, director_ips: &[Addr]
 fn check_literals(file: &Arc<str>, text: &Text, out: &mut Vec<Finding>) {
     for piece in text.value.split('-') {
         let literal = piece.trim().split('/').next().unwrap_or("").trim();
-        let Some(addr) = Addr::parse(literal).filter(|a| a.family() == Family::V6) else { continue };
+        let Some(addr) = Addr::parse(literal).filter(|a| a.family() == Family::V6) else {
+            continue;
+        };
         if !is_fully_expanded_v6(literal) {
             out.push(Finding {
                 at: at_of(file, text),
                 code: ABBREVIATED_IPV6,
-                message: format!("IPv6 '{literal}' is abbreviated; the 2018 director needs '{}'", addr.expanded()),
+                message: format!(
+                    "IPv6 '{literal}' is abbreviated; the 2018 director needs '{}'",
+                    addr.expanded()
+                ),
             });
         }
         if addr.value() <= u128::from(u32::MAX) {
@@ -114,7 +124,9 @@ fn check_literals(file: &Arc<str>, text: &Text, out: &mut Vec<Finding>) {
 }
 
 fn check_size(file: &Arc<str>, text: &Text, code: &'static str, key: &str, out: &mut Vec<Finding>) {
-    let Ok(form) = RangeForm::parse(&text.value) else { return };
+    let Ok(form) = RangeForm::parse(&text.value) else {
+        return;
+    };
     let size = form.size();
     if size > LARGE_RANGE_LIMIT {
         out.push(Finding {
@@ -130,7 +142,9 @@ fn check_size(file: &Arc<str>, text: &Text, code: &'static str, key: &str, out: 
 }
 
 fn check_gateway(file: &Arc<str>, range: RangeForm, gw_text: &Text, out: &mut Vec<Finding>) {
-    let Ok(RangeForm::Single(gw)) = RangeForm::parse(&gw_text.value) else { return };
+    let Ok(RangeForm::Single(gw)) = RangeForm::parse(&gw_text.value) else {
+        return;
+    };
     let (lo, hi) = range.bounds();
     if gw.family() != range.family() || !(lo..=hi).contains(&gw.value()) {
         out.push(Finding {

@@ -11,12 +11,11 @@
 //! first static IP serves; otherwise instances go round-robin over the group's AZs (`index mod len`), which is the
 //! director's balanced placement for a fresh deployment.
 
-use crate::addr::{Addr, Era, Family};
+use crate::addr::Addr;
 use crate::cloud_config::{validate_cloud_config, DynamicSubnet, NetworkKind, Networks};
 use crate::error::{ErrorKind, IpamError};
 use crate::instance_group::{validate_group, GroupNetwork, InstanceGroup};
 use crate::interval::IntervalSet;
-use crate::settings::{era_name, InstanceSettings, NetworkSettings, SettingsDocument};
 use crate::source::{CloudConfig, Manifest};
 use crate::state::State;
 use crate::subnet::ManualSubnet;
@@ -134,7 +133,13 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, IpamError> {
         .iter()
         .map(|g| validate_group(file, g, &nets))
         .collect::<Result<Vec<_>, _>>()?;
-    let deployment = input.manifest.doc.name.as_ref().map(|n| n.value.clone()).unwrap_or_default();
+    let deployment = input
+        .manifest
+        .doc
+        .name
+        .as_ref()
+        .map(|n| n.value.clone())
+        .unwrap_or_default();
     let empty = State::default();
     let mut allocator = Allocator::new(&nets, input.state.unwrap_or(&empty), deployment.clone());
     let mut instances = Vec::new();
@@ -161,7 +166,9 @@ impl<'a> Allocator<'a> {
     fn new(nets: &'a Networks, state: &'a State, deployment: String) -> Allocator<'a> {
         let mut blocked = BTreeMap::new();
         for net in &nets.networks {
-            let NetworkKind::Manual(subnets) = &net.kind else { continue };
+            let NetworkKind::Manual(subnets) = &net.kind else {
+                continue;
+            };
             let sets = subnets
                 .iter()
                 .map(|s| {
@@ -211,9 +218,15 @@ impl<'a> Allocator<'a> {
         }
         let mut chosen: Option<String> = None;
         for net in &group.networks {
-            let Some(NetworkKind::Manual(subnets)) = self.nets.get(&net.name).map(|n| &n.kind) else { continue };
-            let Some(ip) = usize::try_from(index).ok().and_then(|i| net.static_ips.get(i)) else { continue };
-            let Some(subnet) = subnets.iter().find(|s| s.is_static(*ip)) else { continue };
+            let Some(NetworkKind::Manual(subnets)) = self.nets.get(&net.name).map(|n| &n.kind) else {
+                continue;
+            };
+            let Some(ip) = usize::try_from(index).ok().and_then(|i| net.static_ips.get(i)) else {
+                continue;
+            };
+            let Some(subnet) = subnets.iter().find(|s| s.is_static(*ip)) else {
+                continue;
+            };
             match &chosen {
                 None => chosen = group.azs.iter().find(|az| subnet.azs.contains(az)).cloned(),
                 Some(az) if !subnet.azs.contains(az) => {
@@ -266,7 +279,9 @@ impl<'a> Allocator<'a> {
                 let (subnet_index, ip, is_static) = match static_ip {
                     Some(ip) => {
                         let found = subnets.iter().position(|s| s.is_static(ip));
-                        let Some(i) = found else { return Err(self.no_more(instance, net)) };
+                        let Some(i) = found else {
+                            return Err(self.no_more(instance, net));
+                        };
                         (i, ip, true)
                     }
                     None => match self.keep_previous(instance, net, subnets, az) {
@@ -323,7 +338,9 @@ impl<'a> Allocator<'a> {
                 }
                 let (lo, hi) = subnet.bounds();
                 let host_bits = subnet.family().bits() - subnet.prefix;
-                let Some(base) = set.lowest_free_block(lo, hi, host_bits) else { continue };
+                let Some(base) = set.lowest_free_block(lo, hi, host_bits) else {
+                    continue;
+                };
                 set.insert(base, base | crate::addr::low_mask(host_bits));
                 if let Some(ip) = Addr::new(subnet.family(), base) {
                     return Ok((i, ip, false));
@@ -350,7 +367,10 @@ impl<'a> Allocator<'a> {
                 other,
                 deployment,
             };
-            return Err(IpamError::new(net.static_at.clone().unwrap_or_else(|| net.at.clone()), kind));
+            return Err(IpamError::new(
+                net.static_at.clone().unwrap_or_else(|| net.at.clone()),
+                kind,
+            ));
         }
         self.assigned.insert(ip, instance.to_string());
         Ok(())
@@ -374,83 +394,5 @@ fn dynamic_address(subnets: &[DynamicSubnet], az: Option<&str>) -> PlannedAddres
     PlannedAddress::Dynamic {
         dns: chosen.and_then(|s| s.dns.clone()),
         cloud_properties: chosen.map_or_else(|| serde_json::json!({}), |s| s.cloud_properties.clone()),
-    }
-}
-
-fn single_prefix(family: Family) -> String {
-    family.bits().to_string()
-}
-
-impl Plan {
-    /// The director's settings JSON for every instance, in the given era's form (settings.rs documents both).
-    pub fn settings(&self, era: Era) -> SettingsDocument {
-        let with_prefix = |p: String| (era == Era::Current).then_some(p);
-        let render_list = |list: &Option<Vec<Addr>>| list.as_ref().map(|l| l.iter().map(|a| a.render(era)).collect());
-        let instances = self
-            .instances
-            .iter()
-            .map(|inst| {
-                let networks = inst
-                    .networks
-                    .iter()
-                    .map(|net| {
-                        let settings = match &net.address {
-                            PlannedAddress::Manual {
-                                ip,
-                                prefix,
-                                range_prefix,
-                                gateway,
-                                dns,
-                                cloud_properties,
-                                ..
-                            } => NetworkSettings {
-                                kind: "manual".into(),
-                                ip: Some(ip.render(era)),
-                                prefix: with_prefix(prefix.to_string()),
-                                netmask: Some(Addr::netmask(ip.family(), *range_prefix).expanded()),
-                                cloud_properties: cloud_properties.clone(),
-                                default: net.defaults.clone(),
-                                nic_group: net.nic_group.clone(),
-                                dns: render_list(dns),
-                                gateway: Some(gateway.render(era)),
-                            },
-                            PlannedAddress::Dynamic { dns, cloud_properties } => NetworkSettings {
-                                kind: "dynamic".into(),
-                                ip: None,
-                                prefix: with_prefix("32".into()),
-                                netmask: None,
-                                cloud_properties: cloud_properties.clone(),
-                                default: net.defaults.clone(),
-                                nic_group: net.nic_group.clone(),
-                                dns: render_list(dns),
-                                gateway: None,
-                            },
-                            PlannedAddress::Vip { ip, cloud_properties } => NetworkSettings {
-                                kind: "vip".into(),
-                                ip: Some(ip.render(era)),
-                                prefix: with_prefix(single_prefix(ip.family())),
-                                netmask: None,
-                                cloud_properties: cloud_properties.clone(),
-                                default: Vec::new(),
-                                nic_group: net.nic_group.clone(),
-                                dns: None,
-                                gateway: None,
-                            },
-                        };
-                        (net.name.clone(), settings)
-                    })
-                    .collect();
-                InstanceSettings {
-                    instance: inst.name(),
-                    az: inst.az.clone(),
-                    networks,
-                }
-            })
-            .collect();
-        SettingsDocument {
-            deployment: self.deployment.clone(),
-            era: era_name(era).to_string(),
-            instances,
-        }
     }
 }

@@ -136,7 +136,11 @@ pub fn cidr_blocks(family: Family, lo: u128, hi: u128) -> Vec<Block> {
     let mut start = lo;
     loop {
         // Largest block aligned at `start` that does not pass `hi`.
-        let mut host_bits = if start == 0 { bits } else { (start.trailing_zeros() as u8).min(bits) };
+        let mut host_bits = if start == 0 {
+            bits
+        } else {
+            (start.trailing_zeros() as u8).min(bits)
+        };
         while host_bits > 0 && start.checked_add(low_mask(host_bits)).is_none_or(|end| end > hi) {
             host_bits -= 1;
         }
@@ -165,7 +169,10 @@ mod tests {
     #[test]
     fn span_to_minimal_cidrs_appendix_vector() {
         let form = RangeForm::parse("10.0.3.64 - 10.0.3.99").map(RangeForm::blocks);
-        assert_eq!(form.map(|b| strings(&b)), Ok(vec!["10.0.3.64/27".into(), "10.0.3.96/30".into()]));
+        assert_eq!(
+            form.map(|b| strings(&b)),
+            Ok(vec!["10.0.3.64/27".into(), "10.0.3.96/30".into()])
+        );
     }
 
     #[test]
@@ -175,7 +182,10 @@ mod tests {
             Ok((0xc0a8_0040, 0xc0a8_007f))
         );
         assert!(matches!(RangeForm::parse(" 10.0.0.1 "), Ok(RangeForm::Single(_))));
-        assert!(matches!(RangeForm::parse("10.0.0.1-10.0.0.1"), Ok(RangeForm::Span(_, _))));
+        assert!(matches!(
+            RangeForm::parse("10.0.0.1-10.0.0.1"),
+            Ok(RangeForm::Span(_, _))
+        ));
         assert_eq!(RangeForm::parse("::/0").map(RangeForm::size), Ok(u128::MAX));
         assert!(RangeForm::parse("10.0.0.0/32").is_ok_and(RangeForm::is_single));
     }
@@ -206,7 +216,10 @@ mod tests {
 
     #[test]
     fn whole_space_is_one_block() {
-        assert_eq!(strings(&cidr_blocks(Family::V6, 0, u128::MAX)), vec!["::/0".to_string()]);
+        assert_eq!(
+            strings(&cidr_blocks(Family::V6, 0, u128::MAX)),
+            vec!["::/0".to_string()]
+        );
         assert_eq!(cidr_blocks(Family::V6, 1, u128::MAX).len(), 128);
     }
 }

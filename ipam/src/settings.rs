@@ -9,7 +9,8 @@
 //!
 //! Dynamic networks carry `prefix: "32"` and no ip (§2.1); VIP networks carry `ip` and `prefix`.
 
-use crate::addr::Era;
+use crate::addr::{Addr, Era, Family};
+use crate::plan::{Plan, PlannedAddress};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
@@ -83,6 +84,84 @@ impl SettingsDocument {
         let mut text = serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".to_string());
         text.push('\n');
         text
+    }
+}
+
+fn single_prefix(family: Family) -> String {
+    family.bits().to_string()
+}
+
+impl Plan {
+    /// The director's settings JSON for every instance, in the given era's form (module docs).
+    pub fn settings(&self, era: Era) -> SettingsDocument {
+        let with_prefix = |p: String| (era == Era::Current).then_some(p);
+        let render_list = |list: &Option<Vec<Addr>>| list.as_ref().map(|l| l.iter().map(|a| a.render(era)).collect());
+        let instances = self
+            .instances
+            .iter()
+            .map(|inst| {
+                let networks = inst
+                    .networks
+                    .iter()
+                    .map(|net| {
+                        let settings = match &net.address {
+                            PlannedAddress::Manual {
+                                ip,
+                                prefix,
+                                range_prefix,
+                                gateway,
+                                dns,
+                                cloud_properties,
+                                ..
+                            } => NetworkSettings {
+                                kind: "manual".into(),
+                                ip: Some(ip.render(era)),
+                                prefix: with_prefix(prefix.to_string()),
+                                netmask: Some(Addr::netmask(ip.family(), *range_prefix).expanded()),
+                                cloud_properties: cloud_properties.clone(),
+                                default: net.defaults.clone(),
+                                nic_group: net.nic_group.clone(),
+                                dns: render_list(dns),
+                                gateway: Some(gateway.render(era)),
+                            },
+                            PlannedAddress::Dynamic { dns, cloud_properties } => NetworkSettings {
+                                kind: "dynamic".into(),
+                                ip: None,
+                                prefix: with_prefix("32".into()),
+                                netmask: None,
+                                cloud_properties: cloud_properties.clone(),
+                                default: net.defaults.clone(),
+                                nic_group: net.nic_group.clone(),
+                                dns: render_list(dns),
+                                gateway: None,
+                            },
+                            PlannedAddress::Vip { ip, cloud_properties } => NetworkSettings {
+                                kind: "vip".into(),
+                                ip: Some(ip.render(era)),
+                                prefix: with_prefix(single_prefix(ip.family())),
+                                netmask: None,
+                                cloud_properties: cloud_properties.clone(),
+                                default: Vec::new(),
+                                nic_group: net.nic_group.clone(),
+                                dns: None,
+                                gateway: None,
+                            },
+                        };
+                        (net.name.clone(), settings)
+                    })
+                    .collect();
+                InstanceSettings {
+                    instance: inst.name(),
+                    az: inst.az.clone(),
+                    networks,
+                }
+            })
+            .collect();
+        SettingsDocument {
+            deployment: self.deployment.clone(),
+            era: era_name(era).to_string(),
+            instances,
+        }
     }
 }
 

@@ -169,10 +169,7 @@ pub fn at(file: &Arc<str>, loc: &serde_saphyr::Location) -> At {
         line: loc.line(),
         column: loc.column(),
         offset: span.byte_offset().and_then(|o| usize::try_from(o).ok()),
-        len: span
-            .byte_len()
-            .and_then(|l| usize::try_from(l).ok())
-            .unwrap_or(0),
+        len: span.byte_len().and_then(|l| usize::try_from(l).ok()).unwrap_or(0),
     }
 }
 
@@ -215,20 +212,18 @@ mod tests {
     #[test]
     fn keeps_positions_and_raw_text() {
         let cc = parse_cloud_config("cc.yml", CC);
-        let Ok(cc) = cc else {
-            panic!("{cc:?}")
-        };
+        let Ok(cc) = cc else { panic!("{cc:?}") };
         let subnet = &cc.doc.networks[0].subnets[0].value;
         let gw = subnet.gateway.as_ref().map(|g| (g.value.clone(), at_of(&cc.file, g)));
         let Some((text, pos)) = gw else { panic!("no gateway") };
         assert_eq!(text, "2601:0646:0100:69f1:020d:b9ff:fe48:9249");
         assert_eq!((pos.line, pos.column), (8, 14));
         assert_eq!(pos.offset.map(|o| &CC[o..o + pos.len]), Some(text.as_str()));
-        assert!(matches!(subnet.prefix.as_ref().map(|p| p.value.as_text()).as_deref(), Some("80")));
-        assert_eq!(
-            subnet.cloud_properties,
-            Some(serde_json::json!({"name": "IPv6"}))
-        );
+        assert!(matches!(
+            subnet.prefix.as_ref().map(|p| p.value.as_text()).as_deref(),
+            Some("80")
+        ));
+        assert_eq!(subnet.cloud_properties, Some(serde_json::json!({"name": "IPv6"})));
     }
 
     #[test]

@@ -83,7 +83,10 @@ pub fn parse_state(file: &str, text: &str) -> Result<State, IpamError> {
             for (network, settings) in &instance.networks {
                 let Some(text) = settings.ip.as_deref() else { continue };
                 let ip = Addr::parse(text).ok_or_else(|| {
-                    let message = format!("instance '{}' network '{network}': invalid ip '{text}'", instance.instance);
+                    let message = format!(
+                        "instance '{}' network '{network}': invalid ip '{text}'",
+                        instance.instance
+                    );
                     IpamError::new(At::argument(&file), ErrorKind::InvalidState(message))
                 })?;
                 allocations.push(Allocation {
@@ -115,8 +118,34 @@ mod tests {
     #[test]
     fn bad_json_is_located() {
         let err = parse_state("s.json", "{\n  \"deployment\": 3\n}").err();
-        assert!(matches!(&err, Some(e) if &*e.at.file == "s.json" && e.kind.rule() == "DualhomeInvalidState"), "{err:?}");
-        let err = parse_state("s.json", r#"{"deployment":"d","era":"x","instances":[{"instance":"a/0","networks":{"n":{"type":"manual","ip":"nope","cloud_properties":{}}}}]}"#);
+        assert!(
+            matches!(&err, Some(e) if &*e.at.file == "s.json" && e.kind.rule() == "DualhomeInvalidState"),
+            "{err:?}"
+        );
+        let err = parse_state(
+            "s.json",
+            r#"{"deployment":"d","era":"x","instances":[{"instance":"a/0","networks":{"n":{"type":"manual","ip":"nope","cloud_properties":{}}}}]}"#,
+        );
         assert!(err.is_err());
+    }
+
+    #[test]
+    fn ownership_queries() {
+        let doc = r#"{"deployment":"d","era":"current","instances":[
+            {"instance":"a/0","networks":{"n":{"type":"manual","ip":"10.0.0.5","cloud_properties":{}},"m":{"type":"dynamic","cloud_properties":{}}}},
+            {"instance":"a/1","networks":{"n":{"type":"manual","ip":"10.0.0.6","cloud_properties":{}}}}]}"#;
+        let Ok(state) = parse_state("s.json", doc) else {
+            panic!("parse")
+        };
+        // Dynamic networks have no ip and hold nothing.
+        assert_eq!(state.allocations.len(), 2);
+        let five = Addr::parse("10.0.0.5");
+        let Some(five) = five else { panic!("addr") };
+        assert!(!state.held_by_other(five, "d", "a/0"));
+        assert!(state.held_by_other(five, "d", "a/1"));
+        assert!(state.held_by_other(five, "e", "a/0"));
+        assert_eq!(state.owner(five).map(|o| o.instance.as_str()), Some("a/0"));
+        assert_eq!(state.previous("d", "a/1", "n"), Addr::parse("10.0.0.6"));
+        assert_eq!(state.previous("d", "a/1", "m"), None);
     }
 }

@@ -152,7 +152,8 @@ pub fn parse_subnet(ctx: &SubnetContext<'_>, spanned: &Spanned<SubnetDoc>) -> Re
     };
 
     let gateway_text = doc.gateway.as_ref().ok_or_else(|| missing("gateway"))?;
-    let gateway = parse_gateway(gateway_text, family, (lo, hi), &network).map_err(|k| IpamError::new(here(gateway_text), k))?;
+    let gateway =
+        parse_gateway(gateway_text, family, (lo, hi), &network).map_err(|k| IpamError::new(here(gateway_text), k))?;
 
     let dns = match &doc.dns {
         None => None,
@@ -180,10 +181,16 @@ pub fn parse_subnet(ctx: &SubnetContext<'_>, spanned: &Spanned<SubnetDoc>) -> Re
     }
     for entry in &doc.reserved {
         let form = RangeForm::parse(&entry.value).map_err(|e| IpamError::new(here(entry), e.into()))?;
-        let outside = form
-            .blocks()
-            .into_iter()
-            .find(|b| b.base.family() != family || b.base.value() < lo || b.last() > hi);
+        let (a, b) = form.bounds();
+        let inside = form.family() == family && lo <= a && b <= hi;
+        // Only an entry that sticks out needs its CIDR blocks, to name the first block outside (§4.5 HEAD form).
+        let outside = if inside {
+            None
+        } else {
+            form.blocks()
+                .into_iter()
+                .find(|b| b.base.family() != family || b.base.value() < lo || b.last() > hi)
+        };
         if let Some(block) = outside {
             let kind = ErrorKind::ReservedOutOfRange {
                 ip: block.to_string(),
@@ -191,7 +198,6 @@ pub fn parse_subnet(ctx: &SubnetContext<'_>, spanned: &Spanned<SubnetDoc>) -> Re
             };
             return Err(IpamError::new(here(entry), kind));
         }
-        let (a, b) = form.bounds();
         restricted.insert(a, b);
     }
 
@@ -259,7 +265,11 @@ fn check_static(
 ) -> Result<(), ErrorKind> {
     let (a, b) = form.bounds();
     let bits = form.family().bits();
-    let first_restricted = if form.family() == family { restricted.first_in(a, b) } else { None };
+    let first_restricted = if form.family() == family {
+        restricted.first_in(a, b)
+    } else {
+        None
+    };
     let first_outside = if form.family() != family || a < lo {
         Some(a)
     } else if b > hi {
@@ -267,9 +277,7 @@ fn check_static(
     } else {
         None
     };
-    let shown = |v: u128| {
-        Addr::new(form.family(), v).map_or_else(|| v.to_string(), |addr| format!("{addr}/{bits}"))
-    };
+    let shown = |v: u128| Addr::new(form.family(), v).map_or_else(|| v.to_string(), |addr| format!("{addr}/{bits}"));
     match (first_restricted, first_outside) {
         (Some(r), o) if o.is_none_or(|o| r <= o) => Err(ErrorKind::StaticInReserved {
             ip: shown(r),
@@ -340,7 +348,15 @@ mod tests {
         );
         let got = s.map(|s| s.restricted.intervals().collect::<Vec<_>>());
         let base = 0x0a00_0000u128;
-        assert_eq!(got, Ok(vec![(base, base + 1), (base + 6, base + 6), (base + 10, base + 20), (base + 255, base + 255)]));
+        assert_eq!(
+            got,
+            Ok(vec![
+                (base, base + 1),
+                (base + 6, base + 6),
+                (base + 10, base + 20),
+                (base + 255, base + 255)
+            ])
+        );
     }
 
     #[test]

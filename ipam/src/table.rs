@@ -22,7 +22,12 @@ pub fn render_table(plan: &Plan, era: Era) -> String {
             (inst.name(), inst.az.clone().unwrap_or_default(), ips)
         })
         .collect();
-    let name_width = rows.iter().map(|r| r.0.len()).chain(["Instance".len()]).max().unwrap_or(0);
+    let name_width = rows
+        .iter()
+        .map(|r| r.0.len())
+        .chain(["Instance".len()])
+        .max()
+        .unwrap_or(0);
     let az_width = rows.iter().map(|r| r.1.len()).chain(["AZ".len()]).max().unwrap_or(0);
     let mut out = String::new();
     push_line(&mut out, &[("Instance", name_width), ("AZ", az_width), ("IPs", 0)]);
@@ -80,6 +85,33 @@ mod tests {
         assert_eq!(
             render_table(&plan, Era::Y2018),
             "Instance  AZ  IPs\nnginx/0   z1  10.0.9.165\n              2601:0646:0100:69f1:0000:0000:0000:0165\n\n1 instances\n"
+        );
+    }
+
+    #[test]
+    fn dynamic_networks_show_no_ip_and_columns_widen() {
+        let dynamic = PlannedNetwork {
+            name: "dhcp".into(),
+            defaults: vec![],
+            nic_group: None,
+            address: PlannedAddress::Dynamic {
+                dns: None,
+                cloud_properties: serde_json::json!({}),
+            },
+        };
+        let instance = |group: &str, index: u64, az: Option<&str>| PlannedInstance {
+            group: group.into(),
+            index,
+            az: az.map(str::to_string),
+            networks: vec![dynamic.clone()],
+        };
+        let plan = Plan {
+            deployment: "d".into(),
+            instances: vec![instance("a", 0, None), instance("postgres", 10, Some("zone-one"))],
+        };
+        assert_eq!(
+            render_table(&plan, Era::Current),
+            "Instance     AZ        IPs\na/0\npostgres/10  zone-one\n\n2 instances\n"
         );
     }
 }

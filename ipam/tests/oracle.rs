@@ -37,24 +37,29 @@ fn case() -> impl Strategy<Value = Case> {
         1u64..12,
         any::<bool>(),
     )
-        .prop_map(|(v6, host_bits, base, gw, reserved, statics, director, used, instances, expanded)| {
-            let size = 1u128 << host_bits;
-            let base = if v6 { base } else { base & u128::from(u32::MAX) };
-            let base = base & !(size - 1);
-            let off = |x: u16| base + u128::from(x) % size;
-            Case {
-                v6,
-                host_bits,
-                base,
-                gateway: base + gw % size,
-                reserved: reserved.into_iter().map(|(a, len)| (off(a), (off(a) + u128::from(len)).min(base + size - 1))).collect(),
-                statics: statics.into_iter().map(off).collect(),
-                director: director.into_iter().map(off).collect(),
-                used: used.into_iter().map(off).collect(),
-                instances,
-                expanded,
-            }
-        })
+        .prop_map(
+            |(v6, host_bits, base, gw, reserved, statics, director, used, instances, expanded)| {
+                let size = 1u128 << host_bits;
+                let base = if v6 { base } else { base & u128::from(u32::MAX) };
+                let base = base & !(size - 1);
+                let off = |x: u16| base + u128::from(x) % size;
+                Case {
+                    v6,
+                    host_bits,
+                    base,
+                    gateway: base + gw % size,
+                    reserved: reserved
+                        .into_iter()
+                        .map(|(a, len)| (off(a), (off(a) + u128::from(len)).min(base + size - 1)))
+                        .collect(),
+                    statics: statics.into_iter().map(off).collect(),
+                    director: director.into_iter().map(off).collect(),
+                    used: used.into_iter().map(off).collect(),
+                    instances,
+                    expanded,
+                }
+            },
+        )
 }
 
 impl Case {
@@ -67,7 +72,13 @@ impl Case {
     }
 
     fn text(&self, v: u128) -> String {
-        let a = Addr::new(self.family(), v).map_or_else(String::new, |a| if self.expanded { a.expanded() } else { a.compressed() });
+        let a = Addr::new(self.family(), v).map_or_else(String::new, |a| {
+            if self.expanded {
+                a.expanded()
+            } else {
+                a.compressed()
+            }
+        });
         format!("'{a}'")
     }
 
@@ -77,7 +88,19 @@ impl Case {
 
     fn cloud_config(&self) -> String {
         let list = |items: Vec<String>| format!("[{}]", items.join(", "));
-        let reserved = list(self.reserved.iter().map(|&(a, b)| format!("{} - {}", self.text(a).trim_matches('\''), self.text(b).trim_matches('\''))).map(|s| format!("'{s}'")).collect());
+        let reserved = list(
+            self.reserved
+                .iter()
+                .map(|&(a, b)| {
+                    format!(
+                        "{} - {}",
+                        self.text(a).trim_matches('\''),
+                        self.text(b).trim_matches('\'')
+                    )
+                })
+                .map(|s| format!("'{s}'"))
+                .collect(),
+        );
         let statics = list(self.statics.iter().map(|&s| self.text(s)).collect());
         format!(
             "networks:\n- name: net_a\n  subnets:\n  - range: {}/{}\n    gateway: {}\n    reserved: {reserved}\n    static: {statics}\n",
@@ -99,7 +122,10 @@ impl Case {
                 )
             })
             .collect();
-        format!(r#"{{"deployment":"other","era":"2018","instances":[{}]}}"#, instances.join(","))
+        format!(
+            r#"{{"deployment":"other","era":"2018","instances":[{}]}}"#,
+            instances.join(",")
+        )
     }
 
     /// Brute force: expand every address of the range, remove the never-allocated ones, take the lowest.
@@ -120,7 +146,12 @@ impl Case {
         if self.statics.iter().any(|s| restricted.contains(s)) {
             return Err("static in reserved");
         }
-        let blocked: BTreeSet<u128> = restricted.iter().chain(&self.statics).chain(&self.used).copied().collect();
+        let blocked: BTreeSet<u128> = restricted
+            .iter()
+            .chain(&self.statics)
+            .chain(&self.used)
+            .copied()
+            .collect();
         let free: Vec<u128> = (first..=last).filter(|a| !blocked.contains(a)).collect();
         let n = usize::try_from(self.instances).unwrap_or(usize::MAX);
         if free.len() < n {

@@ -9,7 +9,12 @@ const NET: &str = "{range: 10.0.0.0/24, gateway: 10.0.0.1, reserved: [10.0.0.2 -
 
 fn ips_with_state(cc: &str, manifest: &str, state: Option<&str>) -> Vec<String> {
     match try_plan(cc, manifest, &[], state) {
-        Ok(p) => p.instances.iter().filter_map(|i| i.networks[0].address.ip()).map(|a| a.to_string()).collect(),
+        Ok(p) => p
+            .instances
+            .iter()
+            .filter_map(|i| i.networks[0].address.ip())
+            .map(|a| a.to_string())
+            .collect(),
         Err(e) => panic!("{e}"),
     }
 }
@@ -28,23 +33,33 @@ fn redeploy_keeps_addresses_and_new_instances_skip_them() {
     assert_eq!(first, vec!["10.0.0.10", "10.0.0.11", "10.0.0.12"]);
     // The state written in the 2018 form still matches: addresses are compared as numbers.
     let state = state_of(&cc, &group(3, ""), Era::Y2018);
-    assert_eq!(ips_with_state(&cc, &group(4, ""), Some(&state)), vec!["10.0.0.10", "10.0.0.11", "10.0.0.12", "10.0.0.13"]);
+    assert_eq!(
+        ips_with_state(&cc, &group(4, ""), Some(&state)),
+        vec!["10.0.0.10", "10.0.0.11", "10.0.0.12", "10.0.0.13"]
+    );
 }
 
 #[test]
 fn an_address_that_became_reserved_is_replaced() {
     let cc = one_subnet(NET);
     let state = state_of(&cc, &group(3, ""), Era::Current);
-    let now_reserved = one_subnet("{range: 10.0.0.0/24, gateway: 10.0.0.1, reserved: [10.0.0.2 - 10.0.0.9, 10.0.0.11]}");
+    let now_reserved =
+        one_subnet("{range: 10.0.0.0/24, gateway: 10.0.0.1, reserved: [10.0.0.2 - 10.0.0.9, 10.0.0.11]}");
     // web/1 loses 10.0.0.11 (no longer reservable) and gets the lowest address free of state and reserved.
-    assert_eq!(ips_with_state(&now_reserved, &group(3, ""), Some(&state)), vec!["10.0.0.10", "10.0.0.13", "10.0.0.12"]);
+    assert_eq!(
+        ips_with_state(&now_reserved, &group(3, ""), Some(&state)),
+        vec!["10.0.0.10", "10.0.0.13", "10.0.0.12"]
+    );
 }
 
 #[test]
 fn other_deployments_addresses_are_in_use() {
     let cc = one_subnet(NET);
     let other = state_of(&cc, &group(2, "").replace("name: dep", "name: other"), Era::Current);
-    assert_eq!(ips_with_state(&cc, &group(2, ""), Some(&other)), vec!["10.0.0.12", "10.0.0.13"]);
+    assert_eq!(
+        ips_with_state(&cc, &group(2, ""), Some(&other)),
+        vec!["10.0.0.12", "10.0.0.13"]
+    );
     let both = format!("[{other}, {}]", state_of(&cc, &group(1, ""), Era::Current));
     // dep/web/0 had 10.0.0.10 too in its own earlier state; the other deployment holds it, so it moves on.
     let got = try_plan(&cc, &group(1, ""), &[], Some(&both)).map(|p| p.instances[0].networks[0].address.ip());
@@ -55,7 +70,9 @@ fn other_deployments_addresses_are_in_use() {
 fn lint_reports_each_code_with_position() {
     let cc = "networks:\n- name: v6\n  subnets:\n  - range: 2001:db8::/64\n    gateway: 2001:0db8:0000:0000:0000:0000:0000:0001\n    dns: ['::1']\n    reserved: ['2001:0db8:0000:0000:0000:0000:0000:0100 - 2001:0db8:0000:0000:0000:0000:0000:0500']\n    static: [2001:0db8:0000:0000:0000:0000:0001:0000/112]\n";
     let m = "name: d\ninstance_groups:\n- name: w\n  instances: 1\n  networks:\n  - name: v6\n    static_ips: [2001:db8::1:0]\n";
-    let (Ok(cc), Ok(m)) = (parse_cloud_config("cc.yml", cc), parse_manifest("m.yml", m)) else { panic!("parse") };
+    let (Ok(cc), Ok(m)) = (parse_cloud_config("cc.yml", cc), parse_manifest("m.yml", m)) else {
+        panic!("parse")
+    };
     let director: Vec<Addr> = Addr::parse("10.0.0.6").into_iter().collect();
     let got: Vec<(String, u64, u64, &str)> = lint(&cc, Some(&m), &director)
         .into_iter()

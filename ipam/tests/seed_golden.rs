@@ -4,7 +4,9 @@
 //! the current director prints the compressed `2601:646:100:69f1::165`. The IPv6 network is the default for dns and
 //! gateway, so the IPv4 network carries no `default`.
 
-use dualhome_ipam::{lint, parse_cloud_config, parse_manifest, plan, render_table, Addr, Era, PlanInput, SettingsDocument};
+use dualhome_ipam::{
+    lint, parse_cloud_config, parse_manifest, plan, render_table, Addr, Era, PlanInput, SettingsDocument,
+};
 
 const CLOUD_CONFIG: &str = include_str!("../../examples/seed/cloud-config.yml");
 const MANIFEST: &str = include_str!("../../examples/seed/manifest.yml");
@@ -12,7 +14,9 @@ const MANIFEST: &str = include_str!("../../examples/seed/manifest.yml");
 fn seed(era: Era) -> (SettingsDocument, String) {
     let cc = parse_cloud_config("examples/seed/cloud-config.yml", CLOUD_CONFIG);
     let m = parse_manifest("examples/seed/manifest.yml", MANIFEST);
-    let (Ok(cc), Ok(m)) = (cc, m) else { panic!("seed does not parse") };
+    let (Ok(cc), Ok(m)) = (cc, m) else {
+        panic!("seed does not parse")
+    };
     let director: Vec<Addr> = Addr::parse("10.0.9.151").into_iter().collect();
     let p = plan(&PlanInput {
         cloud_config: &cc,
@@ -31,8 +35,14 @@ fn seed_vm_gets_the_blog_addresses_in_2018_form() {
     assert_eq!(vm.instance, "nginx/0");
     assert_eq!(vm.az.as_deref(), Some("z1"));
     assert_eq!(vm.networks["default"].ip.as_deref(), Some("10.0.9.165"));
-    assert_eq!(vm.networks["ipv6"].ip.as_deref(), Some("2601:0646:0100:69f1:0000:0000:0000:0165"));
-    assert_eq!(vm.networks["ipv6"].gateway.as_deref(), Some("2601:0646:0100:69f1:020d:b9ff:fe48:9249"));
+    assert_eq!(
+        vm.networks["ipv6"].ip.as_deref(),
+        Some("2601:0646:0100:69f1:0000:0000:0000:0165")
+    );
+    assert_eq!(
+        vm.networks["ipv6"].gateway.as_deref(),
+        Some("2601:0646:0100:69f1:020d:b9ff:fe48:9249")
+    );
     assert_eq!(vm.networks["ipv6"].default, vec!["dns", "gateway"]);
     assert!(vm.networks["default"].default.is_empty());
     assert_eq!(vm.networks["ipv6"].prefix, None);
@@ -49,7 +59,10 @@ fn seed_vm_in_current_form_is_compressed() {
     assert_eq!(v6.ip.as_deref(), Some("2601:646:100:69f1::165"));
     assert_eq!(v6.prefix.as_deref(), Some("128"));
     assert_eq!(v6.netmask.as_deref(), Some("ffff:ffff:ffff:ffff:0000:0000:0000:0000"));
-    assert_eq!(v6.dns.as_deref(), Some(&["2001:4860:4860::8888".to_string(), "2001:4860:4860::8844".to_string()][..]));
+    assert_eq!(
+        v6.dns.as_deref(),
+        Some(&["2001:4860:4860::8888".to_string(), "2001:4860:4860::8844".to_string()][..])
+    );
     insta::assert_snapshot!("seed_table_current", table);
     insta::assert_snapshot!("seed_settings_current", doc.to_json());
 }

@@ -1,7 +1,9 @@
 //! Shared helpers for the behaviour tests: plan YAML text, get settings or the director's error text.
 #![allow(dead_code)] // each test binary uses a subset
 
-use dualhome_ipam::{parse_cloud_config, parse_manifest, parse_state, plan, Addr, Era, IpamError, Plan, PlanInput, SettingsDocument};
+use dualhome_ipam::{
+    parse_cloud_config, parse_manifest, parse_state, plan, Addr, Era, IpamError, Plan, PlanInput, SettingsDocument,
+};
 
 /// Plans `cc` + `manifest` with optional director IPs and state JSON.
 pub fn try_plan(cc: &str, manifest: &str, director: &[&str], state: Option<&str>) -> Result<Plan, IpamError> {
