@@ -9,6 +9,7 @@
 
 use crate::addr::{Mac, Prefix};
 use crate::ops::{BootOp, Route, RouteProto, Rule, MAIN_TABLE};
+use crate::replay::{replay, BootTarget, OpFailure};
 use crate::sysctl::{Ipv6Effective, SysctlTree};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -28,17 +29,6 @@ pub struct InterfaceState {
     pub addresses: Vec<Prefix>,
     /// Effective IPv6 behaviour from the sysctl model.
     pub ipv6: Ipv6Effective,
-}
-
-/// An op the kernel or a tool would have refused.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct OpFailure {
-    /// Index into the op list.
-    pub index: usize,
-    /// The op, as `--format ops` prints it.
-    pub op: String,
-    /// The error the tool would print.
-    pub reason: String,
 }
 
 /// The VM's network configuration after a boot.
@@ -138,93 +128,121 @@ impl fmt::Display for HostConfig {
     }
 }
 
-/// Applies `ops` in order to an empty host.
+impl HostConfig {
+    /// A host before boot: no interfaces, kernel defaults.
+    pub fn empty() -> HostConfig {
+        HostConfig {
+            kernel_ipv6: true,
+            reboot_pending: false,
+            next_boot_removed_args: Vec::new(),
+            interfaces: Vec::new(),
+            routes: Vec::new(),
+            rules: Vec::new(),
+            dns: Vec::new(),
+            files: BTreeMap::new(),
+            sysctl: SysctlTree::new(true),
+            failures: Vec::new(),
+        }
+    }
+
+    /// Recomputes each interface's effective IPv6 flags from the sysctl tree.
+    fn refresh_effective(&mut self) {
+        for i in &mut self.interfaces {
+            if let Some(e) = self.sysctl.effective(&i.name) {
+                i.ipv6 = e;
+            }
+        }
+    }
+}
+
+/// Applies `ops` in order to an empty host (a pure function of the list).
 pub fn apply(ops: &[BootOp]) -> HostConfig {
-    let mut h = HostConfig {
-        kernel_ipv6: true,
-        reboot_pending: false,
-        next_boot_removed_args: Vec::new(),
-        interfaces: Vec::new(),
-        routes: Vec::new(),
-        rules: Vec::new(),
-        dns: Vec::new(),
-        files: BTreeMap::new(),
-        sysctl: SysctlTree::new(true),
-        failures: Vec::new(),
-    };
-    for (index, op) in ops.iter().enumerate() {
-        if let Err(reason) = step(&mut h, op) {
-            h.failures.push(OpFailure {
-                index,
-                op: op.to_string(),
-                reason,
-            });
-        }
-    }
-    for i in &mut h.interfaces {
-        if let Some(e) = h.sysctl.effective(&i.name) {
-            i.ipv6 = e;
-        }
-    }
+    let mut h = HostConfig::empty();
+    let failures = replay(ops, &mut h);
+    h.failures = failures;
+    h.refresh_effective();
     h
 }
 
-fn step(h: &mut HostConfig, op: &BootOp) -> Result<(), String> {
-    if h.reboot_pending {
-        return Err("the host is rebooting".into());
+impl BootTarget for HostConfig {
+    fn kernel_cmdline(&mut self, args: &[String]) -> Result<(), String> {
+        if !self.interfaces.is_empty() {
+            return Err("kernel command line after interfaces exist".into());
+        }
+        self.kernel_ipv6 = !args.iter().any(|a| a == "ipv6.disable=1");
+        self.sysctl = SysctlTree::new(self.kernel_ipv6);
+        Ok(())
     }
-    match op {
-        BootOp::KernelCmdline { args } => {
-            if !h.interfaces.is_empty() {
-                return Err("kernel command line after interfaces exist".into());
-            }
-            h.kernel_ipv6 = !args.iter().any(|a| a == "ipv6.disable=1");
-            h.sysctl = SysctlTree::new(h.kernel_ipv6);
+
+    fn nic_created(&mut self, name: &str, mac: Mac) -> Result<(), String> {
+        if self.interface(name).is_some() {
+            return Err(format!("interface {name} exists"));
         }
-        BootOp::NicCreated { name, mac } => {
-            if h.interface(name).is_some() {
-                return Err(format!("interface {name} exists"));
-            }
-            h.sysctl.create_interface(name);
-            let ipv6 = h.sysctl.effective(name).ok_or("interface vanished")?;
-            h.interfaces.push(InterfaceState {
-                name: name.clone(),
-                mac: *mac,
-                up: false,
-                addresses: Vec::new(),
-                ipv6,
-            });
-        }
-        BootOp::SysctlWrite { key, value } => {
-            let touched = h.sysctl.set(key, value).map_err(|e| e.to_string())?;
-            for ifname in touched {
-                if h.sysctl.effective(&ifname).is_some_and(|e| e.disabled) {
-                    purge_ipv6(h, &ifname);
-                }
-            }
-        }
-        BootOp::ConfigFileRendered { path, contents } => {
-            h.files.insert(path.clone(), contents.clone());
-        }
-        BootOp::LinkUp { dev } => {
-            iface_mut(h, dev)?.up = true;
-        }
-        BootOp::AddressAdded { dev, addr, prefix_len } => add_address(h, dev, *addr, *prefix_len)?,
-        BootOp::RouteAdded(r) => add_route(h, r)?,
-        BootOp::RuleAdded(r) => {
-            if r.from.addr.is_ipv6() && !h.kernel_ipv6 {
-                return Err("RTNETLINK answers: Address family not supported by protocol".into());
-            }
-            if h.rules.contains(r) {
-                return Err("RTNETLINK answers: File exists".into());
-            }
-            h.rules.push(r.clone());
-        }
-        BootOp::DnsWritten { servers } => h.dns = servers.clone(),
-        BootOp::GrubCmdlineRewritten { removed } => h.next_boot_removed_args.push(removed.clone()),
-        BootOp::Reboot => h.reboot_pending = true,
+        self.sysctl.create_interface(name);
+        let ipv6 = self.sysctl.effective(name).ok_or("interface vanished")?;
+        self.interfaces.push(InterfaceState {
+            name: name.to_owned(),
+            mac,
+            up: false,
+            addresses: Vec::new(),
+            ipv6,
+        });
+        Ok(())
     }
-    Ok(())
+
+    fn sysctl_write(&mut self, key: &str, value: &str) -> Result<(), String> {
+        let touched = self.sysctl.set(key, value).map_err(|e| e.to_string())?;
+        for ifname in touched {
+            if self.sysctl.effective(&ifname).is_some_and(|e| e.disabled) {
+                purge_ipv6(self, &ifname);
+            }
+        }
+        Ok(())
+    }
+
+    fn file_written(&mut self, path: &str, contents: &str) -> Result<(), String> {
+        self.files.insert(path.to_owned(), contents.to_owned());
+        Ok(())
+    }
+
+    fn link_up(&mut self, dev: &str) -> Result<(), String> {
+        iface_mut(self, dev)?.up = true;
+        Ok(())
+    }
+
+    fn address_added(&mut self, dev: &str, addr: IpAddr, prefix_len: u8) -> Result<(), String> {
+        add_address(self, dev, addr, prefix_len)
+    }
+
+    fn route_added(&mut self, route: &Route) -> Result<(), String> {
+        add_route(self, route)
+    }
+
+    fn rule_added(&mut self, rule: &Rule) -> Result<(), String> {
+        if rule.from.addr.is_ipv6() && !self.kernel_ipv6 {
+            return Err("RTNETLINK answers: Address family not supported by protocol".into());
+        }
+        if self.rules.contains(rule) {
+            return Err("RTNETLINK answers: File exists".into());
+        }
+        self.rules.push(rule.clone());
+        Ok(())
+    }
+
+    fn dns_written(&mut self, servers: &[IpAddr]) -> Result<(), String> {
+        self.dns = servers.to_vec();
+        Ok(())
+    }
+
+    fn grub_cmdline_rewritten(&mut self, removed: &str) -> Result<(), String> {
+        self.next_boot_removed_args.push(removed.to_owned());
+        Ok(())
+    }
+
+    fn reboot(&mut self) -> Result<(), String> {
+        self.reboot_pending = true;
+        Ok(())
+    }
 }
 
 fn iface_mut<'a>(h: &'a mut HostConfig, dev: &str) -> Result<&'a mut InterfaceState, String> {

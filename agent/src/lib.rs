@@ -37,6 +37,7 @@ pub mod plan;
 pub mod policy;
 pub mod profile;
 pub mod render;
+pub mod replay;
 pub mod settings;
 pub mod sysctl;
 
@@ -47,5 +48,6 @@ pub use layout::{parse_nics, Layout, Nic};
 pub use ops::{BootOp, Route, RouteProto, Rule, MAIN_TABLE};
 pub use plan::{plan, BootPlan};
 pub use profile::{Overrides, Profile};
+pub use replay::{replay, BootTarget, OpFailure};
 pub use settings::{Network, Settings};
 pub use sysctl::{Ipv6Effective, SysctlTree};
