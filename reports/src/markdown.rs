@@ -7,34 +7,97 @@
 //! Text that came from scenarios (names, messages, observed values) is escaped so that it renders as written and
 //! cannot inject markup: inline values go in code spans, multi-line text in fenced blocks, the rest is
 //! backslash-escaped.
+//!
+//! The summary stays under [`SUMMARY_LIMIT`] bytes (GitHub's job summary limit is 1 MiB): entries that would not fit
+//! are counted in a closing note instead.
 
 use std::fmt::{self, Write as _};
 
 use crate::error::ReportError;
-use crate::outcome::{format_ns, Severity, Verdict};
+use crate::outcome::{format_ns, Finding, Severity, Verdict};
 use crate::run::RunReport;
 use crate::scenario::{ScenarioReport, ScenarioStatus};
 
-/// Renders `report` as Markdown, after checking it.
+/// The size [`to_markdown`] keeps under, in bytes: GitHub refuses a job summary over 1 MiB, which would lose the
+/// whole summary of exactly the runs that fail most.
+pub const SUMMARY_LIMIT: usize = 1_000_000;
+
+/// Room kept for the closing note that says how much was left out.
+const NOTE_RESERVE: usize = 400;
+
+/// Renders `report` as Markdown within [`SUMMARY_LIMIT`] bytes, after checking it.
 pub fn to_markdown(report: &RunReport) -> Result<String, ReportError> {
+    to_markdown_within(report, SUMMARY_LIMIT)
+}
+
+/// Renders `report` as Markdown of at most about `limit` bytes (the heading and totals are always written).
+///
+/// Entries (table rows, failed expectations, errors, skips, findings) are written in order until the next one would
+/// not fit; the rest are counted in a closing note that points to the JSON and JUnit reports, which have them all.
+pub fn to_markdown_within(report: &RunReport, limit: usize) -> Result<String, ReportError> {
     report.check()?;
-    let mut text = String::new();
+    let mut page = Page {
+        out: String::new(),
+        pending: String::new(),
+        limit,
+        omitted: 0,
+    };
     // `fmt::Write` for `String` never fails, so the result carries no information.
-    let _ = render(report, &mut text);
-    Ok(text)
+    let _ = render(report, &mut page);
+    Ok(page.finish())
 }
 
-fn render(report: &RunReport, out: &mut String) -> fmt::Result {
-    summary(report, out)?;
-    failures(report, out)?;
-    errors_and_skips(report, out)?;
-    findings(report, out)
+/// The output under construction, with its size budget.
+struct Page {
+    out: String,
+    /// Headings waiting for their first entry, so that a heading is never left without one.
+    pending: String,
+    limit: usize,
+    omitted: usize,
 }
 
-fn summary(report: &RunReport, out: &mut String) -> fmt::Result {
+impl Page {
+    fn heading(&mut self, text: &str) {
+        self.pending.push_str(text);
+    }
+
+    /// Writes `piece` (after the pending headings) if it fits and nothing was left out before it, else counts it.
+    fn entry(&mut self, piece: &str) {
+        let needed = self.out.len() + self.pending.len() + piece.len() + NOTE_RESERVE;
+        if self.omitted == 0 && needed <= self.limit {
+            self.out.push_str(&self.pending);
+            self.out.push_str(piece);
+        } else {
+            self.omitted += 1;
+        }
+        self.pending.clear();
+    }
+
+    fn finish(mut self) -> String {
+        if self.omitted > 0 {
+            let _ = write!(
+                self.out,
+                "\n---\n\n{} more entries are not shown, to keep this summary under {} bytes; `report.json` and \
+                 `junit.xml` have them all.\n",
+                self.omitted, self.limit
+            );
+        }
+        self.out
+    }
+}
+
+fn render(report: &RunReport, page: &mut Page) -> fmt::Result {
+    summary(report, page)?;
+    failures(report, page)?;
+    errors_and_skips(report, page)?;
+    findings(report, page)
+}
+
+fn summary(report: &RunReport, page: &mut Page) -> fmt::Result {
     let t = &report.totals;
     let (s, e, f) = (&t.scenarios, &t.expectations, &t.findings);
     let shard = report.shard.map(|s| format!(" (shard {s})")).unwrap_or_default();
+    let out = &mut page.out;
     writeln!(
         out,
         "# {}: {} of {} scenarios passed{shard}\n",
@@ -51,8 +114,7 @@ fn summary(report: &RunReport, out: &mut String) -> fmt::Result {
     if report.scenarios.is_empty() {
         return writeln!(out, "No scenario was run.");
     }
-    writeln!(out, "| scenario | status | expectations | findings |")?;
-    writeln!(out, "| --- | --- | --- | --- |")?;
+    page.heading("| scenario | status | expectations | findings |\n| --- | --- | --- | --- |\n");
     for scenario in &report.scenarios {
         let counts = scenario.verdict_counts();
         let skipped = if counts.skipped > 0 {
@@ -60,16 +122,16 @@ fn summary(report: &RunReport, out: &mut String) -> fmt::Result {
         } else {
             String::new()
         };
-        writeln!(
-            out,
-            "| {} {} | {} | {}/{}{skipped} | {} |",
+        let row = format!(
+            "| {} {} | {} | {}/{}{skipped} | {} |\n",
             code_in_table(&scenario.file),
             escape(&scenario.name),
             status_cell(&scenario.status),
             counts.passed,
             counts.total(),
             findings_cell(scenario),
-        )?;
+        );
+        page.entry(&row);
     }
     Ok(())
 }
@@ -96,108 +158,103 @@ fn findings_cell(scenario: &ScenarioReport) -> String {
     }
 }
 
-fn failures(report: &RunReport, out: &mut String) -> fmt::Result {
-    let failed: Vec<&ScenarioReport> = report
-        .scenarios
-        .iter()
-        .filter(|s| s.verdict_counts().failed > 0)
-        .collect();
-    if failed.is_empty() {
-        return Ok(());
-    }
-    writeln!(out, "\n## Failed expectations")?;
+fn scenario_heading(scenario: &ScenarioReport) -> String {
+    format!("\n### {} {}\n\n", code(&scenario.file), escape(&scenario.name))
+}
+
+fn failures(report: &RunReport, page: &mut Page) -> fmt::Result {
+    let failed = report.scenarios.iter().filter(|s| s.verdict_counts().failed > 0);
+    page.heading("\n## Failed expectations\n");
     for scenario in failed {
-        writeln!(out, "\n### {} {}\n", code(&scenario.file), escape(&scenario.name))?;
+        page.heading(&scenario_heading(scenario));
         for outcome in scenario.expectations.iter().filter(|o| o.verdict == Verdict::Failed) {
+            let mut piece = String::new();
             write!(
-                out,
+                piece,
                 "- {} {}: {}",
                 code(&outcome.id),
                 code(&outcome.kind),
                 escape(&outcome.description)
             )?;
             if let Some(at) = outcome.at_ns {
-                write!(out, " at {}", format_ns(at))?;
+                write!(piece, " at {}", format_ns(at))?;
             }
             if let Some(location) = &outcome.location {
-                write!(out, " ({})", code(&location.to_string()))?;
+                write!(piece, " ({})", code(&location.to_string()))?;
             }
-            writeln!(out)?;
-            writeln!(out, "  - expected: {}", code(&outcome.expected))?;
+            writeln!(piece)?;
+            writeln!(piece, "  - expected: {}", code(&outcome.expected))?;
             match &outcome.observed {
-                Some(observed) => writeln!(out, "  - observed: {}", code(observed))?,
-                None => writeln!(out, "  - observed: nothing")?,
+                Some(observed) => writeln!(piece, "  - observed: {}", code(observed))?,
+                None => writeln!(piece, "  - observed: nothing")?,
             }
+            page.entry(&piece);
         }
     }
+    page.pending.clear();
     Ok(())
 }
 
-fn errors_and_skips(report: &RunReport, out: &mut String) -> fmt::Result {
-    let mut errored = report.scenarios.iter().filter_map(|s| match &s.status {
-        ScenarioStatus::Error { message } => Some((s, message)),
-        _ => None,
-    });
-    if let Some(first) = errored.next() {
-        writeln!(out, "\n## Scenarios that could not run")?;
-        for (scenario, message) in std::iter::once(first).chain(errored) {
-            writeln!(out, "\n### {} {}\n", code(&scenario.file), escape(&scenario.name))?;
-            fenced(message.lines(), "", out)?;
+fn errors_and_skips(report: &RunReport, page: &mut Page) -> fmt::Result {
+    page.heading("\n## Scenarios that could not run\n");
+    for scenario in &report.scenarios {
+        if let ScenarioStatus::Error { message } = &scenario.status {
+            let mut piece = scenario_heading(scenario);
+            fenced(message.lines(), "", &mut piece)?;
+            page.entry(&piece);
         }
     }
-    let skipped: Vec<(&ScenarioReport, &String)> = report
-        .scenarios
-        .iter()
-        .filter_map(|s| match &s.status {
-            ScenarioStatus::Skipped { reason } => Some((s, reason)),
-            _ => None,
-        })
-        .collect();
-    if !skipped.is_empty() {
-        writeln!(out, "\n## Skipped scenarios\n")?;
-        for (scenario, reason) in skipped {
-            writeln!(out, "- {}: {}", code(&scenario.file), escape(reason))?;
+    page.pending.clear();
+    page.heading("\n## Skipped scenarios\n\n");
+    for scenario in &report.scenarios {
+        if let ScenarioStatus::Skipped { reason } = &scenario.status {
+            page.entry(&format!("- {}: {}\n", code(&scenario.file), escape(reason)));
         }
     }
+    page.pending.clear();
     Ok(())
 }
 
-fn findings(report: &RunReport, out: &mut String) -> fmt::Result {
+fn findings(report: &RunReport, page: &mut Page) -> fmt::Result {
     for severity in Severity::ALL {
         let count = report.totals.findings.of(severity);
-        if count == 0 {
-            continue;
-        }
-        writeln!(out, "\n## Findings: {severity} ({count})")?;
+        page.heading(&format!("\n## Findings: {severity} ({count})\n"));
         for scenario in &report.scenarios {
             for finding in scenario.findings.iter().filter(|f| f.severity == severity) {
-                writeln!(out, "\n### {} {}\n", code(&finding.code), escape(&finding.title))?;
-                write!(out, "In {}", code(&scenario.file))?;
-                let place = &finding.location;
-                if let Some(source) = &place.source {
-                    write!(out, "; source {}", code(&source.to_string()))?;
-                }
-                if let Some(node) = &place.node {
-                    write!(out, "; node {}", code(node))?;
-                }
-                if let Some(interface) = &place.interface {
-                    write!(out, "; interface {}", code(interface))?;
-                }
-                writeln!(out, ".\n")?;
-                let lines: Vec<&str> = finding.message.lines().collect();
-                for (i, line) in lines.iter().enumerate() {
-                    // A trailing backslash is a hard line break (GFM), so a multi-line message keeps its lines.
-                    let brk = if i + 1 < lines.len() { "\\" } else { "" };
-                    writeln!(out, "{}{brk}", escape(line))?;
-                }
-                if !finding.evidence.is_empty() {
-                    writeln!(out)?;
-                    fenced(finding.evidence.iter().map(String::as_str), "text", out)?;
-                }
+                page.entry(&finding_entry(scenario, finding)?);
             }
         }
+        page.pending.clear();
     }
     Ok(())
+}
+
+fn finding_entry(scenario: &ScenarioReport, finding: &Finding) -> Result<String, fmt::Error> {
+    let mut piece = String::new();
+    writeln!(piece, "\n### {} {}\n", code(&finding.code), escape(&finding.title))?;
+    write!(piece, "In {}", code(&scenario.file))?;
+    let place = &finding.location;
+    if let Some(source) = &place.source {
+        write!(piece, "; source {}", code(&source.to_string()))?;
+    }
+    if let Some(node) = &place.node {
+        write!(piece, "; node {}", code(node))?;
+    }
+    if let Some(interface) = &place.interface {
+        write!(piece, "; interface {}", code(interface))?;
+    }
+    writeln!(piece, ".\n")?;
+    let lines: Vec<&str> = finding.message.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        // A trailing backslash is a hard line break (GFM), so a multi-line message keeps its lines.
+        let brk = if i + 1 < lines.len() { "\\" } else { "" };
+        writeln!(piece, "{}{brk}", escape(line))?;
+    }
+    if !finding.evidence.is_empty() {
+        writeln!(piece)?;
+        fenced(finding.evidence.iter().map(String::as_str), "text", &mut piece)?;
+    }
+    Ok(piece)
 }
 
 /// A fenced code block whose fence is longer than any backtick run in the content, so nothing can close it early.
@@ -288,6 +345,28 @@ mod tests {
         assert_eq!(escape("10.0.0.1 is down"), "10.0.0.1 is down");
         assert_eq!(escape("3)"), "3\\)");
         assert_eq!(escape("2001:db8::1"), "2001:db8::1");
+    }
+
+    #[test]
+    fn page_stops_at_the_first_entry_that_does_not_fit_and_says_so() {
+        let mut page = Page {
+            out: String::from("# head\n"),
+            pending: String::new(),
+            limit: NOTE_RESERVE + 30,
+            omitted: 0,
+        };
+        page.heading("## h\n");
+        page.entry("- one\n");
+        page.entry(&"x".repeat(40));
+        // A later entry that would fit is dropped too: the summary is a prefix of the full one.
+        page.entry("- two\n");
+        page.heading("## empty\n");
+        page.pending.clear();
+        let text = page.finish();
+        assert!(
+            text.starts_with("# head\n## h\n- one\n\n---\n\n2 more entries are not shown"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 mod common;
 
-use dualhome_reports::markdown::to_markdown;
+use dualhome_reports::markdown::{to_markdown, to_markdown_within};
 use dualhome_reports::{RunReport, Shard};
 
 #[test]
@@ -95,4 +95,29 @@ fn no_html_and_one_table_row_per_scenario() {
             .count();
         assert_eq!(unescaped, 5, "{row}");
     }
+}
+
+#[test]
+fn a_summary_over_the_limit_is_a_prefix_with_a_note() {
+    let report = common::whole_run();
+    let full = to_markdown(&report).unwrap();
+    // Everything fits: identical to the unlimited rendering.
+    assert_eq!(to_markdown_within(&report, full.len() + 400).unwrap(), full);
+
+    let limit = full.len() / 2;
+    let cut = to_markdown_within(&report, limit).unwrap();
+    assert!(cut.len() <= limit, "{} > {limit}", cut.len());
+    let (shown, note) = cut.split_once("\n---\n\n").unwrap();
+    assert!(
+        full.starts_with(shown),
+        "the shown part is the start of the full summary"
+    );
+    // Every table row still fits in half the size; some details do not.
+    assert_eq!(shown.lines().filter(|l| l.starts_with("| `scenarios/")).count(), 5);
+    let omitted: usize = note.split(' ').next().unwrap().parse().unwrap();
+    assert!(omitted > 0 && omitted < 12, "{note}");
+    assert!(
+        note.ends_with("`report.json` and `junit.xml` have them all.\n"),
+        "{note}"
+    );
 }
