@@ -153,9 +153,9 @@ fn dynamic_subnets(file: &Arc<str>, doc: &NetworkDoc, known: &[String]) -> Resul
         list.as_ref()
             .map(|l| {
                 l.iter()
-                    .map(|d| match RangeForm::parse(&d.value) {
-                        Ok(RangeForm::Single(a)) => Ok(a),
-                        _ => Err(IpamError::new(
+                    .map(|d| match RangeForm::parse(&d.value).ok().and_then(RangeForm::single) {
+                        Some(a) => Ok(a),
+                        None => Err(IpamError::new(
                             at_of(file, d),
                             ErrorKind::InvalidDns {
                                 network: network.to_string(),

@@ -142,7 +142,7 @@ fn check_size(file: &Arc<str>, text: &Text, code: &'static str, key: &str, out: 
 }
 
 fn check_gateway(file: &Arc<str>, range: RangeForm, gw_text: &Text, out: &mut Vec<Finding>) {
-    let Ok(RangeForm::Single(gw)) = RangeForm::parse(&gw_text.value) else {
+    let Some(gw) = RangeForm::parse(&gw_text.value).ok().and_then(RangeForm::single) else {
         return;
     };
     let (lo, hi) = range.bounds();

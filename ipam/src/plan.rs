@@ -174,7 +174,7 @@ impl<'a> Allocator<'a> {
                 .map(|s| {
                     let mut set = s.restricted.clone();
                     set.insert_all(&s.statics);
-                    for used in state.allocations.iter().filter(|a| s.contains(a.ip)) {
+                    for used in state.allocations().iter().filter(|a| s.contains(a.ip)) {
                         set.insert(used.ip.value(), used.ip.value());
                     }
                     set

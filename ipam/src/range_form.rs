@@ -99,6 +99,16 @@ impl RangeForm {
         (hi - lo).saturating_add(1)
     }
 
+    /// The address, if the entry is one address: a bare IP or a /32 (/128) CIDR, which `IpAddrOrCidr` also treats
+    /// as a single IP. `A - A` is not: the director parses gateways and DNS with `IpAddrOrCidr.new`, not ranges.
+    pub fn single(self) -> Option<Addr> {
+        match self {
+            RangeForm::Single(a) => Some(a),
+            RangeForm::Cidr(b) if b.prefix == b.base.family().bits() => Some(b.base),
+            _ => None,
+        }
+    }
+
     /// True for a single address (a bare IP or a /32, /128 CIDR).
     pub fn is_single(self) -> bool {
         let (lo, hi) = self.bounds();
@@ -188,6 +198,11 @@ mod tests {
         ));
         assert_eq!(RangeForm::parse("::/0").map(RangeForm::size), Ok(u128::MAX));
         assert!(RangeForm::parse("10.0.0.0/32").is_ok_and(RangeForm::is_single));
+        assert_eq!(
+            RangeForm::parse("10.0.0.7/32").map(RangeForm::single),
+            Ok(Addr::parse("10.0.0.7"))
+        );
+        assert_eq!(RangeForm::parse("10.0.0.7 - 10.0.0.7").map(RangeForm::single), Ok(None));
     }
 
     #[test]

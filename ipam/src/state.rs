@@ -8,6 +8,7 @@
 use crate::addr::Addr;
 use crate::error::{At, ErrorKind, IpamError};
 use crate::settings::SettingsDocument;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// One address in use.
@@ -23,32 +24,60 @@ pub struct Allocation {
     pub ip: Addr,
 }
 
-/// All addresses in use before this plan.
+/// All addresses in use before this plan, indexed by address and by (deployment, instance, network) so that
+/// planning N instances against A previous addresses costs O(N log A), not O(N × A).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct State {
-    /// In file order.
-    pub allocations: Vec<Allocation>,
+    allocations: Vec<Allocation>,
+    by_ip: BTreeMap<Addr, Vec<usize>>,
+    by_owner: BTreeMap<(String, String, String), Addr>,
 }
 
 impl State {
+    /// Indexes `allocations` (file order; the first entry for an owner and network wins).
+    pub fn new(allocations: Vec<Allocation>) -> State {
+        let mut by_ip: BTreeMap<Addr, Vec<usize>> = BTreeMap::new();
+        let mut by_owner = BTreeMap::new();
+        for (i, a) in allocations.iter().enumerate() {
+            by_ip.entry(a.ip).or_default().push(i);
+            let key = (a.deployment.clone(), a.instance.clone(), a.network.clone());
+            by_owner.entry(key).or_insert(a.ip);
+        }
+        State {
+            allocations,
+            by_ip,
+            by_owner,
+        }
+    }
+
+    /// Every allocation, in file order.
+    pub fn allocations(&self) -> &[Allocation] {
+        &self.allocations
+    }
+
     /// The address `instance` of `deployment` had on `network`.
     pub fn previous(&self, deployment: &str, instance: &str, network: &str) -> Option<Addr> {
-        self.allocations
-            .iter()
-            .find(|a| a.deployment == deployment && a.instance == instance && a.network == network)
-            .map(|a| a.ip)
+        let key = (deployment.to_string(), instance.to_string(), network.to_string());
+        self.by_owner.get(&key).copied()
+    }
+
+    fn holders(&self, ip: Addr) -> impl Iterator<Item = &Allocation> {
+        self.by_ip
+            .get(&ip)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.allocations.get(i))
     }
 
     /// Whether anyone but `instance` of `deployment` holds `ip`.
     pub fn held_by_other(&self, ip: Addr, deployment: &str, instance: &str) -> bool {
-        self.allocations
-            .iter()
-            .any(|a| a.ip == ip && (a.deployment != deployment || a.instance != instance))
+        self.holders(ip)
+            .any(|a| a.deployment != deployment || a.instance != instance)
     }
 
     /// The first owner of `ip`, if any.
     pub fn owner(&self, ip: Addr) -> Option<&Allocation> {
-        self.allocations.iter().find(|a| a.ip == ip)
+        self.holders(ip).next()
     }
 }
 
@@ -98,7 +127,7 @@ pub fn parse_state(file: &str, text: &str) -> Result<State, IpamError> {
             }
         }
     }
-    Ok(State { allocations })
+    Ok(State::new(allocations))
 }
 
 #[cfg(test)]
@@ -112,7 +141,7 @@ mod tests {
         let Ok(state) = state else { panic!("{state:?}") };
         assert_eq!(state.previous("d", "a/0", "n"), Addr::parse("2001:db8::2"));
         let many = format!("[{one}, {}]", one.replace("\"d\"", "\"e\""));
-        assert_eq!(parse_state("s.json", &many).map(|s| s.allocations.len()), Ok(2));
+        assert_eq!(parse_state("s.json", &many).map(|s| s.allocations().len()), Ok(2));
     }
 
     #[test]
@@ -138,7 +167,7 @@ mod tests {
             panic!("parse")
         };
         // Dynamic networks have no ip and hold nothing.
-        assert_eq!(state.allocations.len(), 2);
+        assert_eq!(state.allocations().len(), 2);
         let five = Addr::parse("10.0.0.5");
         let Some(five) = five else { panic!("addr") };
         assert!(!state.held_by_other(five, "d", "a/0"));

@@ -159,9 +159,9 @@ pub fn parse_subnet(ctx: &SubnetContext<'_>, spanned: &Spanned<SubnetDoc>) -> Re
         None => None,
         Some(list) => Some(
             list.iter()
-                .map(|d| match RangeForm::parse(&d.value) {
-                    Ok(RangeForm::Single(a)) => Ok(a),
-                    _ => Err(IpamError::new(
+                .map(|d| match RangeForm::parse(&d.value).ok().and_then(RangeForm::single) {
+                    Some(a) => Ok(a),
+                    None => Err(IpamError::new(
                         here(d),
                         ErrorKind::InvalidDns {
                             network: network.clone(),
@@ -238,9 +238,8 @@ fn parse_gateway(text: &Text, family: Family, (lo, hi): (u128, u128), network: &
         network: network.to_string(),
         reason,
     };
-    let gateway = match RangeForm::parse(&text.value)? {
-        RangeForm::Single(a) => a,
-        _ => return Err(invalid("must be a single IP")),
+    let Some(gateway) = RangeForm::parse(&text.value)?.single() else {
+        return Err(invalid("must be a single IP"));
     };
     if gateway.family() != family || !(lo..=hi).contains(&gateway.value()) {
         return Err(invalid("must be inside the range"));
