@@ -120,7 +120,9 @@ pub enum BootOp {
         /// Its MAC.
         mac: Mac,
     },
-    /// `sysctl key=value` (or a write to `/proc/sys/…`). Keys use Linux's dotted names.
+    /// `sysctl key=value` (or a write to `/proc/sys/…`). Keys use Linux's dotted names, with dots
+    /// inside interface names written as `/` (sysctl(8)). `net.ipv6.route.flush` (in the stemcell
+    /// file) is a write-only trigger that flushes the route cache: an applier may accept and ignore it.
     SysctlWrite {
         /// e.g. `net.ipv6.conf.all.accept_ra`.
         key: String,
