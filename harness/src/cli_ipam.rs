@@ -205,7 +205,7 @@ fn render_error(err: &IpamError, sources: &[(String, String)]) -> String {
     let span = text.and_then(|t| span_of(&err.at, t));
     let diagnostic = Located {
         err: err.clone(),
-        source: text.map(|t| NamedSource::new(err.at.file.to_string(), t.clone())),
+        source: text.map(|t| NamedSource::new(&*err.at.file, t.clone())),
         span,
     };
     let mut rendered = String::new();
