@@ -73,6 +73,11 @@ impl Page {
         self.pending.clear();
     }
 
+    /// Drops headings that got no entry: a section with nothing to list is not shown.
+    fn end_section(&mut self) {
+        self.pending.clear();
+    }
+
     fn finish(mut self) -> String {
         if self.omitted > 0 {
             let _ = write!(
@@ -191,7 +196,7 @@ fn failures(report: &RunReport, page: &mut Page) -> fmt::Result {
             page.entry(&piece);
         }
     }
-    page.pending.clear();
+    page.end_section();
     Ok(())
 }
 
@@ -204,14 +209,14 @@ fn errors_and_skips(report: &RunReport, page: &mut Page) -> fmt::Result {
             page.entry(&piece);
         }
     }
-    page.pending.clear();
+    page.end_section();
     page.heading("\n## Skipped scenarios\n\n");
     for scenario in &report.scenarios {
         if let ScenarioStatus::Skipped { reason } = &scenario.status {
             page.entry(&format!("- {}: {}\n", code(&scenario.file), escape(reason)));
         }
     }
-    page.pending.clear();
+    page.end_section();
     Ok(())
 }
 
@@ -224,7 +229,7 @@ fn findings(report: &RunReport, page: &mut Page) -> fmt::Result {
                 page.entry(&finding_entry(scenario, finding)?);
             }
         }
-        page.pending.clear();
+        page.end_section();
     }
     Ok(())
 }
@@ -361,7 +366,7 @@ mod tests {
         // A later entry that would fit is dropped too: the summary is a prefix of the full one.
         page.entry("- two\n");
         page.heading("## empty\n");
-        page.pending.clear();
+        page.end_section();
         let text = page.finish();
         assert!(
             text.starts_with("# head\n## h\n- one\n\n---\n\n2 more entries are not shown"),
