@@ -7,9 +7,11 @@
 //! hit on a REACHABLE/DELAY/PROBE entry allocates nothing; timers live in a binary heap with lazy deletion so
 //! re-arming a timer after warm-up reuses its capacity.
 
+mod gc;
 mod parms;
-mod render;
+mod timer;
 pub mod update;
+mod view;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
@@ -20,11 +22,13 @@ use crate::id::IfIndex;
 use crate::time::Instant;
 use crate::wire::MacAddr;
 
+pub use gc::GcConfig;
 pub use parms::{random_reachable_time, Family, NeighParms, NudState, QueuedPacket, SKB_OVERHEAD};
-pub use render::NeighFilter;
 pub use update::{ArpInput, NaInput, NaOutcome, UpdateFlags, UpdateOutcome};
+pub use view::{NeighFilter, NeighView};
 
-use parms::{within, IfParms, RERANDOMISE_INTERVAL};
+use parms::{IfParms, RERANDOMISE_INTERVAL};
+use timer::{arm, disarm, invalidate, probe, timer_handler};
 
 /// Key of an entry: the interface and the neighbour's protocol address.
 pub type NeighKey = (IfIndex, IpAddr);
@@ -108,27 +112,6 @@ pub struct NeighStats {
     pub table_fulls: u64,
 }
 
-/// Garbage-collection thresholds (`gc_thresh1..3`, `gc_interval`), Linux defaults 128 / 512 / 1024 / 30 s.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GcConfig {
-    /// Below this many entries nothing is collected.
-    pub thresh1: usize,
-    /// Above this a creation runs the forced GC (at most every 5 s).
-    pub thresh2: usize,
-    /// Hard limit: creation fails when the forced GC cannot get below it.
-    pub thresh3: usize,
-}
-
-impl Default for GcConfig {
-    fn default() -> Self {
-        GcConfig {
-            thresh1: 128,
-            thresh2: 512,
-            thresh3: 1024,
-        }
-    }
-}
-
 /// One cache entry (`struct neighbour`).
 #[derive(Debug)]
 pub(crate) struct Entry<P> {
@@ -160,23 +143,6 @@ impl<P> Entry<P> {
             queue_bytes: 0,
         }
     }
-}
-
-/// A read-only view of one entry, for `explain`, traces and tests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NeighView {
-    /// Interface.
-    pub ifindex: IfIndex,
-    /// Protocol address.
-    pub ip: IpAddr,
-    /// NUD state.
-    pub state: NudState,
-    /// Link-layer address, reported only while the state is valid (as `neigh_fill_info` does).
-    pub lladdr: Option<MacAddr>,
-    /// `NTF_ROUTER`.
-    pub router: bool,
-    /// Packets waiting for resolution.
-    pub queued: usize,
 }
 
 /// The neighbour table of one node, for both ARP and ND.
@@ -284,21 +250,6 @@ impl<P: QueuedPacket> NeighTable<P> {
             Some(p) => *p,
             None => self.defaults[family as usize],
         }
-    }
-
-    /// A view of one entry.
-    pub fn get(&self, ifindex: IfIndex, ip: IpAddr) -> Option<NeighView> {
-        self.entries.get(&(ifindex, ip)).map(|e| view((ifindex, ip), e))
-    }
-
-    /// Every entry in key order.
-    pub fn iter(&self) -> impl Iterator<Item = NeighView> + '_ {
-        self.entries.iter().map(|(k, e)| view(*k, e))
-    }
-
-    /// The newest packet queued for `ip` (what `ndisc_solicit` reads the probe's source address from).
-    pub fn last_queued(&self, ifindex: IfIndex, ip: IpAddr) -> Option<&P> {
-        self.entries.get(&(ifindex, ip)).and_then(|e| e.queue.back())
     }
 
     /// Output path (`neigh_output` → `neigh_resolve_output` → `__neigh_event_send`, net/core/neighbour.c):
@@ -448,59 +399,6 @@ impl<P: QueuedPacket> NeighTable<P> {
         self.prune_timer_top();
     }
 
-    /// `neigh_periodic_work`: drop entries not in a timer state, not PERMANENT, that are FAILED or unused for
-    /// `gc_stale_time` (`used` is first advanced to `confirmed`).
-    fn periodic_gc(&mut self, now: Instant) {
-        let defaults = self.defaults;
-        let parms = &self.parms;
-        let before = self.entries.len();
-        self.entries.retain(|k, e| {
-            if e.state == NudState::Permanent || e.state.in_timer() {
-                return true;
-            }
-            if let Some(c) = e.confirmed {
-                if e.used < c && c <= now {
-                    e.used = c;
-                }
-            }
-            let fam = Family::of(k.1);
-            let stale = parms
-                .get(&(k.0, fam))
-                .unwrap_or(&defaults[fam as usize])
-                .parms
-                .gc_stale_time;
-            !(e.state == NudState::Failed || now >= e.used + stale)
-        });
-        self.stats.gc_removed += (before - self.entries.len()) as u64;
-    }
-
-    /// Room for one more entry (`neigh_alloc`): at `gc_thresh3`, or at `gc_thresh2` with no flush in the last
-    /// 5 s, run `neigh_forced_gc`, which removes FAILED, NOARP, NONE and entries not updated for 5 s, oldest
-    /// update first, down to `gc_thresh2`. Fails when still at `gc_thresh3`.
-    fn make_room(&mut self, now: Instant) -> bool {
-        let n = self.entries.len();
-        if n >= self.gc.thresh3 || (n >= self.gc.thresh2 && now >= self.last_flush + Duration::from_secs(5)) {
-            self.last_flush = now;
-            let tref = Instant::from_nanos(now.as_nanos().saturating_sub(5_000_000_000));
-            let mut victims: Vec<(Instant, NeighKey)> = self
-                .entries
-                .iter()
-                .filter(|(_, e)| {
-                    e.state != NudState::Permanent
-                        && (matches!(e.state, NudState::Failed | NudState::Noarp | NudState::None) || e.updated < tref)
-                })
-                .map(|(k, e)| (e.updated, *k))
-                .collect();
-            victims.sort();
-            let excess = n.saturating_sub(self.gc.thresh2);
-            for (_, k) in victims.into_iter().take(excess) {
-                self.entries.remove(&k);
-                self.stats.gc_removed += 1;
-            }
-        }
-        self.entries.len() < self.gc.thresh3
-    }
-
     /// Drops heap items of re-armed, cancelled or removed timers from the top, so [`NeighTable::next_deadline`]
     /// reports a live timer.
     pub(crate) fn prune_timer_top(&mut self) {
@@ -529,17 +427,6 @@ impl<P: QueuedPacket> NeighTable<P> {
     }
 }
 
-fn view<P>(key: NeighKey, e: &Entry<P>) -> NeighView {
-    NeighView {
-        ifindex: key.0,
-        ip: key.1,
-        state: e.state,
-        lladdr: if e.state.is_valid() { e.lladdr } else { None },
-        router: e.router,
-        queued: e.queue.len(),
-    }
-}
-
 /// Appends to the INCOMPLETE queue, dropping the oldest packets until it fits `unres_qlen_bytes`.
 fn enqueue<P: QueuedPacket>(e: &mut Entry<P>, packet: P, limit: usize, stats: &mut NeighStats) {
     let size = packet.truesize();
@@ -556,113 +443,175 @@ fn enqueue<P: QueuedPacket>(e: &mut Entry<P>, packet: P, limit: usize, stats: &m
     e.queue.push_back(packet);
 }
 
-/// Arms the entry timer (`neigh_add_timer`); an older heap item becomes stale.
-pub(crate) fn arm<P>(
-    timers: &mut BinaryHeap<Reverse<(Instant, NeighKey)>>,
-    e: &mut Entry<P>,
-    key: NeighKey,
-    at: Instant,
-) {
-    e.timer = Some(at);
-    timers.push(Reverse((at, key)));
-}
-
-/// Cancels the entry timer (`neigh_del_timer`).
-pub(crate) fn disarm<P>(e: &mut Entry<P>) {
-    e.timer = None;
-}
-
-/// `neigh_probe` → `ndisc_solicit` / `arp_solicit`: the first `ucast_probes` go unicast to the cached lladdr, then
-/// `app_probes` to userspace, then multicast; `probes` counts them.
-fn probe<P>(e: &mut Entry<P>, key: NeighKey, p: &NeighParms, out: &mut Vec<NeighAction<P>>) {
-    let kind = if e.probes < p.ucast_probes {
-        // An INCOMPLETE entry starts at ucast_probes, so a unicast probe always has a cached lladdr.
-        e.lladdr
-            .filter(|_| e.state.is_valid())
-            .map_or(Probe::Multicast, Probe::Unicast)
-    } else if e.probes - p.ucast_probes < p.app_probes {
-        Probe::Application
-    } else {
-        Probe::Multicast
-    };
-    out.push(NeighAction::Solicit {
-        ifindex: key.0,
-        target: key.1,
-        probe: kind,
-    });
-    e.probes = e.probes.saturating_add(1);
-}
-
-/// `neigh_invalidate`: report the queued packets unreachable.
-pub(crate) fn invalidate<P>(e: &mut Entry<P>, key: NeighKey, out: &mut Vec<NeighAction<P>>) {
-    if !e.queue.is_empty() {
-        let packets = Vec::from(std::mem::take(&mut e.queue));
-        out.push(NeighAction::Unreachable {
-            ifindex: key.0,
-            neighbour: key.1,
-            packets,
-        });
-    }
-    e.queue_bytes = 0;
-}
-
-/// `neigh_timer_handler` (net/core/neighbour.c), RFC 4861 §7.3.3 and Appendix C:
-/// - REACHABLE: still confirmed within `reachable_time` → re-arm at `confirmed + reachable_time`; used within
-///   `delay_first_probe_time` → DELAY; otherwise → STALE (no timer).
-/// - DELAY: confirmed within `delay_first_probe_time` → REACHABLE; otherwise → PROBE with `probes = 0`.
-/// - INCOMPLETE/PROBE: `neigh_max_probes` reached → FAILED and `neigh_invalidate`; else another probe after
-///   `retrans_time`.
-fn timer_handler<P>(
-    now: Instant,
-    key: NeighKey,
-    e: &mut Entry<P>,
-    ip: &IfParms,
-    timers: &mut BinaryHeap<Reverse<(Instant, NeighKey)>>,
-    out: &mut Vec<NeighAction<P>>,
-) {
-    let p = &ip.parms;
-    let mut next = now + Duration::from_secs(1);
-    match e.state {
-        NudState::Reachable => {
-            if within(now, e.confirmed, ip.reachable_time) {
-                next = e.confirmed.map_or(now, |c| c + ip.reachable_time);
-            } else if now <= e.used + p.delay_probe_time {
-                e.state = NudState::Delay;
-                e.updated = now;
-                next = now + p.delay_probe_time;
-            } else {
-                e.state = NudState::Stale;
-                e.updated = now;
-            }
-        }
-        NudState::Delay => {
-            if within(now, e.confirmed, p.delay_probe_time) {
-                e.state = NudState::Reachable;
-                e.updated = now;
-                next = e.confirmed.map_or(now, |c| c + ip.reachable_time);
-            } else {
-                e.state = NudState::Probe;
-                e.updated = now;
-                e.probes = 0;
-                next = now + p.probe_interval();
-            }
-        }
-        NudState::Incomplete | NudState::Probe => next = now + p.probe_interval(),
-        _ => return,
-    }
-    if matches!(e.state, NudState::Incomplete | NudState::Probe) && e.probes >= p.max_probes(e.state) {
-        e.state = NudState::Failed;
-        e.updated = now;
-        invalidate(e, key, out);
-        return;
-    }
-    if e.state.in_timer() {
-        arm(timers, e, key, next.max(now + Duration::from_millis(10)));
-    }
-    if matches!(e.state, NudState::Incomplete | NudState::Probe) {
-        probe(e, key, p, out);
-    }
-}
-
 #[cfg(test)]
-mod tests;
+mod tests {
+    use std::net::IpAddr;
+
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    use super::*;
+
+    const IF: IfIndex = IfIndex(2);
+    const M1: MacAddr = MacAddr([2, 0, 0, 0, 0, 1]);
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    fn table() -> NeighTable<Vec<u8>> {
+        NeighTable::new(&mut ChaCha8Rng::seed_from_u64(9))
+    }
+
+    #[test]
+    fn unknown_neighbour_goes_incomplete_queues_and_probes_multicast() {
+        let mut t = table();
+        let mut out = Vec::new();
+        let r = t.resolve(Instant::ZERO, IF, ip("fe80::1"), vec![1; 100], &mut out);
+        assert_eq!(r, Resolution::Queued);
+        assert_eq!(
+            out,
+            vec![NeighAction::Solicit {
+                ifindex: IF,
+                target: ip("fe80::1"),
+                probe: Probe::Multicast
+            }]
+        );
+        assert_eq!(
+            t.get(IF, ip("fe80::1")).map(|v| (v.state, v.queued)),
+            Some((NudState::Incomplete, 1))
+        );
+        assert_eq!(t.last_queued(IF, ip("fe80::1")).map(|p| p.len()), Some(100));
+        assert_eq!(t.next_deadline(), Instant::from_secs(1));
+    }
+
+    #[test]
+    fn solicited_na_releases_the_queue_in_order() {
+        let mut t = table();
+        let mut out = Vec::new();
+        t.resolve(Instant::ZERO, IF, ip("fe80::1"), vec![1], &mut out);
+        t.resolve(Instant::ZERO, IF, ip("fe80::1"), vec![2], &mut out);
+        out.clear();
+        let na = NaInput {
+            target: ip("fe80::1"),
+            tlla: Some(M1),
+            solicited: true,
+            override_flag: true,
+            router: true,
+            create_untracked: false,
+        };
+        let o = t.recv_na(Instant::from_millis(5), IF, na, &mut out);
+        assert!(matches!(
+            o,
+            NaOutcome::Updated {
+                router_to_host: false,
+                ..
+            }
+        ));
+        assert_eq!(
+            out,
+            vec![NeighAction::Transmit {
+                ifindex: IF,
+                neighbour: ip("fe80::1"),
+                lladdr: M1,
+                packets: vec![vec![1], vec![2]]
+            }]
+        );
+        let v = t.get(IF, ip("fe80::1")).unwrap();
+        assert_eq!(
+            (v.state, v.lladdr, v.router, v.queued),
+            (NudState::Reachable, Some(M1), true, 0)
+        );
+        out.clear();
+        let r = t.resolve(Instant::from_millis(6), IF, ip("fe80::1"), vec![3], &mut out);
+        assert_eq!(
+            r,
+            Resolution::Send {
+                lladdr: M1,
+                packet: vec![3]
+            }
+        );
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn unres_queue_drops_oldest_beyond_qlen_bytes() {
+        let mut t = table();
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let parms = NeighParms {
+            queue_len_bytes: 3 * (100 + SKB_OVERHEAD),
+            ..NeighParms::nd()
+        };
+        t.set_parms(IF, Family::V6, parms, &mut rng);
+        let mut out = Vec::new();
+        for i in 0..5u8 {
+            t.resolve(Instant::ZERO, IF, ip("fe80::1"), vec![i; 100], &mut out);
+        }
+        assert_eq!(t.get(IF, ip("fe80::1")).map(|v| v.queued), Some(3));
+        assert_eq!(t.last_queued(IF, ip("fe80::1")).map(|p| p[0]), Some(4));
+        assert_eq!(t.stats().unres_discards, 2);
+    }
+
+    #[test]
+    fn no_multicast_probes_fails_at_once() {
+        let mut t = table();
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        t.set_parms(
+            IF,
+            Family::V4,
+            NeighParms {
+                mcast_probes: 0,
+                ..NeighParms::arp()
+            },
+            &mut rng,
+        );
+        let mut out = Vec::new();
+        let r = t.resolve(Instant::ZERO, IF, ip("10.0.0.1"), vec![7], &mut out);
+        assert_eq!(r, Resolution::Dropped { packet: vec![7] });
+        assert_eq!(t.get(IF, ip("10.0.0.1")).map(|v| v.state), Some(NudState::Failed));
+    }
+
+    #[test]
+    fn ra_timers_change_base_reachable_and_retrans() {
+        let mut t = table();
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        t.apply_ra_timers(IF, 20_000, 1_500, &mut rng);
+        let p = t.parms(IF, Family::V6);
+        assert_eq!(
+            (p.base_reachable_time, p.retrans_time, p.gc_stale_time),
+            (
+                Duration::from_secs(20),
+                Duration::from_millis(1500),
+                Duration::from_secs(60)
+            )
+        );
+        let r = t.reachable_time(IF, Family::V6);
+        assert!(r >= Duration::from_secs(10) && r < Duration::from_secs(30));
+        t.apply_ra_timers(IF, 50, 5, &mut rng);
+        let p = t.parms(IF, Family::V6);
+        assert_eq!(
+            (p.base_reachable_time, p.retrans_time),
+            (Duration::from_millis(100), Duration::from_millis(10))
+        );
+        assert_eq!(t.parms(IfIndex(9), Family::V6), NeighParms::nd());
+    }
+
+    #[test]
+    fn flush_interface_keeps_permanent_on_carrier_loss() {
+        let mut t = table();
+        let mut out = Vec::new();
+        t.set_admin(
+            Instant::ZERO,
+            IF,
+            ip("fe80::9"),
+            Some(M1),
+            NudState::Permanent,
+            false,
+            &mut out,
+        );
+        t.recv_ra(Instant::ZERO, IF, ip("fe80::1"), Some(M1), &mut out);
+        assert_eq!(t.flush_interface(IF, true), 1);
+        assert_eq!(t.flush_interface(IF, false), 1);
+        assert!(t.is_empty());
+    }
+}

@@ -402,3 +402,158 @@ impl<P: QueuedPacket> NeighTable<P> {
         self.neigh_update(now, ifindex, ip, lladdr, state, flags, true, out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::IpAddr;
+
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    use super::*;
+    use crate::host::neigh::NeighFilter;
+    use crate::id::IfIndex;
+    use crate::time::Instant;
+    use crate::wire::MacAddr;
+
+    const IF: IfIndex = IfIndex(2);
+    const M1: MacAddr = MacAddr([2, 0, 0, 0, 0, 1]);
+    const M2: MacAddr = MacAddr([2, 0, 0, 0, 0, 2]);
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    fn table() -> NeighTable<Vec<u8>> {
+        NeighTable::new(&mut ChaCha8Rng::seed_from_u64(9))
+    }
+
+    #[test]
+    fn ns_with_same_lladdr_does_not_demote_reachable() {
+        let mut t = table();
+        let mut out = Vec::new();
+        let f = UpdateFlags::OVERRIDE;
+        t.neigh_update(
+            Instant::ZERO,
+            IF,
+            ip("fe80::2"),
+            Some(M1),
+            NudState::Reachable,
+            f,
+            true,
+            &mut out,
+        );
+        assert!(t.recv_ns(Instant::ZERO, IF, ip("fe80::2"), Some(M1), true, &mut out));
+        assert_eq!(t.get(IF, ip("fe80::2")).map(|v| v.state), Some(NudState::Reachable));
+        t.recv_ns(Instant::ZERO, IF, ip("fe80::2"), Some(M2), true, &mut out);
+        assert_eq!(
+            t.get(IF, ip("fe80::2")).map(|v| (v.state, v.lladdr)),
+            Some((NudState::Stale, Some(M2)))
+        );
+    }
+
+    #[test]
+    fn multicast_ns_without_slla_creates_nothing_unicast_creates_none_state() {
+        let mut t = table();
+        let mut out = Vec::new();
+        assert!(!t.recv_ns(Instant::ZERO, IF, ip("fe80::3"), None, true, &mut out));
+        assert!(t.get(IF, ip("fe80::3")).is_none());
+        assert!(t.recv_ns(Instant::ZERO, IF, ip("fe80::3"), None, false, &mut out));
+        assert_eq!(t.get(IF, ip("fe80::3")).map(|v| v.state), Some(NudState::None));
+        assert_eq!(t.render(&NeighFilter::default(), |_| "h0"), "");
+    }
+
+    #[test]
+    fn permanent_entries_change_only_by_admin() {
+        let mut t = table();
+        let mut out = Vec::new();
+        t.set_admin(
+            Instant::ZERO,
+            IF,
+            ip("10.0.0.9"),
+            Some(M1),
+            NudState::Permanent,
+            false,
+            &mut out,
+        );
+        let arp = ArpInput {
+            sender_ip: ip("10.0.0.9"),
+            sender_mac: M2,
+            request_for_us: true,
+            is_reply: false,
+            unicast_to_us: false,
+            is_garp: false,
+            arp_accept: false,
+        };
+        t.recv_arp(Instant::from_secs(9), IF, arp, &mut out);
+        assert_eq!(
+            t.get(IF, ip("10.0.0.9")).map(|v| (v.state, v.lladdr)),
+            Some((NudState::Permanent, Some(M1)))
+        );
+        assert_eq!(t.next_deadline(), Instant::FAR_FUTURE);
+    }
+
+    #[test]
+    fn arp_first_reply_wins_within_locktime() {
+        let mut t = table();
+        let mut out = Vec::new();
+        t.resolve(Instant::ZERO, IF, ip("10.0.0.1"), vec![1], &mut out);
+        let reply = |mac| ArpInput {
+            sender_ip: ip("10.0.0.1"),
+            sender_mac: mac,
+            request_for_us: false,
+            is_reply: true,
+            unicast_to_us: true,
+            is_garp: false,
+            arp_accept: false,
+        };
+        t.recv_arp(Instant::from_millis(100), IF, reply(M1), &mut out);
+        t.recv_arp(Instant::from_millis(200), IF, reply(M2), &mut out);
+        assert_eq!(
+            t.get(IF, ip("10.0.0.1")).map(|v| (v.state, v.lladdr)),
+            Some((NudState::Reachable, Some(M1)))
+        );
+        t.recv_arp(Instant::from_millis(1300), IF, reply(M2), &mut out);
+        assert_eq!(t.get(IF, ip("10.0.0.1")).map(|v| v.lladdr), Some(Some(M2)));
+        // An unsolicited reply for an unknown sender is not cached without arp_accept.
+        t.recv_arp(
+            Instant::from_secs(2),
+            IF,
+            ArpInput {
+                sender_ip: ip("10.0.0.2"),
+                ..reply(M2)
+            },
+            &mut out,
+        );
+        assert!(t.get(IF, ip("10.0.0.2")).is_none());
+    }
+
+    #[test]
+    fn ra_without_slla_leaves_a_hidden_none_entry_and_with_slla_stale_router() {
+        let mut t = table();
+        let mut out = Vec::new();
+        t.recv_ra(Instant::ZERO, IF, ip("fe80::7"), None, &mut out);
+        assert_eq!(
+            t.get(IF, ip("fe80::7")).map(|v| (v.state, v.router)),
+            Some((NudState::None, false))
+        );
+        let o = t.recv_ra(
+            Instant::ZERO,
+            IF,
+            ip("fe80::7"),
+            Some(MacAddr([2, 0, 0, 0, 0, 0x77])),
+            &mut out,
+        );
+        assert!(o.router_set);
+        assert_eq!(
+            t.render(
+                &NeighFilter {
+                    dev: Some(IF),
+                    ..NeighFilter::default()
+                },
+                |_| "h0"
+            ),
+            "fe80::7 lladdr 02:00:00:00:00:77 router STALE \n"
+        );
+    }
+}
