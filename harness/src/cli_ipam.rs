@@ -317,6 +317,26 @@ mod tests {
     }
 
     #[test]
+    fn state_round_trip_keeps_the_plan_and_lint_goes_to_stderr() {
+        let first = execute(&seed_args(FormatArg::Json, EraArg::Y2018));
+        assert_eq!(first.code, 0, "{}", first.stderr);
+        let path = std::env::temp_dir().join(format!("dualhome-cli-ipam-state-{}.json", std::process::id()));
+        assert!(std::fs::write(&path, &first.stdout).is_ok());
+        let mut args = seed_args(FormatArg::Json, EraArg::Y2018);
+        args.state = Some(path.clone());
+        args.lint = true;
+        let again = execute(&args);
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(again.code, 0, "{}", again.stderr);
+        assert_eq!(again.stdout, first.stdout);
+        assert!(
+            again.stderr.ends_with(": IPAM-DIRECTOR-IP-FAMILY-MISMATCH: director IP 10.0.9.151 is IPv4 but subnet 2601:0646:0100:69f1:0000:0000:0000:0000/64 is IPv6; directors before v282.0.10 restrict it here anyway\n"),
+            "{}",
+            again.stderr
+        );
+    }
+
+    #[test]
     fn span_from_line_and_column() {
         let at = At {
             file: "f".into(),

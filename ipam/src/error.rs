@@ -2,7 +2,9 @@
 //!
 //! Texts are copied from bosh-networking.md §4.2, §4.4 and §4.6 (director HEAD, with the director's error class and
 //! number as the rule code). A few situations the reference gives no text for use a text of ours in the director's
-//! style; their rule codes start with `Dualhome` so nobody mistakes them for the director's.
+//! style; their rule codes start with `Dualhome` so nobody mistakes them for the director's. Texts are always the
+//! HEAD director's (static IPs printed `'<ip>/<prefix>'`), whatever `--era` the settings are rendered in; the
+//! NetAddr-era director printed the address alone, IPv6 expanded (§4.6).
 
 use crate::range_form::RangeFormError;
 use std::fmt;

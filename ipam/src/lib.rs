@@ -17,6 +17,8 @@
 //! # Ok::<(), dualhome_ipam::IpamError>(())
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod addr;
 pub mod cloud_config;
 pub mod error;

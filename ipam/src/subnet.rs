@@ -184,6 +184,7 @@ pub fn parse_subnet(ctx: &SubnetContext<'_>, spanned: &Spanned<SubnetDoc>) -> Re
         let (a, b) = form.bounds();
         let inside = form.family() == family && lo <= a && b <= hi;
         // Only an entry that sticks out needs its CIDR blocks, to name the first block outside (§4.5 HEAD form).
+        // The whole block must be inside: HEAD's `include?` checks only a block's base address (§4.5), we do not.
         let outside = if inside {
             None
         } else {
