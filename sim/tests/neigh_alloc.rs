@@ -133,3 +133,34 @@ fn lookup_hits_do_not_allocate() {
     assert_eq!(allocs() - before, 0, "STALE → DELAY uses after warm-up");
     assert!(out.is_empty());
 }
+
+#[test]
+fn idle_polls_and_deadline_queries_do_not_allocate() {
+    let h0 = IfIndex(2);
+    let mut rng = ChaCha8Rng::seed_from_u64(2);
+    let mut t: NeighTable<Pkt> = NeighTable::new(&mut rng);
+    let mut out = Vec::with_capacity(16);
+    let peer: IpAddr = "10.0.9.151".parse().unwrap();
+    let mac = MacAddr([2, 0, 0, 0, 0, 9]);
+    t.neigh_update(
+        Instant::ZERO,
+        h0,
+        peer,
+        Some(mac),
+        NudState::Reachable,
+        UpdateFlags::OVERRIDE,
+        true,
+        &mut out,
+    );
+    let deadline = t.next_deadline();
+    assert!(deadline > Instant::from_secs(10));
+
+    let before = allocs();
+    for i in 0..1_000u64 {
+        let now = Instant::from_millis(i);
+        assert_eq!(t.next_deadline(), deadline);
+        t.poll(now, &mut rng, &mut out);
+    }
+    assert_eq!(allocs() - before, 0);
+    assert!(out.is_empty());
+}
