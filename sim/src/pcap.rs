@@ -53,7 +53,11 @@ impl<W: Write> PcapngWriter<W> {
             options: vec![],
         };
         let inner = PcapNgWriter::with_section_header(writer, section)?;
-        Ok(PcapngWriter { inner, interfaces: 0, frames: 0 })
+        Ok(PcapngWriter {
+            inner,
+            interfaces: 0,
+            frames: 0,
+        })
     }
 
     /// Writes an Interface Description Block for a segment or port called `name` and returns its interface id
@@ -130,7 +134,9 @@ mod tests {
     fn golden_capture() {
         let mut writer = PcapngWriter::new(Vec::new()).unwrap();
         assert_eq!(writer.add_interface("seg0").unwrap(), 0);
-        writer.write_frame(0, Instant::from_nanos(1_500_000_123), &[1, 2, 3, 4, 5]).unwrap();
+        writer
+            .write_frame(0, Instant::from_nanos(1_500_000_123), &[1, 2, 3, 4, 5])
+            .unwrap();
         assert_eq!((writer.interface_count(), writer.frame_count()), (1, 1));
         assert_eq!(writer.into_inner().unwrap(), GOLDEN);
     }
@@ -139,7 +145,10 @@ mod tests {
     fn unknown_interface_is_an_error() {
         let mut writer = PcapngWriter::new(Vec::new()).unwrap();
         writer.add_interface("a").unwrap();
-        assert!(matches!(writer.write_frame(1, Instant::ZERO, &[0; 60]), Err(CaptureError::UnknownInterface(1))));
+        assert!(matches!(
+            writer.write_frame(1, Instant::ZERO, &[0; 60]),
+            Err(CaptureError::UnknownInterface(1))
+        ));
     }
 
     #[test]
@@ -150,7 +159,9 @@ mod tests {
                 writer.add_interface(name).unwrap();
             }
             for i in 0..10u64 {
-                writer.write_frame((i % 2) as u32, Instant::from_millis(i), &[i as u8; 60]).unwrap();
+                writer
+                    .write_frame((i % 2) as u32, Instant::from_millis(i), &[i as u8; 60])
+                    .unwrap();
             }
             writer.into_inner().unwrap()
         };

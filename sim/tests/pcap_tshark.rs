@@ -23,7 +23,10 @@ const CHECKSUM_PREFS: [&str; 8] = [
 ];
 
 fn tshark_available() -> bool {
-    Command::new("tshark").arg("--version").output().is_ok_and(|o| o.status.success())
+    Command::new("tshark")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 fn tshark(file: &Path, args: &[&str]) -> String {
@@ -35,7 +38,11 @@ fn tshark(file: &Path, args: &[&str]) -> String {
         .args(args)
         .output()
         .expect("tshark runs");
-    assert!(output.status.success(), "tshark failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "tshark failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
@@ -45,7 +52,9 @@ fn write_capture(path: &Path) -> usize {
     let iface = writer.add_interface("seg-wire").expect("interface");
     let frames = samples::all();
     for (i, (_, frame)) in frames.iter().enumerate() {
-        writer.write_frame(iface, Instant::from_millis(i as u64), frame).expect("frame");
+        writer
+            .write_frame(iface, Instant::from_millis(i as u64), frame)
+            .expect("frame");
     }
     writer.into_inner().expect("flush");
     frames.len()
@@ -68,14 +77,33 @@ fn tshark_finds_no_malformed_packets_and_no_expert_errors() {
     assert!(!expert.contains("Errors ("), "expert errors:\n{expert}");
 
     let verbose = tshark(&path, &["-V"]);
-    for bad in ["Malformed", "[incorrect", "Checksum Status: Bad", "Bad checksum", "Exception occurred"] {
+    for bad in [
+        "Malformed",
+        "[incorrect",
+        "Checksum Status: Bad",
+        "Bad checksum",
+        "Exception occurred",
+    ] {
         assert!(!verbose.contains(bad), "tshark reports {bad:?}:\n{verbose}");
     }
     // Checksums were verified, not skipped: each IP frame's outer checksums are Good (1), none is Bad (0);
     // quoted inner headers of ICMP errors may be Unverified (2).
     let fields = [
-        "-T", "fields", "-e", "frame.number", "-e", "arp.opcode", "-e", "ip.checksum.status", "-e",
-        "icmp.checksum.status", "-e", "icmpv6.checksum.status", "-e", "udp.checksum.status", "-e",
+        "-T",
+        "fields",
+        "-e",
+        "frame.number",
+        "-e",
+        "arp.opcode",
+        "-e",
+        "ip.checksum.status",
+        "-e",
+        "icmp.checksum.status",
+        "-e",
+        "icmpv6.checksum.status",
+        "-e",
+        "udp.checksum.status",
+        "-e",
         "tcp.checksum.status",
     ];
     let table = tshark(&path, &fields);
@@ -85,8 +113,16 @@ fn tshark_finds_no_malformed_packets_and_no_expert_errors() {
         if !cols[1].is_empty() {
             continue; // ARP has no checksum
         }
-        let statuses: Vec<&str> = cols[2..].iter().flat_map(|c| c.split(',')).filter(|s| !s.is_empty()).collect();
-        assert!(statuses.first() == Some(&"1"), "frame {} has no verified checksum: {line}", cols[0]);
+        let statuses: Vec<&str> = cols[2..]
+            .iter()
+            .flat_map(|c| c.split(','))
+            .filter(|s| !s.is_empty())
+            .collect();
+        assert!(
+            statuses.first() == Some(&"1"),
+            "frame {} has no verified checksum: {line}",
+            cols[0]
+        );
         assert!(!statuses.contains(&"0"), "frame {} has a bad checksum: {line}", cols[0]);
     }
 

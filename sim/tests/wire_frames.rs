@@ -57,7 +57,9 @@ fn rich_ra_options_re_emit_byte_for_byte() {
     let frames = samples::all();
     let (_, frame) = frames.iter().find(|(n, _)| n.starts_with("ra with")).unwrap();
     let view = parse_frame(frame).unwrap();
-    let Some(Ok(Icmpv6Repr::Ndisc(ra @ NdiscRepr::RouterAdvert { .. }))) = view.icmpv6() else { panic!("no RA") };
+    let Some(Ok(Icmpv6Repr::Ndisc(ra @ NdiscRepr::RouterAdvert { .. }))) = view.icmpv6() else {
+        panic!("no RA")
+    };
     let mut prefixes = 0;
     for option in ra.options().views() {
         let repr = option.repr().unwrap();
@@ -79,8 +81,15 @@ fn ra_frame<'a>(options: NdOptions<'a>, exts: &'a [Ipv6ExtRepr<'a>]) -> Vec<u8> 
         retrans_time: 0,
         options,
     };
-    let l2 = L2 { src: samples::ROUTER_MAC, dst: MacAddr::from_ipv6_multicast(ALL_NODES), vlan: None };
-    let ip = Ipv6Params { exts, ..Ipv6Params::new(samples::ROUTER_LL, ALL_NODES, 255) };
+    let l2 = L2 {
+        src: samples::ROUTER_MAC,
+        dst: MacAddr::from_ipv6_multicast(ALL_NODES),
+        vlan: None,
+    };
+    let ip = Ipv6Params {
+        exts,
+        ..Ipv6Params::new(samples::ROUTER_LL, ALL_NODES, 255)
+    };
     ipv6_frame(l2, &ip, &Upper::Icmpv6(Icmpv6Repr::Ndisc(ra))).unwrap()
 }
 
@@ -90,7 +99,10 @@ fn zero_length_option_rejects_the_whole_ra() {
     let bad = [1u8, 0, 2, 0, 0, 0, 0, 1];
     let frame = ra_frame(NdOptions::Wire(&bad), &[]);
     let view = parse_frame(&frame).unwrap();
-    assert!(view.is_ndisc(), "the switch and the checksum see a valid ICMPv6 message");
+    assert!(
+        view.is_ndisc(),
+        "the switch and the checksum see a valid ICMPv6 message"
+    );
     assert_eq!(view.icmpv6(), Some(Err(WireError::BadOptionLength)));
 }
 
@@ -115,9 +127,16 @@ fn ra_behind_extension_headers_reports_the_chain() {
     let L3View::Ipv6(v6) = view.l3 else { panic!() };
     assert!(v6.ext.seen.contains(ExtSeen::HOP_BY_HOP));
     assert_eq!(v6.ext.fragment, None);
-    assert!(matches!(view.icmpv6(), Some(Ok(Icmpv6Repr::Ndisc(NdiscRepr::RouterAdvert { .. })))));
+    assert!(matches!(
+        view.icmpv6(),
+        Some(Ok(Icmpv6Repr::Ndisc(NdiscRepr::RouterAdvert { .. })))
+    ));
 
-    let atomic = [Ipv6ExtRepr::Fragment(FragmentInfo { offset: 0, more: false, ident: 1 })];
+    let atomic = [Ipv6ExtRepr::Fragment(FragmentInfo {
+        offset: 0,
+        more: false,
+        ident: 1,
+    })];
     let frame = ra_frame(NdOptions::NONE, &atomic);
     let view = parse_frame(&frame).unwrap();
     let L3View::Ipv6(v6) = view.l3 else { panic!() };
@@ -128,14 +147,22 @@ fn ra_behind_extension_headers_reports_the_chain() {
 #[test]
 fn fragments_carry_no_decodable_upper_layer() {
     // A first fragment (M=1): the ICMPv6 type is visible, the checksum cannot be verified, nothing is decoded.
-    let first = [Ipv6ExtRepr::Fragment(FragmentInfo { offset: 0, more: true, ident: 9 })];
+    let first = [Ipv6ExtRepr::Fragment(FragmentInfo {
+        offset: 0,
+        more: true,
+        ident: 9,
+    })];
     let frame = ra_frame(NdOptions::NONE, &first);
     let view = parse_frame(&frame).unwrap();
     assert!(view.is_ndisc());
     assert!(!view.l4_is_whole());
     assert_eq!(view.icmpv6(), None);
     // A later fragment: no upper-layer header at all.
-    let later = [Ipv6ExtRepr::Fragment(FragmentInfo { offset: 2, more: false, ident: 9 })];
+    let later = [Ipv6ExtRepr::Fragment(FragmentInfo {
+        offset: 2,
+        more: false,
+        ident: 9,
+    })];
     let frame = ra_frame(NdOptions::NONE, &later);
     let view = parse_frame(&frame).unwrap();
     assert_eq!(view.l4(), Some(L4View::None));
@@ -150,7 +177,12 @@ fn broken_ip_headers_are_malformed_but_switchable() {
     let view = parse_frame(&bad).unwrap();
     assert_eq!(view.l3, L3View::Malformed(WireError::BadChecksum));
     assert_eq!(view.dst, samples::ROUTER_MAC);
-    let mut v6 = frames.iter().find(|(n, _)| *n == "icmpv6 echo request").unwrap().1.clone();
+    let mut v6 = frames
+        .iter()
+        .find(|(n, _)| *n == "icmpv6 echo request")
+        .unwrap()
+        .1
+        .clone();
     v6[14] = 0x40;
     assert_eq!(parse_frame(&v6).unwrap().l3, L3View::Malformed(WireError::BadVersion));
     assert_eq!(parse_frame(&v6[..13]).err(), Some(WireError::Truncated));

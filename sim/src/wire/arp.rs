@@ -3,8 +3,8 @@
 
 use std::net::Ipv4Addr;
 
-use super::macros::wire_enum;
 use super::mac::MacAddr;
+use super::macros::wire_enum;
 use super::WireError;
 
 /// Length of an Ethernet/IPv4 ARP packet.
@@ -146,7 +146,13 @@ impl ArpRepr {
 
     /// A request for `target_ip` (RFC 826): target hardware address zero, sent to broadcast.
     pub const fn request(sender_mac: MacAddr, sender_ip: Ipv4Addr, target_ip: Ipv4Addr) -> ArpRepr {
-        ArpRepr { operation: ArpOperation::Request, sender_mac, sender_ip, target_mac: MacAddr::UNSPECIFIED, target_ip }
+        ArpRepr {
+            operation: ArpOperation::Request,
+            sender_mac,
+            sender_ip,
+            target_mac: MacAddr::UNSPECIFIED,
+            target_ip,
+        }
     }
 
     /// The reply to this request from the owner of `target_ip`.
@@ -187,7 +193,11 @@ mod tests {
     ];
 
     fn request() -> ArpRepr {
-        ArpRepr::request(MacAddr([0x52, 0x54, 0, 0x12, 0x34, 0x56]), Ipv4Addr::new(10, 0, 9, 165), Ipv4Addr::new(10, 0, 9, 151))
+        ArpRepr::request(
+            MacAddr([0x52, 0x54, 0, 0x12, 0x34, 0x56]),
+            Ipv4Addr::new(10, 0, 9, 165),
+            Ipv4Addr::new(10, 0, 9, 151),
+        )
     }
 
     #[test]
@@ -197,14 +207,20 @@ mod tests {
         assert_eq!(buf, REQUEST);
         let mut padded = REQUEST.to_vec();
         padded.extend_from_slice(&[0; 18]);
-        assert_eq!(ArpRepr::parse(&ArpPacket::new_checked(&padded[..]).unwrap()).unwrap(), request());
+        assert_eq!(
+            ArpRepr::parse(&ArpPacket::new_checked(&padded[..]).unwrap()).unwrap(),
+            request()
+        );
     }
 
     #[test]
     fn reply_swaps_sender_and_target() {
         let reply = request().reply_from(MacAddr([2, 0, 0, 0, 0, 0x51]));
         assert_eq!(reply.operation, ArpOperation::Reply);
-        assert_eq!((reply.sender_ip, reply.target_ip), (Ipv4Addr::new(10, 0, 9, 151), Ipv4Addr::new(10, 0, 9, 165)));
+        assert_eq!(
+            (reply.sender_ip, reply.target_ip),
+            (Ipv4Addr::new(10, 0, 9, 151), Ipv4Addr::new(10, 0, 9, 165))
+        );
         assert_eq!(reply.target_mac, MacAddr([0x52, 0x54, 0, 0x12, 0x34, 0x56]));
         let mut buf = [0u8; 28];
         reply.emit(&mut buf).unwrap();
@@ -215,7 +231,10 @@ mod tests {
     fn rejects_other_hardware_and_short_packets() {
         let mut other = REQUEST;
         other[1] = 6; // IEEE 802 hardware type
-        assert_eq!(ArpRepr::parse(&ArpPacket::new_checked(&other[..]).unwrap()), Err(WireError::Unsupported));
+        assert_eq!(
+            ArpRepr::parse(&ArpPacket::new_checked(&other[..]).unwrap()),
+            Err(WireError::Unsupported)
+        );
         assert_eq!(ArpPacket::new_checked(&REQUEST[..27]).err(), Some(WireError::Truncated));
     }
 }

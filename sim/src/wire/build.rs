@@ -54,7 +54,14 @@ pub struct Ipv6Params<'a> {
 impl Ipv6Params<'_> {
     /// `src` → `dst` with this hop limit, no traffic class, no flow label, no extension headers.
     pub const fn new(src: Ipv6Addr, dst: Ipv6Addr, hop_limit: u8) -> Ipv6Params<'static> {
-        Ipv6Params { src, dst, hop_limit, traffic_class: 0, flow_label: 0, exts: &[] }
+        Ipv6Params {
+            src,
+            dst,
+            hop_limit,
+            traffic_class: 0,
+            flow_label: 0,
+            exts: &[],
+        }
     }
 }
 
@@ -78,7 +85,14 @@ pub struct Ipv4Params {
 impl Ipv4Params {
     /// `src` → `dst` with this TTL, DF set, ident 0, DSCP 0.
     pub const fn new(src: Ipv4Addr, dst: Ipv4Addr, ttl: u8) -> Ipv4Params {
-        Ipv4Params { src, dst, ttl, ident: 0, dont_frag: true, dscp_ecn: 0 }
+        Ipv4Params {
+            src,
+            dst,
+            ttl,
+            ident: 0,
+            dont_frag: true,
+            dscp_ecn: 0,
+        }
     }
 }
 
@@ -148,7 +162,12 @@ fn append(
 }
 
 fn eth(l2: L2, ethertype: EtherType) -> EthernetRepr {
-    EthernetRepr { dst: l2.dst, src: l2.src, vlan: l2.vlan, ethertype }
+    EthernetRepr {
+        dst: l2.dst,
+        src: l2.src,
+        vlan: l2.vlan,
+        ethertype,
+    }
 }
 
 /// Appends an ARP frame.
@@ -187,7 +206,13 @@ pub fn append_ipv6(
             flow_label: ip.flow_label,
         };
         repr.emit(&mut f[l2_len..])?;
-        upper.emit(IpPair::V6 { src: ip.src, dst: ip.dst }, &mut f[upper_start..total])
+        upper.emit(
+            IpPair::V6 {
+                src: ip.src,
+                dst: ip.dst,
+            },
+            &mut f[upper_start..total],
+        )
     })
 }
 
@@ -212,7 +237,13 @@ pub fn append_ipv4(buf: &mut Vec<u8>, l2: L2, ip: &Ipv4Params, upper: &Upper<'_>
             frag_offset: 0,
         };
         repr.emit(&mut f[l2_len..])?;
-        upper.emit(IpPair::V4 { src: ip.src, dst: ip.dst }, &mut f[l2_len + IPV4_HEADER_LEN..total])
+        upper.emit(
+            IpPair::V4 {
+                src: ip.src,
+                dst: ip.dst,
+            },
+            &mut f[l2_len + IPV4_HEADER_LEN..total],
+        )
     })
 }
 
@@ -263,9 +294,16 @@ mod tests {
 
     fn dad_ns() -> (L2, Ipv6Params<'static>, Upper<'static>) {
         let group = crate::wire::ipv6::solicited_node(TARGET);
-        let l2 = L2 { src: MAC, dst: MacAddr::from_ipv6_multicast(group), vlan: None };
+        let l2 = L2 {
+            src: MAC,
+            dst: MacAddr::from_ipv6_multicast(group),
+            vlan: None,
+        };
         let ip = Ipv6Params::new(Ipv6Addr::UNSPECIFIED, group, 255);
-        let ns = NdiscRepr::NeighborSolicit { target: TARGET, options: NdOptions::Reprs(&NONCE) };
+        let ns = NdiscRepr::NeighborSolicit {
+            target: TARGET,
+            options: NdOptions::Reprs(&NONCE),
+        };
         (l2, ip, Upper::Icmpv6(Icmpv6Repr::Ndisc(ns)))
     }
 
@@ -286,7 +324,11 @@ mod tests {
     #[test]
     fn short_frames_are_padded_and_buffers_reused() {
         let arp = ArpRepr::request(MAC, Ipv4Addr::new(10, 0, 9, 165), Ipv4Addr::new(10, 0, 9, 151));
-        let l2 = L2 { src: MAC, dst: MacAddr::BROADCAST, vlan: None };
+        let l2 = L2 {
+            src: MAC,
+            dst: MacAddr::BROADCAST,
+            vlan: None,
+        };
         let mut buf = Vec::new();
         let first = append_arp(&mut buf, l2, &arp).unwrap();
         let second = append_arp(&mut buf, l2, &arp).unwrap();

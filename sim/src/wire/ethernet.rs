@@ -39,7 +39,11 @@ impl VlanTag {
 
     /// Splits a tag control information field.
     pub const fn from_tci(tci: u16) -> VlanTag {
-        VlanTag { pcp: (tci >> 13) as u8, dei: tci & 0x1000 != 0, vid: tci & 0x0fff }
+        VlanTag {
+            pcp: (tci >> 13) as u8,
+            dei: tci & 0x1000 != 0,
+            vid: tci & 0x0fff,
+        }
     }
 }
 
@@ -156,7 +160,12 @@ impl EthernetRepr {
         if ethertype == EtherType::VLAN {
             return Err(WireError::Unsupported);
         }
-        Ok(EthernetRepr { dst: frame.dst(), src: frame.src(), vlan: frame.vlan(), ethertype })
+        Ok(EthernetRepr {
+            dst: frame.dst(),
+            src: frame.src(),
+            vlan: frame.vlan(),
+            ethertype,
+        })
     }
 
     /// Header length: 14, or 18 with a tag.
@@ -192,8 +201,9 @@ mod tests {
     // Golden: the header of an IPv6 frame from 52:54:00:12:34:56 to the all-nodes MAC.
     const UNTAGGED: [u8; 14] = [0x33, 0x33, 0, 0, 0, 1, 0x52, 0x54, 0, 0x12, 0x34, 0x56, 0x86, 0xdd];
     // Golden: the same with an 802.1Q tag, PCP 5, VID 100 (TCI 0xa064).
-    const TAGGED: [u8; 18] =
-        [0x33, 0x33, 0, 0, 0, 1, 0x52, 0x54, 0, 0x12, 0x34, 0x56, 0x81, 0x00, 0xa0, 0x64, 0x86, 0xdd];
+    const TAGGED: [u8; 18] = [
+        0x33, 0x33, 0, 0, 0, 1, 0x52, 0x54, 0, 0x12, 0x34, 0x56, 0x81, 0x00, 0xa0, 0x64, 0x86, 0xdd,
+    ];
 
     fn repr(vlan: Option<VlanTag>) -> EthernetRepr {
         EthernetRepr {
@@ -216,7 +226,11 @@ mod tests {
 
     #[test]
     fn parse_and_emit_tagged() {
-        let tag = VlanTag { pcp: 5, dei: false, vid: 100 };
+        let tag = VlanTag {
+            pcp: 5,
+            dei: false,
+            vid: 100,
+        };
         let frame = EthernetFrame::new_checked(&TAGGED[..]).unwrap();
         assert_eq!(EthernetRepr::parse(&frame).unwrap(), repr(Some(tag)));
         assert_eq!(frame.payload(), &[] as &[u8]);
@@ -228,7 +242,13 @@ mod tests {
 
     #[test]
     fn short_frames_are_truncated() {
-        assert_eq!(EthernetFrame::new_checked(&UNTAGGED[..13]).err(), Some(WireError::Truncated));
-        assert_eq!(EthernetFrame::new_checked(&TAGGED[..17]).err(), Some(WireError::Truncated));
+        assert_eq!(
+            EthernetFrame::new_checked(&UNTAGGED[..13]).err(),
+            Some(WireError::Truncated)
+        );
+        assert_eq!(
+            EthernetFrame::new_checked(&TAGGED[..17]).err(),
+            Some(WireError::Truncated)
+        );
     }
 }

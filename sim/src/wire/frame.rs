@@ -131,14 +131,20 @@ fn l4_view(proto: IpProtocol, bytes: &[u8], addrs: IpPair, verify: bool) -> L4Vi
         IpProtocol::ICMP if !is_v6 => match Icmpv4Packet::new_checked(bytes) {
             Err(e) => malformed(e),
             Ok(p) if verify && !p.verify_checksum() => malformed(WireError::BadChecksum),
-            Ok(p) => L4View::Icmpv4 { msg_type: p.msg_type(), code: p.code() },
+            Ok(p) => L4View::Icmpv4 {
+                msg_type: p.msg_type(),
+                code: p.code(),
+            },
         },
         IpProtocol::ICMPV6 if is_v6 => match (Icmpv6Packet::new_checked(bytes), addrs) {
             (Err(e), _) => malformed(e),
             (Ok(p), IpPair::V6 { src, dst }) if verify && !p.verify_checksum(src, dst) => {
                 malformed(WireError::BadChecksum)
             }
-            (Ok(p), _) => L4View::Icmpv6 { msg_type: p.msg_type(), code: p.code() },
+            (Ok(p), _) => L4View::Icmpv6 {
+                msg_type: p.msg_type(),
+                code: p.code(),
+            },
         },
         // A first fragment's UDP length field covers the whole datagram: only the ports are read.
         IpProtocol::UDP if !verify => match bytes.get(..4) {
@@ -151,12 +157,19 @@ fn l4_view(proto: IpProtocol, bytes: &[u8], addrs: IpPair, verify: bool) -> L4Vi
         IpProtocol::UDP => match UdpPacket::new_checked(bytes) {
             Err(e) => malformed(e),
             Ok(p) if verify && !p.verify_checksum(addrs) => malformed(WireError::BadChecksum),
-            Ok(p) => L4View::Udp { src_port: p.src_port(), dst_port: p.dst_port() },
+            Ok(p) => L4View::Udp {
+                src_port: p.src_port(),
+                dst_port: p.dst_port(),
+            },
         },
         IpProtocol::TCP => match TcpPacket::new_checked(bytes) {
             Err(e) => malformed(e),
             Ok(p) if verify && !p.verify_checksum(addrs) => malformed(WireError::BadChecksum),
-            Ok(p) => L4View::Tcp { src_port: p.src_port(), dst_port: p.dst_port(), flags: p.flags() },
+            Ok(p) => L4View::Tcp {
+                src_port: p.src_port(),
+                dst_port: p.dst_port(),
+                flags: p.flags(),
+            },
         },
         IpProtocol::NO_NEXT_HEADER => L4View::None,
         other => L4View::Other(other),
@@ -166,7 +179,10 @@ fn l4_view(proto: IpProtocol, bytes: &[u8], addrs: IpPair, verify: bool) -> L4Vi
 fn parse_ipv4(bytes: &[u8], l3_offset: usize) -> Result<Ipv4View, WireError> {
     let packet = Ipv4Packet::new_checked(bytes)?;
     let repr = Ipv4Repr::parse(&packet)?;
-    let addrs = IpPair::V4 { src: repr.src, dst: repr.dst };
+    let addrs = IpPair::V4 {
+        src: repr.src,
+        dst: repr.dst,
+    };
     let l4 = if repr.frag_offset != 0 {
         L4View::None
     } else {
@@ -185,7 +201,10 @@ fn parse_ipv6(bytes: &[u8], l3_offset: usize) -> Result<Ipv6View, WireError> {
     let repr = Ipv6Repr::parse(&packet);
     let payload = packet.payload();
     let ext = walk_ext_chain(repr.next_header, payload)?;
-    let addrs = IpPair::V6 { src: repr.src, dst: repr.dst };
+    let addrs = IpPair::V6 {
+        src: repr.src,
+        dst: repr.dst,
+    };
     let upper = payload.get(usize::from(ext.upper_offset)..).unwrap_or_default();
     let l4 = if ext.has_upper_header() {
         l4_view(ext.upper, upper, addrs, ext.fragment.is_none_or(|f| f.is_atomic()))
@@ -283,25 +302,30 @@ impl<'a> FrameView<'a> {
     pub fn l4_is_whole(&self) -> bool {
         match self.l3 {
             L3View::Ipv4(v) => !v.repr.is_fragment() && !matches!(v.l4, L4View::Malformed(_)),
-            L3View::Ipv6(v) => {
-                v.ext.fragment.is_none_or(|f| f.is_atomic()) && !matches!(v.l4, L4View::Malformed(_))
-            }
+            L3View::Ipv6(v) => v.ext.fragment.is_none_or(|f| f.is_atomic()) && !matches!(v.l4, L4View::Malformed(_)),
             _ => false,
         }
     }
 
     /// Whether this is an ND message (ICMPv6 133..=137), fragmented or not.
     pub fn is_ndisc(&self) -> bool {
-        matches!(self.l4(), Some(L4View::Icmpv6 { msg_type: icmpv6_type::ROUTER_SOLICIT..=icmpv6_type::REDIRECT, .. }))
+        matches!(
+            self.l4(),
+            Some(L4View::Icmpv6 {
+                msg_type: icmpv6_type::ROUTER_SOLICIT..=icmpv6_type::REDIRECT,
+                ..
+            })
+        )
     }
 
     /// The ICMPv6 message decoded (checksum already verified here), if the frame carries a whole one
     /// ([`FrameView::l4_is_whole`]).
     pub fn icmpv6(&self) -> Option<Result<Icmpv6Repr<'a>, WireError>> {
         match self.l3 {
-            L3View::Ipv6(Ipv6View { l4: L4View::Icmpv6 { .. }, .. }) if self.l4_is_whole() => {
-                Some(Icmpv6Repr::decode(&Icmpv6Packet::new_unchecked(self.l4_bytes())))
-            }
+            L3View::Ipv6(Ipv6View {
+                l4: L4View::Icmpv6 { .. },
+                ..
+            }) if self.l4_is_whole() => Some(Icmpv6Repr::decode(&Icmpv6Packet::new_unchecked(self.l4_bytes()))),
             _ => None,
         }
     }
@@ -309,9 +333,10 @@ impl<'a> FrameView<'a> {
     /// The ICMPv4 message decoded, if the frame carries a whole one.
     pub fn icmpv4(&self) -> Option<Result<Icmpv4Repr<'a>, WireError>> {
         match self.l3 {
-            L3View::Ipv4(Ipv4View { l4: L4View::Icmpv4 { .. }, .. }) if self.l4_is_whole() => {
-                Some(Icmpv4Repr::decode(&Icmpv4Packet::new_unchecked(self.l4_bytes())))
-            }
+            L3View::Ipv4(Ipv4View {
+                l4: L4View::Icmpv4 { .. },
+                ..
+            }) if self.l4_is_whole() => Some(Icmpv4Repr::decode(&Icmpv4Packet::new_unchecked(self.l4_bytes()))),
             _ => None,
         }
     }
@@ -324,6 +349,7 @@ impl<'a> FrameView<'a> {
 
     /// The TCP segment decoded, if any (options can still be malformed).
     pub fn tcp(&self) -> Option<Result<TcpRepr<'a>, WireError>> {
-        (matches!(self.l4(), Some(L4View::Tcp { .. })) && self.l4_is_whole()).then(|| TcpRepr::decode(&TcpPacket::new_unchecked(self.l4_bytes())))
+        (matches!(self.l4(), Some(L4View::Tcp { .. })) && self.l4_is_whole())
+            .then(|| TcpRepr::decode(&TcpPacket::new_unchecked(self.l4_bytes())))
     }
 }

@@ -159,21 +159,39 @@ impl<'a> Icmpv4Repr<'a> {
         let r = packet.rest_of_header();
         let (hi, lo) = (u16::from_be_bytes([r[0], r[1]]), u16::from_be_bytes([r[2], r[3]]));
         Ok(match packet.msg_type() {
-            msg_type::ECHO_REQUEST => Icmpv4Repr::EchoRequest { ident: hi, seq_no: lo, data },
-            msg_type::ECHO_REPLY => Icmpv4Repr::EchoReply { ident: hi, seq_no: lo, data },
+            msg_type::ECHO_REQUEST => Icmpv4Repr::EchoRequest {
+                ident: hi,
+                seq_no: lo,
+                data,
+            },
+            msg_type::ECHO_REPLY => Icmpv4Repr::EchoReply {
+                ident: hi,
+                seq_no: lo,
+                data,
+            },
             msg_type::DST_UNREACHABLE => {
                 let code = Icmpv4Unreachable::from(packet.code());
                 let next_hop_mtu = if code == Icmpv4Unreachable::FragNeeded { lo } else { 0 };
-                Icmpv4Repr::DstUnreachable { code, next_hop_mtu, invoking: data }
+                Icmpv4Repr::DstUnreachable {
+                    code,
+                    next_hop_mtu,
+                    invoking: data,
+                }
             }
-            msg_type::TIME_EXCEEDED => Icmpv4Repr::TimeExceeded { code: packet.code().into(), invoking: data },
+            msg_type::TIME_EXCEEDED => Icmpv4Repr::TimeExceeded {
+                code: packet.code().into(),
+                invoking: data,
+            },
             _ => return Err(WireError::Unsupported),
         })
     }
 
     /// Whether this is an error message (never answered with another error, RFC 1122 §3.2.2).
     pub const fn is_error(&self) -> bool {
-        matches!(self, Icmpv4Repr::DstUnreachable { .. } | Icmpv4Repr::TimeExceeded { .. })
+        matches!(
+            self,
+            Icmpv4Repr::DstUnreachable { .. } | Icmpv4Repr::TimeExceeded { .. }
+        )
     }
 
     /// Emitted length.
@@ -190,15 +208,28 @@ impl<'a> Icmpv4Repr<'a> {
     pub fn emit(&self, buf: &mut [u8]) -> Result<(), WireError> {
         let b = buf.get_mut(..self.buffer_len()).ok_or(WireError::BufferTooSmall)?;
         let (ty, code, rest, data): (u8, u8, u32, &[u8]) = match *self {
-            Icmpv4Repr::EchoRequest { ident, seq_no, data } => {
-                (msg_type::ECHO_REQUEST, 0, (u32::from(ident) << 16) | u32::from(seq_no), data)
-            }
-            Icmpv4Repr::EchoReply { ident, seq_no, data } => {
-                (msg_type::ECHO_REPLY, 0, (u32::from(ident) << 16) | u32::from(seq_no), data)
-            }
-            Icmpv4Repr::DstUnreachable { code, next_hop_mtu, invoking } => {
-                (msg_type::DST_UNREACHABLE, code.into(), u32::from(next_hop_mtu), quoted(invoking))
-            }
+            Icmpv4Repr::EchoRequest { ident, seq_no, data } => (
+                msg_type::ECHO_REQUEST,
+                0,
+                (u32::from(ident) << 16) | u32::from(seq_no),
+                data,
+            ),
+            Icmpv4Repr::EchoReply { ident, seq_no, data } => (
+                msg_type::ECHO_REPLY,
+                0,
+                (u32::from(ident) << 16) | u32::from(seq_no),
+                data,
+            ),
+            Icmpv4Repr::DstUnreachable {
+                code,
+                next_hop_mtu,
+                invoking,
+            } => (
+                msg_type::DST_UNREACHABLE,
+                code.into(),
+                u32::from(next_hop_mtu),
+                quoted(invoking),
+            ),
             Icmpv4Repr::TimeExceeded { code, invoking } => (msg_type::TIME_EXCEEDED, code.into(), 0, quoted(invoking)),
         };
         b[0] = ty;
@@ -223,11 +254,18 @@ mod tests {
 
     #[test]
     fn echo_golden() {
-        let repr = Icmpv4Repr::EchoRequest { ident: 0x1234, seq_no: 1, data: b"abcd" };
+        let repr = Icmpv4Repr::EchoRequest {
+            ident: 0x1234,
+            seq_no: 1,
+            data: b"abcd",
+        };
         let mut buf = [0u8; 12];
         repr.emit(&mut buf).unwrap();
         assert_eq!(buf, ECHO);
-        assert_eq!(Icmpv4Repr::parse(&Icmpv4Packet::new_checked(&ECHO[..]).unwrap()).unwrap(), repr);
+        assert_eq!(
+            Icmpv4Repr::parse(&Icmpv4Packet::new_checked(&ECHO[..]).unwrap()).unwrap(),
+            repr
+        );
     }
 
     #[test]
@@ -240,21 +278,36 @@ mod tests {
         let mut buf = [0u8; 16];
         repr.emit(&mut buf).unwrap();
         assert_eq!(buf, FRAG_NEEDED);
-        assert_eq!(Icmpv4Repr::parse(&Icmpv4Packet::new_checked(&FRAG_NEEDED[..]).unwrap()).unwrap(), repr);
+        assert_eq!(
+            Icmpv4Repr::parse(&Icmpv4Packet::new_checked(&FRAG_NEEDED[..]).unwrap()).unwrap(),
+            repr
+        );
         assert!(repr.is_error());
     }
 
     #[test]
     fn errors_quote_up_to_576_bytes_and_checksums_verify() {
         let big = [0x45u8; 1500];
-        let repr = Icmpv4Repr::TimeExceeded { code: Icmpv4TimeExceeded::TtlExceeded, invoking: &big };
+        let repr = Icmpv4Repr::TimeExceeded {
+            code: Icmpv4TimeExceeded::TtlExceeded,
+            invoking: &big,
+        };
         assert_eq!(repr.buffer_len(), 556);
         let mut buf = [0u8; 556];
         repr.emit(&mut buf).unwrap();
         let parsed = Icmpv4Repr::parse(&Icmpv4Packet::new_checked(&buf[..]).unwrap()).unwrap();
-        assert_eq!(parsed, Icmpv4Repr::TimeExceeded { code: Icmpv4TimeExceeded::TtlExceeded, invoking: &big[..548] });
+        assert_eq!(
+            parsed,
+            Icmpv4Repr::TimeExceeded {
+                code: Icmpv4TimeExceeded::TtlExceeded,
+                invoking: &big[..548]
+            }
+        );
         buf[20] ^= 0xff;
-        assert_eq!(Icmpv4Repr::parse(&Icmpv4Packet::new_checked(&buf[..]).unwrap()), Err(WireError::BadChecksum));
+        assert_eq!(
+            Icmpv4Repr::parse(&Icmpv4Packet::new_checked(&buf[..]).unwrap()),
+            Err(WireError::BadChecksum)
+        );
     }
 
     #[test]
@@ -262,7 +315,13 @@ mod tests {
         let mut redirect = [5u8, 0, 0, 0, 10, 0, 0, 1];
         let sum = ip::finish(&[ip::sum(&redirect)]);
         redirect[2..4].copy_from_slice(&sum.to_be_bytes());
-        assert_eq!(Icmpv4Repr::parse(&Icmpv4Packet::new_checked(&redirect[..]).unwrap()), Err(WireError::Unsupported));
-        assert_eq!(Icmpv4Packet::new_checked(&redirect[..7]).err(), Some(WireError::Truncated));
+        assert_eq!(
+            Icmpv4Repr::parse(&Icmpv4Packet::new_checked(&redirect[..]).unwrap()),
+            Err(WireError::Unsupported)
+        );
+        assert_eq!(
+            Icmpv4Packet::new_checked(&redirect[..7]).err(),
+            Some(WireError::Truncated)
+        );
     }
 }

@@ -213,12 +213,33 @@ impl<'a> Icmpv6Repr<'a> {
         let rest = &body[4..];
         let (hi, lo) = ((word >> 16) as u16, word as u16);
         Ok(match msg {
-            msg_type::ECHO_REQUEST => Icmpv6Repr::EchoRequest { ident: hi, seq_no: lo, data: rest },
-            msg_type::ECHO_REPLY => Icmpv6Repr::EchoReply { ident: hi, seq_no: lo, data: rest },
-            msg_type::DST_UNREACHABLE => Icmpv6Repr::DstUnreachable { code: code.into(), invoking: rest },
-            msg_type::PACKET_TOO_BIG => Icmpv6Repr::PacketTooBig { mtu: word, invoking: rest },
-            msg_type::TIME_EXCEEDED => Icmpv6Repr::TimeExceeded { code: code.into(), invoking: rest },
-            _ => Icmpv6Repr::ParamProblem { code: code.into(), pointer: word, invoking: rest },
+            msg_type::ECHO_REQUEST => Icmpv6Repr::EchoRequest {
+                ident: hi,
+                seq_no: lo,
+                data: rest,
+            },
+            msg_type::ECHO_REPLY => Icmpv6Repr::EchoReply {
+                ident: hi,
+                seq_no: lo,
+                data: rest,
+            },
+            msg_type::DST_UNREACHABLE => Icmpv6Repr::DstUnreachable {
+                code: code.into(),
+                invoking: rest,
+            },
+            msg_type::PACKET_TOO_BIG => Icmpv6Repr::PacketTooBig {
+                mtu: word,
+                invoking: rest,
+            },
+            msg_type::TIME_EXCEEDED => Icmpv6Repr::TimeExceeded {
+                code: code.into(),
+                invoking: rest,
+            },
+            _ => Icmpv6Repr::ParamProblem {
+                code: code.into(),
+                pointer: word,
+                invoking: rest,
+            },
         })
     }
 
@@ -308,48 +329,81 @@ mod tests {
 
     #[test]
     fn echo_golden() {
-        let repr = Icmpv6Repr::EchoRequest { ident: 0x1234, seq_no: 1, data: b"abcd" };
+        let repr = Icmpv6Repr::EchoRequest {
+            ident: 0x1234,
+            seq_no: 1,
+            data: b"abcd",
+        };
         let mut buf = [0u8; 12];
         repr.emit(a("fe80::1"), a("fe80::2"), &mut buf).unwrap();
         assert_eq!(buf, ECHO);
         let packet = Icmpv6Packet::new_checked(&ECHO[..]).unwrap();
         assert_eq!(Icmpv6Repr::parse(&packet, a("fe80::1"), a("fe80::2")).unwrap(), repr);
         // The pseudo-header matters: another destination fails the checksum.
-        assert_eq!(Icmpv6Repr::parse(&packet, a("fe80::1"), a("fe80::3")), Err(WireError::BadChecksum));
+        assert_eq!(
+            Icmpv6Repr::parse(&packet, a("fe80::1"), a("fe80::3")),
+            Err(WireError::BadChecksum)
+        );
     }
 
     #[test]
     fn packet_too_big_golden() {
-        let repr = Icmpv6Repr::PacketTooBig { mtu: 1400, invoking: &PTB[8..] };
+        let repr = Icmpv6Repr::PacketTooBig {
+            mtu: 1400,
+            invoking: &PTB[8..],
+        };
         let mut buf = [0u8; 16];
         repr.emit(a("2001:db8::ffff"), a("2001:db8::1"), &mut buf).unwrap();
         assert_eq!(buf, PTB);
         let packet = Icmpv6Packet::new_checked(&PTB[..]).unwrap();
-        assert_eq!(Icmpv6Repr::parse(&packet, a("2001:db8::ffff"), a("2001:db8::1")).unwrap(), repr);
+        assert_eq!(
+            Icmpv6Repr::parse(&packet, a("2001:db8::ffff"), a("2001:db8::1")).unwrap(),
+            repr
+        );
         assert!(repr.is_error());
     }
 
     #[test]
     fn errors_quote_at_most_1232_bytes() {
         let big = [0x60u8; 1500];
-        let repr = Icmpv6Repr::DstUnreachable { code: Icmpv6Unreachable::AddressUnreachable, invoking: &big };
+        let repr = Icmpv6Repr::DstUnreachable {
+            code: Icmpv6Unreachable::AddressUnreachable,
+            invoking: &big,
+        };
         assert_eq!(repr.buffer_len(), 1240);
         let mut buf = [0u8; 1240];
         repr.emit(a("2001:db8::1"), a("2001:db8::2"), &mut buf).unwrap();
         assert_eq!(buf[1], 3);
-        let parsed = Icmpv6Repr::parse(&Icmpv6Packet::new_checked(&buf[..]).unwrap(), a("2001:db8::1"), a("2001:db8::2"));
+        let parsed = Icmpv6Repr::parse(
+            &Icmpv6Packet::new_checked(&buf[..]).unwrap(),
+            a("2001:db8::1"),
+            a("2001:db8::2"),
+        );
         assert_eq!(
             parsed.unwrap(),
-            Icmpv6Repr::DstUnreachable { code: Icmpv6Unreachable::AddressUnreachable, invoking: &big[..1232] }
+            Icmpv6Repr::DstUnreachable {
+                code: Icmpv6Unreachable::AddressUnreachable,
+                invoking: &big[..1232]
+            }
         );
     }
 
     #[test]
     fn param_problem_and_time_exceeded_round_trip() {
         for repr in [
-            Icmpv6Repr::ParamProblem { code: Icmpv6ParamProblem::IncompleteHeaderChain, pointer: 40, invoking: &[1; 48] },
-            Icmpv6Repr::TimeExceeded { code: Icmpv6TimeExceeded::HopLimitExceeded, invoking: &[2; 48] },
-            Icmpv6Repr::DstUnreachable { code: Icmpv6Unreachable::Unknown(9), invoking: &[] },
+            Icmpv6Repr::ParamProblem {
+                code: Icmpv6ParamProblem::IncompleteHeaderChain,
+                pointer: 40,
+                invoking: &[1; 48],
+            },
+            Icmpv6Repr::TimeExceeded {
+                code: Icmpv6TimeExceeded::HopLimitExceeded,
+                invoking: &[2; 48],
+            },
+            Icmpv6Repr::DstUnreachable {
+                code: Icmpv6Unreachable::Unknown(9),
+                invoking: &[],
+            },
         ] {
             let mut buf = [0u8; 56];
             repr.emit(a("::1"), a("::1"), &mut buf).unwrap();
@@ -360,12 +414,21 @@ mod tests {
 
     #[test]
     fn short_and_unknown_messages() {
-        assert_eq!(Icmpv6Packet::new_checked(&[128u8, 0, 0][..]).err(), Some(WireError::Truncated));
+        assert_eq!(
+            Icmpv6Packet::new_checked(&[128u8, 0, 0][..]).err(),
+            Some(WireError::Truncated)
+        );
         // An MLD query (130) with a valid checksum is well-formed but not represented.
         let mut mld = [130u8, 0, 0, 0, 0, 0, 0, 0];
-        let sum = ip::finish(&[ip::pseudo_header_v6(a("::1"), a("::1"), IpProtocol::ICMPV6, 8), ip::sum(&mld)]);
+        let sum = ip::finish(&[
+            ip::pseudo_header_v6(a("::1"), a("::1"), IpProtocol::ICMPV6, 8),
+            ip::sum(&mld),
+        ]);
         mld[2..4].copy_from_slice(&sum.to_be_bytes());
         let packet = Icmpv6Packet::new_checked(&mld[..]).unwrap();
-        assert_eq!(Icmpv6Repr::parse(&packet, a("::1"), a("::1")), Err(WireError::Unsupported));
+        assert_eq!(
+            Icmpv6Repr::parse(&packet, a("::1"), a("::1")),
+            Err(WireError::Unsupported)
+        );
     }
 }

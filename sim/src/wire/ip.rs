@@ -102,7 +102,12 @@ mod tests {
 
     #[test]
     fn pseudo_headers_sum_their_fields() {
-        let v4 = pseudo_header_v4(Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(10, 0, 0, 2), IpProtocol::UDP, 8);
+        let v4 = pseudo_header_v4(
+            Ipv4Addr::new(10, 0, 0, 1),
+            Ipv4Addr::new(10, 0, 0, 2),
+            IpProtocol::UDP,
+            8,
+        );
         // 0x0a00 + 0x0001 + 0x0a00 + 0x0002 + 0x0011 + 0x0008
         assert_eq!(v4, 0x141c);
         let v6 = pseudo_header_v6(Ipv6Addr::LOCALHOST, Ipv6Addr::LOCALHOST, IpProtocol::ICMPV6, 8);

@@ -207,13 +207,17 @@ impl Ipv4Repr {
     /// Writes the header with its checksum into the start of `buf`. A payload that makes the total length exceed
     /// 65535 is `BadLength`.
     pub fn emit(&self, buf: &mut [u8]) -> Result<(), WireError> {
-        let total = self.payload_len.checked_add(HEADER_LEN as u16).ok_or(WireError::BadLength)?;
+        let total = self
+            .payload_len
+            .checked_add(HEADER_LEN as u16)
+            .ok_or(WireError::BadLength)?;
         let b = buf.get_mut(..HEADER_LEN).ok_or(WireError::BufferTooSmall)?;
         b[field::VER_IHL] = 0x45;
         b[field::DSCP_ECN] = self.dscp_ecn;
         b[field::LENGTH].copy_from_slice(&total.to_be_bytes());
         b[field::IDENT].copy_from_slice(&self.ident.to_be_bytes());
-        let flg_off = (u16::from(self.dont_frag) << 14) | (u16::from(self.more_frags) << 13) | (self.frag_offset & 0x1fff);
+        let flg_off =
+            (u16::from(self.dont_frag) << 14) | (u16::from(self.more_frags) << 13) | (self.frag_offset & 0x1fff);
         b[field::FLG_OFF].copy_from_slice(&flg_off.to_be_bytes());
         b[field::TTL] = self.ttl;
         b[field::PROTOCOL] = self.protocol.0;
@@ -278,22 +282,37 @@ mod tests {
     fn malformed_headers() {
         let mut bytes = packet_with_payload();
         bytes[11] ^= 1;
-        assert_eq!(Ipv4Repr::parse(&Ipv4Packet::new_checked(&bytes[..]).unwrap()), Err(WireError::BadChecksum));
+        assert_eq!(
+            Ipv4Repr::parse(&Ipv4Packet::new_checked(&bytes[..]).unwrap()),
+            Err(WireError::BadChecksum)
+        );
         let bytes = packet_with_payload();
         assert_eq!(Ipv4Packet::new_checked(&bytes[..114]).err(), Some(WireError::Truncated));
         let mut bad = packet_with_payload();
         bad[0] = 0x44;
-        assert_eq!(Ipv4Packet::new_checked(&bad[..]).err(), Some(WireError::BadHeaderLength));
+        assert_eq!(
+            Ipv4Packet::new_checked(&bad[..]).err(),
+            Some(WireError::BadHeaderLength)
+        );
         bad[0] = 0x65;
         assert_eq!(Ipv4Packet::new_checked(&bad[..]).err(), Some(WireError::BadVersion));
         let mut short_total = packet_with_payload();
         short_total[3] = 19;
-        assert_eq!(Ipv4Packet::new_checked(&short_total[..]).err(), Some(WireError::BadLength));
+        assert_eq!(
+            Ipv4Packet::new_checked(&short_total[..]).err(),
+            Some(WireError::BadLength)
+        );
     }
 
     #[test]
     fn fragment_fields_round_trip() {
-        let frag = Ipv4Repr { dont_frag: false, more_frags: true, frag_offset: 185, ident: 0xbeef, ..repr() };
+        let frag = Ipv4Repr {
+            dont_frag: false,
+            more_frags: true,
+            frag_offset: 185,
+            ident: 0xbeef,
+            ..repr()
+        };
         let mut buf = packet_with_payload();
         frag.emit(&mut buf).unwrap();
         let parsed = Ipv4Repr::parse(&Ipv4Packet::new_checked(&buf[..]).unwrap()).unwrap();

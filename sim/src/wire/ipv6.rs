@@ -214,7 +214,11 @@ mod tests {
         let mut buf = [0u8; 40];
         repr().emit(&mut buf).unwrap();
         assert_eq!(buf, HEADER);
-        let tc = Ipv6Repr { traffic_class: 0xb8, flow_label: 0x12345, ..repr() };
+        let tc = Ipv6Repr {
+            traffic_class: 0xb8,
+            flow_label: 0x12345,
+            ..repr()
+        };
         tc.emit(&mut buf).unwrap();
         assert_eq!(&buf[..4], &[0x6b, 0x81, 0x23, 0x45]);
     }

@@ -80,7 +80,13 @@ impl ExtChain {
 /// length must fit (`Truncated` in an unfragmented packet); in a first fragment the chain must end inside the
 /// fragment (RFC 7112 §5, else `BadExtensionChain`); a non-first fragment stops the walk at its Fragment header.
 pub fn walk_ext_chain(first: IpProtocol, payload: &[u8]) -> Result<ExtChain, WireError> {
-    let mut chain = ExtChain { upper: first, upper_offset: 0, seen: ExtSeen::default(), fragment: None, count: 0 };
+    let mut chain = ExtChain {
+        upper: first,
+        upper_offset: 0,
+        seen: ExtSeen::default(),
+        fragment: None,
+        count: 0,
+    };
     let mut next = first;
     let mut offset = 0usize;
     let short = |chain: &ExtChain| {
@@ -218,7 +224,11 @@ impl Ipv6ExtRepr<'_> {
                     pad[1] = (pad.len() - 2) as u8;
                 }
             }
-            Ipv6ExtRepr::Routing { routing_type, segments_left, data } => {
+            Ipv6ExtRepr::Routing {
+                routing_type,
+                segments_left,
+                data,
+            } => {
                 buf[2] = *routing_type;
                 buf[3] = *segments_left;
                 buf[4..4 + data.len()].copy_from_slice(data);
@@ -264,7 +274,11 @@ mod tests {
 
     const HBH_FRAG: [Ipv6ExtRepr<'static>; 2] = [
         Ipv6ExtRepr::HopByHop { options: &[] },
-        Ipv6ExtRepr::Fragment(FragmentInfo { offset: 0, more: false, ident: 0x1234_5678 }),
+        Ipv6ExtRepr::Fragment(FragmentInfo {
+            offset: 0,
+            more: false,
+            ident: 0x1234_5678,
+        }),
     ];
 
     #[test]
@@ -290,9 +304,11 @@ mod tests {
     #[test]
     fn options_are_padded() {
         let mut buf = [0xffu8; 8];
-        Ipv6ExtRepr::DestinationOptions { options: &[0x1e, 0x03, 1, 2, 3] }
-            .emit(IpProtocol::UDP, &mut buf)
-            .unwrap();
+        Ipv6ExtRepr::DestinationOptions {
+            options: &[0x1e, 0x03, 1, 2, 3],
+        }
+        .emit(IpProtocol::UDP, &mut buf)
+        .unwrap();
         assert_eq!(buf, [17, 0, 0x1e, 3, 1, 2, 3, 0]); // one byte of Pad1
     }
 
@@ -307,25 +323,50 @@ mod tests {
     fn malformed_chains() {
         // HBH after another header.
         let mut bad = [0u8; 16];
-        Ipv6ExtRepr::DestinationOptions { options: &[] }.emit(IpProtocol::HOP_BY_HOP, &mut bad).unwrap();
-        assert_eq!(walk_ext_chain(IpProtocol::IPV6_DEST_OPTS, &bad), Err(WireError::BadExtensionChain));
+        Ipv6ExtRepr::DestinationOptions { options: &[] }
+            .emit(IpProtocol::HOP_BY_HOP, &mut bad)
+            .unwrap();
+        assert_eq!(
+            walk_ext_chain(IpProtocol::IPV6_DEST_OPTS, &bad),
+            Err(WireError::BadExtensionChain)
+        );
         // A header longer than the packet.
-        assert_eq!(walk_ext_chain(IpProtocol::HOP_BY_HOP, &[58, 1, 1, 4, 0, 0, 0, 0]), Err(WireError::Truncated));
-        assert_eq!(walk_ext_chain(IpProtocol::IPV6_FRAGMENT, &[58, 0]), Err(WireError::Truncated));
+        assert_eq!(
+            walk_ext_chain(IpProtocol::HOP_BY_HOP, &[58, 1, 1, 4, 0, 0, 0, 0]),
+            Err(WireError::Truncated)
+        );
+        assert_eq!(
+            walk_ext_chain(IpProtocol::IPV6_FRAGMENT, &[58, 0]),
+            Err(WireError::Truncated)
+        );
         // A first fragment whose chain does not fit (RFC 7112).
         let mut first = CHAIN[8..16].to_vec();
         first[0] = 60; // fragment → destination options that are missing
         first[3] = 1; // M=1
-        assert_eq!(walk_ext_chain(IpProtocol::IPV6_FRAGMENT, &first), Err(WireError::BadExtensionChain));
+        assert_eq!(
+            walk_ext_chain(IpProtocol::IPV6_FRAGMENT, &first),
+            Err(WireError::BadExtensionChain)
+        );
     }
 
     #[test]
     fn non_first_fragment_stops_the_walk() {
-        let frag = Ipv6ExtRepr::Fragment(FragmentInfo { offset: 5, more: true, ident: 7 });
+        let frag = Ipv6ExtRepr::Fragment(FragmentInfo {
+            offset: 5,
+            more: true,
+            ident: 7,
+        });
         let mut buf = [0u8; 12];
         frag.emit(IpProtocol::ICMPV6, &mut buf).unwrap();
         let chain = walk_ext_chain(IpProtocol::IPV6_FRAGMENT, &buf).unwrap();
-        assert_eq!(chain.fragment, Some(FragmentInfo { offset: 5, more: true, ident: 7 }));
+        assert_eq!(
+            chain.fragment,
+            Some(FragmentInfo {
+                offset: 5,
+                more: true,
+                ident: 7
+            })
+        );
         assert_eq!((chain.upper, chain.upper_offset), (IpProtocol::ICMPV6, 8));
         assert!(!chain.has_upper_header());
     }

@@ -19,7 +19,10 @@ impl MacAddr {
 
     /// Reads a MAC from the first six bytes of `bytes`, or `Truncated`.
     pub fn from_bytes(bytes: &[u8]) -> Result<MacAddr, WireError> {
-        let six: [u8; 6] = bytes.get(..6).and_then(|b| b.try_into().ok()).ok_or(WireError::Truncated)?;
+        let six: [u8; 6] = bytes
+            .get(..6)
+            .and_then(|b| b.try_into().ok())
+            .ok_or(WireError::Truncated)?;
         Ok(MacAddr(six))
     }
 
@@ -116,7 +119,11 @@ impl fmt::Display for MacAddr {
     /// Lower-case, colon-separated, as `ip link` and `ip neigh` print it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let m = self.0;
-        write!(f, "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4], m[5])
+        write!(
+            f,
+            "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+            m[0], m[1], m[2], m[3], m[4], m[5]
+        )
     }
 }
 
@@ -149,12 +156,24 @@ mod tests {
     fn eui64_flips_the_universal_local_bit() {
         // linux-ipv6.md C1, golden values from B1.log and E.log.
         let mac: MacAddr = "52:54:00:12:34:56".parse().unwrap();
-        assert_eq!(mac.eui64_interface_id(), [0x50, 0x54, 0x00, 0xff, 0xfe, 0x12, 0x34, 0x56]);
-        assert_eq!(mac.eui64_link_local(), "fe80::5054:ff:fe12:3456".parse::<Ipv6Addr>().unwrap());
+        assert_eq!(
+            mac.eui64_interface_id(),
+            [0x50, 0x54, 0x00, 0xff, 0xfe, 0x12, 0x34, 0x56]
+        );
+        assert_eq!(
+            mac.eui64_link_local(),
+            "fe80::5054:ff:fe12:3456".parse::<Ipv6Addr>().unwrap()
+        );
         let prefix: Ipv6Addr = "2001:db8:1::".parse().unwrap();
-        assert_eq!(mac.eui64_address(prefix), "2001:db8:1:0:5054:ff:fe12:3456".parse::<Ipv6Addr>().unwrap());
+        assert_eq!(
+            mac.eui64_address(prefix),
+            "2001:db8:1:0:5054:ff:fe12:3456".parse::<Ipv6Addr>().unwrap()
+        );
         let local: MacAddr = "02:5a:00:00:00:0a".parse().unwrap();
-        assert_eq!(local.eui64_link_local(), "fe80::5a:ff:fe00:a".parse::<Ipv6Addr>().unwrap());
+        assert_eq!(
+            local.eui64_link_local(),
+            "fe80::5a:ff:fe00:a".parse::<Ipv6Addr>().unwrap()
+        );
     }
 
     #[test]
@@ -172,7 +191,13 @@ mod tests {
 
     #[test]
     fn parse_rejects_malformed_text() {
-        for bad in ["", "52:54:00:12:34", "52:54:00:12:34:56:78", "5:54:00:12:34:56", "zz:54:00:12:34:56"] {
+        for bad in [
+            "",
+            "52:54:00:12:34",
+            "52:54:00:12:34:56:78",
+            "5:54:00:12:34:56",
+            "zz:54:00:12:34:56",
+        ] {
             assert_eq!(bad.parse::<MacAddr>(), Err(WireError::BadField), "{bad}");
         }
         assert_eq!(MacAddr::from_bytes(&[1, 2, 3]), Err(WireError::Truncated));

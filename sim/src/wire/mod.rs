@@ -30,8 +30,8 @@ pub mod ipv6;
 pub mod ipv6ext;
 pub mod mac;
 pub mod ndisc;
-pub mod ndisc_option;
 mod ndisc_dns;
+pub mod ndisc_option;
 pub mod tcp;
 pub mod udp;
 

@@ -166,7 +166,10 @@ impl<'a> NdiscRepr<'a> {
                 retrans_time: be32(&body[8..12]),
                 options,
             },
-            msg_type::NEIGHBOR_SOLICIT => NdiscRepr::NeighborSolicit { target: addr(&body[4..20]), options },
+            msg_type::NEIGHBOR_SOLICIT => NdiscRepr::NeighborSolicit {
+                target: addr(&body[4..20]),
+                options,
+            },
             msg_type::NEIGHBOR_ADVERT => NdiscRepr::NeighborAdvert {
                 flags: NaFlags {
                     router: body[0] & 0x80 != 0,
@@ -176,7 +179,11 @@ impl<'a> NdiscRepr<'a> {
                 target: addr(&body[4..20]),
                 options,
             },
-            _ => NdiscRepr::Redirect { target: addr(&body[4..20]), dest: addr(&body[20..36]), options },
+            _ => NdiscRepr::Redirect {
+                target: addr(&body[4..20]),
+                dest: addr(&body[20..36]),
+                options,
+            },
         })
     }
 
@@ -223,7 +230,14 @@ impl<'a> NdiscRepr<'a> {
         buf[..fixed].fill(0);
         match self {
             NdiscRepr::RouterSolicit { .. } => {}
-            NdiscRepr::RouterAdvert { hop_limit, flags, router_lifetime, reachable_time, retrans_time, .. } => {
+            NdiscRepr::RouterAdvert {
+                hop_limit,
+                flags,
+                router_lifetime,
+                reachable_time,
+                retrans_time,
+                ..
+            } => {
                 buf[0] = *hop_limit;
                 buf[1] = flags.octet();
                 buf[2..4].copy_from_slice(&router_lifetime.to_be_bytes());
@@ -232,9 +246,8 @@ impl<'a> NdiscRepr<'a> {
             }
             NdiscRepr::NeighborSolicit { target, .. } => buf[4..20].copy_from_slice(&target.octets()),
             NdiscRepr::NeighborAdvert { flags, target, .. } => {
-                buf[0] = (u8::from(flags.router) << 7)
-                    | (u8::from(flags.solicited) << 6)
-                    | (u8::from(flags.override_) << 5);
+                buf[0] =
+                    (u8::from(flags.router) << 7) | (u8::from(flags.solicited) << 6) | (u8::from(flags.override_) << 5);
                 buf[4..20].copy_from_slice(&target.octets());
             }
             NdiscRepr::Redirect { target, dest, .. } => {
@@ -277,7 +290,12 @@ mod tests {
     fn ra(options: NdOptions<'static>) -> NdiscRepr<'static> {
         NdiscRepr::RouterAdvert {
             hop_limit: 64,
-            flags: RaFlags { managed: false, other: true, preference: RouterPreference::High, other_bits: 0 },
+            flags: RaFlags {
+                managed: false,
+                other: true,
+                preference: RouterPreference::High,
+                other_bits: 0,
+            },
             router_lifetime: 1800,
             reachable_time: 20000,
             retrans_time: 1500,
@@ -306,7 +324,10 @@ mod tests {
     fn rfc4861_checks() {
         assert_eq!(NdiscRepr::parse(134, 1, &RA_BODY), Err(WireError::BadField));
         assert_eq!(NdiscRepr::parse(134, 0, &RA_BODY[..11]), Err(WireError::Truncated));
-        assert_eq!(NdiscRepr::parse(134, 0, &RA_BODY[..50]), Err(WireError::BadOptionLength));
+        assert_eq!(
+            NdiscRepr::parse(134, 0, &RA_BODY[..50]),
+            Err(WireError::BadOptionLength)
+        );
         assert_eq!(NdiscRepr::parse(128, 0, &RA_BODY), Err(WireError::Unsupported));
         assert_eq!(NdiscRepr::parse(137, 0, &RA_BODY[..35]), Err(WireError::Truncated));
     }
@@ -314,7 +335,11 @@ mod tests {
     #[test]
     fn na_and_redirect_round_trip() {
         let na = NdiscRepr::NeighborAdvert {
-            flags: NaFlags { router: true, solicited: true, override_: false },
+            flags: NaFlags {
+                router: true,
+                solicited: true,
+                override_: false,
+            },
             target: "fe80::1".parse().unwrap(),
             options: NdOptions::NONE,
         };
@@ -324,8 +349,20 @@ mod tests {
         let parsed = NdiscRepr::parse(136, 0, &buf).unwrap();
         assert_eq!(parsed.options(), &NdOptions::Wire(&[]));
         assert_eq!(parsed.msg_type(), na.msg_type());
-        let NdiscRepr::NeighborAdvert { flags, target, .. } = parsed else { panic!("not an NA") };
-        assert_eq!((flags, target), (NaFlags { router: true, solicited: true, override_: false }, "fe80::1".parse().unwrap()));
+        let NdiscRepr::NeighborAdvert { flags, target, .. } = parsed else {
+            panic!("not an NA")
+        };
+        assert_eq!(
+            (flags, target),
+            (
+                NaFlags {
+                    router: true,
+                    solicited: true,
+                    override_: false
+                },
+                "fe80::1".parse().unwrap()
+            )
+        );
         let redirect = NdiscRepr::Redirect {
             target: "fe80::99".parse().unwrap(),
             dest: "2001:db8:99::1".parse().unwrap(),
@@ -336,8 +373,14 @@ mod tests {
         let NdiscRepr::Redirect { target, dest, options } = NdiscRepr::parse(137, 0, &buf).unwrap() else {
             panic!("not a redirect");
         };
-        assert_eq!((target, dest), ("fe80::99".parse().unwrap(), "2001:db8:99::1".parse().unwrap()));
-        assert_eq!(options.reprs().next(), Some(Ok(NdOptionRepr::RedirectedHeader(&[0x60, 0, 0, 0, 0, 0, 0, 0]))));
+        assert_eq!(
+            (target, dest),
+            ("fe80::99".parse().unwrap(), "2001:db8:99::1".parse().unwrap())
+        );
+        assert_eq!(
+            options.reprs().next(),
+            Some(Ok(NdOptionRepr::RedirectedHeader(&[0x60, 0, 0, 0, 0, 0, 0, 0])))
+        );
     }
 
     #[test]

@@ -74,7 +74,9 @@ impl fmt::Display for DomainName<'_> {
             DomainName::Wire(mut b) => {
                 let mut first = true;
                 while let Some((&len, rest)) = b.split_first() {
-                    let Some(label) = rest.get(..usize::from(len)).filter(|_| len != 0) else { break };
+                    let Some(label) = rest.get(..usize::from(len)).filter(|_| len != 0) else {
+                        break;
+                    };
                     if !first {
                         f.write_str(".")?;
                     }

@@ -244,13 +244,19 @@ impl<'a> NdOption<'a> {
                 if units < 3 || units % 2 == 0 {
                     return Err(WireError::BadOptionLength);
                 }
-                NdOptionRepr::Rdnss { lifetime: be32(&b[4..8]), servers: AddrList::Wire(&b[8..]) }
+                NdOptionRepr::Rdnss {
+                    lifetime: be32(&b[4..8]),
+                    servers: AddrList::Wire(&b[8..]),
+                }
             }
             NdOptionType::Dnssl => {
                 if units < 2 {
                     return Err(WireError::BadOptionLength);
                 }
-                NdOptionRepr::Dnssl { lifetime: be32(&b[4..8]), domains: DomainList::parse(&b[8..])? }
+                NdOptionRepr::Dnssl {
+                    lifetime: be32(&b[4..8]),
+                    domains: DomainList::parse(&b[8..])?,
+                }
             }
             NdOptionType::Unknown(kind) => NdOptionRepr::Unknown { kind, data: &b[2..] },
         })
@@ -309,7 +315,9 @@ impl NdOptionRepr<'_> {
             }
             NdOptionRepr::RedirectedHeader(data) => b[8..8 + data.len()].copy_from_slice(data),
             NdOptionRepr::Mtu(mtu) => b[4..8].copy_from_slice(&mtu.to_be_bytes()),
-            NdOptionRepr::Nonce(data) | NdOptionRepr::Unknown { data, .. } => b[2..2 + data.len()].copy_from_slice(data),
+            NdOptionRepr::Nonce(data) | NdOptionRepr::Unknown { data, .. } => {
+                b[2..2 + data.len()].copy_from_slice(data)
+            }
             NdOptionRepr::RouteInformation(r) => {
                 b[2] = r.prefix_len;
                 b[3] = r.preference.bits() << 3;
@@ -460,7 +468,9 @@ mod tests {
         0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // 2001:db8:1::/64
     ];
     const MTU: [u8; 8] = [5, 1, 0, 0, 0x00, 0x00, 0x05, 0x78];
-    const RIO: [u8; 16] = [24, 2, 48, 0x08, 0, 0, 0x02, 0x58, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x99, 0, 0];
+    const RIO: [u8; 16] = [
+        24, 2, 48, 0x08, 0, 0, 0x02, 0x58, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x99, 0, 0,
+    ];
     const RDNSS: [u8; 24] = [
         25, 3, 0, 0, 0, 0, 0x04, 0xb0, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x53,
     ];
@@ -497,8 +507,14 @@ mod tests {
                 lifetime: 600,
                 prefix: "2001:db8:99::".parse().unwrap(),
             }),
-            NdOptionRepr::Rdnss { lifetime: 1200, servers: AddrList::Addrs(&DNS) },
-            NdOptionRepr::Dnssl { lifetime: 1200, domains: DomainList::Names(&["example.com"]) },
+            NdOptionRepr::Rdnss {
+                lifetime: 1200,
+                servers: AddrList::Addrs(&DNS),
+            },
+            NdOptionRepr::Dnssl {
+                lifetime: 1200,
+                domains: DomainList::Names(&["example.com"]),
+            },
             NdOptionRepr::PrefixInformation(pio("2001:db8:1::")),
         ]
     }
@@ -529,13 +545,22 @@ mod tests {
             other => panic!("expected RDNSS, got {other:?}"),
         }
         match reprs[5] {
-            NdOptionRepr::Dnssl { lifetime: 1200, domains } => {
-                assert_eq!(domains.iter().map(|d| d.to_string()).collect::<Vec<_>>(), ["example.com"]);
+            NdOptionRepr::Dnssl {
+                lifetime: 1200,
+                domains,
+            } => {
+                assert_eq!(
+                    domains.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
+                    ["example.com"]
+                );
             }
             other => panic!("expected DNSSL, got {other:?}"),
         }
         assert_eq!(reprs[6], want[6], "a second PIO is kept");
-        assert_eq!(options.source_lladdr(), Some(MacAddr([0x52, 0x54, 0x00, 0x12, 0x34, 0x56])));
+        assert_eq!(
+            options.source_lladdr(),
+            Some(MacAddr([0x52, 0x54, 0x00, 0x12, 0x34, 0x56]))
+        );
         assert_eq!(options.mtu(), Some(1400));
         assert_eq!(options.target_lladdr(), None);
         assert!(options.contains(NdOptionType::Dnssl));
@@ -548,7 +573,10 @@ mod tests {
         bytes[8 + 1] = 0; // the PIO's length
         assert_eq!(NdOptions::parse(&bytes), Err(WireError::BadOptionLength));
         let bytes = all_golden();
-        assert_eq!(NdOptions::parse(&bytes[..bytes.len() - 8]), Err(WireError::BadOptionLength));
+        assert_eq!(
+            NdOptions::parse(&bytes[..bytes.len() - 8]),
+            Err(WireError::BadOptionLength)
+        );
         assert_eq!(NdOptions::parse(&[1]), Err(WireError::BadOptionLength));
         assert_eq!(NdOptions::parse(&[]), Ok(NdOptions::Wire(&[])));
         // Unvalidated bytes: the view walk stops at the bad option.
@@ -568,7 +596,13 @@ mod tests {
         let reprs: Vec<_> = options.reprs().collect();
         assert_eq!(reprs[0], Err(WireError::BadOptionLength));
         assert_eq!(reprs[1], Err(WireError::BadOptionLength));
-        assert_eq!(reprs[2], Ok(NdOptionRepr::Unknown { kind: 99, data: &[1, 2, 3, 4, 5, 6] }));
+        assert_eq!(
+            reprs[2],
+            Ok(NdOptionRepr::Unknown {
+                kind: 99,
+                data: &[1, 2, 3, 4, 5, 6]
+            })
+        );
         assert_eq!(reprs[3], Ok(NdOptionRepr::Mtu(1400)));
         assert_eq!(options.source_lladdr(), None);
     }
@@ -584,7 +618,11 @@ mod tests {
         let mut buf = [0u8; 8];
         NdOptionRepr::RouteInformation(default).emit(&mut buf).unwrap();
         assert_eq!(buf, [24, 1, 0, 0x18, 0xff, 0xff, 0xff, 0xff]);
-        let host = RouteInfo { prefix_len: 128, prefix: "2001:db8::1".parse().unwrap(), ..default };
+        let host = RouteInfo {
+            prefix_len: 128,
+            prefix: "2001:db8::1".parse().unwrap(),
+            ..default
+        };
         assert_eq!(NdOptionRepr::RouteInformation(host).buffer_len(), 24);
         for bits in 0..4 {
             assert_eq!(RouterPreference::from_bits(bits).bits(), bits);

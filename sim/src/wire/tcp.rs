@@ -346,7 +346,10 @@ mod tests {
     use super::*;
     use std::net::{Ipv4Addr, Ipv6Addr};
 
-    const V4: IpPair = IpPair::V4 { src: Ipv4Addr::new(10, 0, 0, 1), dst: Ipv4Addr::new(10, 0, 0, 2) };
+    const V4: IpPair = IpPair::V4 {
+        src: Ipv4Addr::new(10, 0, 0, 1),
+        dst: Ipv4Addr::new(10, 0, 0, 2),
+    };
     // Golden: a Linux-shaped SYN 10.0.0.1:40000 → 10.0.0.2:22, seq 0x01020304, window 64240,
     // MSS 1460, SACK-permitted, TS 1/0, NOP, WS 7; checksum computed independently.
     const SYN: [u8; 40] = [
@@ -380,12 +383,18 @@ mod tests {
         let mut buf = [0u8; 40];
         syn().emit(V4, &mut buf).unwrap();
         assert_eq!(buf, SYN);
-        assert_eq!(TcpRepr::parse(&TcpPacket::new_checked(&SYN[..]).unwrap(), V4).unwrap(), syn());
+        assert_eq!(
+            TcpRepr::parse(&TcpPacket::new_checked(&SYN[..]).unwrap(), V4).unwrap(),
+            syn()
+        );
     }
 
     #[test]
     fn any_flags_and_sack_blocks_round_trip() {
-        let v6 = IpPair::V6 { src: Ipv6Addr::LOCALHOST, dst: "2001:db8::1".parse().unwrap() };
+        let v6 = IpPair::V6 {
+            src: Ipv6Addr::LOCALHOST,
+            dst: "2001:db8::1".parse().unwrap(),
+        };
         let repr = TcpRepr {
             flags: TcpFlags::RST | TcpFlags::ACK | TcpFlags::FIN | TcpFlags::SYN,
             ack: 77,
@@ -403,7 +412,10 @@ mod tests {
         assert_eq!(parsed, repr);
         assert!(parsed.flags.contains(TcpFlags::RST | TcpFlags::ACK));
         buf[25] ^= 1;
-        assert_eq!(TcpRepr::parse(&TcpPacket::new_checked(&buf[..]).unwrap(), v6), Err(WireError::BadChecksum));
+        assert_eq!(
+            TcpRepr::parse(&TcpPacket::new_checked(&buf[..]).unwrap(), v6),
+            Err(WireError::BadChecksum)
+        );
     }
 
     #[test]

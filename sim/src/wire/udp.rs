@@ -78,7 +78,10 @@ impl<T: AsRef<[u8]>> UdpPacket<T> {
             return matches!(addrs, IpPair::V4 { .. });
         }
         let datagram = &self.buffer.as_ref()[..usize::from(self.len())];
-        ip::verifies(&[addrs.pseudo_header(IpProtocol::UDP, u32::from(self.len())), ip::sum(datagram)])
+        ip::verifies(&[
+            addrs.pseudo_header(IpProtocol::UDP, u32::from(self.len())),
+            ip::sum(datagram),
+        ])
     }
 }
 
@@ -140,17 +143,27 @@ mod tests {
     use super::*;
     use std::net::{Ipv4Addr, Ipv6Addr};
 
-    const V4: IpPair = IpPair::V4 { src: Ipv4Addr::new(10, 0, 0, 1), dst: Ipv4Addr::new(10, 0, 0, 2) };
+    const V4: IpPair = IpPair::V4 {
+        src: Ipv4Addr::new(10, 0, 0, 1),
+        dst: Ipv4Addr::new(10, 0, 0, 2),
+    };
     // Golden: 10.0.0.1:53000 → 10.0.0.2:53, "abcd"; checksum computed independently.
     const DATAGRAM: [u8; 12] = [0xcf, 0x08, 0x00, 0x35, 0x00, 0x0c, 0x57, 0xcf, b'a', b'b', b'c', b'd'];
 
     #[test]
     fn golden_v4() {
-        let repr = UdpRepr { src_port: 53000, dst_port: 53, payload: b"abcd" };
+        let repr = UdpRepr {
+            src_port: 53000,
+            dst_port: 53,
+            payload: b"abcd",
+        };
         let mut buf = [0u8; 12];
         repr.emit(V4, &mut buf).unwrap();
         assert_eq!(buf, DATAGRAM);
-        assert_eq!(UdpRepr::parse(&UdpPacket::new_checked(&DATAGRAM[..]).unwrap(), V4).unwrap(), repr);
+        assert_eq!(
+            UdpRepr::parse(&UdpPacket::new_checked(&DATAGRAM[..]).unwrap(), V4).unwrap(),
+            repr
+        );
     }
 
     #[test]
@@ -159,12 +172,22 @@ mod tests {
         none[6..8].fill(0);
         let packet = UdpPacket::new_checked(&none[..]).unwrap();
         assert!(packet.verify_checksum(V4));
-        let v6 = IpPair::V6 { src: Ipv6Addr::LOCALHOST, dst: Ipv6Addr::LOCALHOST };
+        let v6 = IpPair::V6 {
+            src: Ipv6Addr::LOCALHOST,
+            dst: Ipv6Addr::LOCALHOST,
+        };
         assert_eq!(UdpRepr::parse(&packet, v6), Err(WireError::BadChecksum));
-        let repr = UdpRepr { src_port: 1, dst_port: 2, payload: &[9; 5] };
+        let repr = UdpRepr {
+            src_port: 1,
+            dst_port: 2,
+            payload: &[9; 5],
+        };
         let mut buf = [0u8; 13];
         repr.emit(v6, &mut buf).unwrap();
-        assert_eq!(UdpRepr::parse(&UdpPacket::new_checked(&buf[..]).unwrap(), v6).unwrap(), repr);
+        assert_eq!(
+            UdpRepr::parse(&UdpPacket::new_checked(&buf[..]).unwrap(), v6).unwrap(),
+            repr
+        );
     }
 
     #[test]
