@@ -1,0 +1,8 @@
+//! dualhome: a deterministic simulator and conformance harness for multihomed (IPv4 + IPv6) cloud VMs.
+//!
+//! This library holds what the `dualhome` CLI and the scenario test runner share. [`scenario`] is the scenario file
+//! format: model, loader, validator and JSON Schema.
+
+#![warn(missing_docs)]
+
+pub mod scenario;

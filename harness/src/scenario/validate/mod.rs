@@ -1,0 +1,107 @@
+//! Semantic validation: everything a well-formed scenario can still get wrong.
+//!
+//! Contract: [`validate`] never stops at the first problem; it returns every problem it finds, sorted by position,
+//! each naming the rule it breaks ([`Rule`]) and the offending value's position. It reads files the scenario
+//! references (BOSH inputs, radvd.conf) but nothing else, and it never panics on user input.
+//!
+//! The passes: the node index (names, interfaces, MACs, segments, prefixes), BOSH inputs (files, port-group
+//! mapping, static IPs, then the optional external [`BoshInputCheck`]), configuration values (RA parameters,
+//! ranges, routes, firewalls, sysctls), then timeline and expectation references and times.
+
+mod bosh;
+mod config;
+mod index;
+mod refs;
+
+pub use bosh::{BoshInput, BoshInputCheck, BoshInputProblem, BoshInputs};
+
+use super::error::{Problem, Rule, SourceFile};
+use super::located::{Located, Pos};
+use super::model::Scenario;
+use super::values::HumanDuration;
+use index::NodeIndex;
+
+/// Collects problems about one scenario text.
+pub(crate) struct Ctx<'a> {
+    pub(crate) source: &'a SourceFile,
+    pub(crate) scenario: &'a Scenario,
+    pub(crate) problems: Vec<Problem>,
+}
+
+impl Ctx<'_> {
+    /// Records a problem.
+    pub(crate) fn report(&mut self, rule: Rule, pos: Pos, message: String, label: impl Into<String>) {
+        self.problems
+            .push(Problem::new(self.source, rule, pos, message, label.into()));
+    }
+
+    /// Records a problem with a hint.
+    pub(crate) fn report_help(
+        &mut self,
+        rule: Rule,
+        pos: Pos,
+        message: String,
+        label: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        self.problems
+            .push(Problem::new(self.source, rule, pos, message, label.into()).with_help(help));
+    }
+}
+
+/// Validates a parsed scenario against its source text. Returns every problem, in file order.
+pub fn validate(scenario: &Scenario, source: &SourceFile, bosh_check: Option<&dyn BoshInputCheck>) -> Vec<Problem> {
+    let mut ctx = Ctx {
+        source,
+        scenario,
+        problems: Vec::new(),
+    };
+    let views = bosh::load_views(&mut ctx);
+    let index = NodeIndex::build(&mut ctx, views.manifest.as_ref());
+    bosh::check(&mut ctx, &index, &views, bosh_check);
+    config::check(&mut ctx, &index);
+    refs::check_timeline(&mut ctx, &index);
+    refs::check_expectations(&mut ctx, &index);
+    check_times(&mut ctx);
+    let mut problems = ctx.problems;
+    problems.sort_by_key(|p| (p.pos.line, p.pos.column, p.rule));
+    problems
+}
+
+/// Every `at` within `duration`; every timeline entry has an `at`.
+fn check_times(ctx: &mut Ctx<'_>) {
+    let scenario = ctx.scenario;
+    let duration = &scenario.duration;
+    let after = |at: &Located<HumanDuration>| at.value > duration.value;
+    for entry in &scenario.timeline {
+        match &entry.at {
+            None => ctx.report_help(
+                Rule::MissingAt,
+                entry.pos,
+                "timeline entry has no `at`".to_owned(),
+                "when does this happen?",
+                "add `at: <duration>` to the entry, e.g. `- at: 10s`",
+            ),
+            Some(at) if after(at) => report_late(ctx, at, duration),
+            Some(_) => {}
+        }
+    }
+    for entry in &scenario.expect {
+        if let Some(at) = entry.at.as_ref().filter(|at| after(at)) {
+            report_late(ctx, at, duration);
+        }
+    }
+}
+
+fn report_late(ctx: &mut Ctx<'_>, at: &Located<HumanDuration>, duration: &Located<HumanDuration>) {
+    ctx.report_help(
+        Rule::TimeAfterDuration,
+        at.pos,
+        format!(
+            "`at: {}` is after the scenario's `duration: {}`",
+            at.value, duration.value
+        ),
+        "after the end of the run",
+        format!("raise `duration` (line {}) or move this earlier", duration.pos.line),
+    );
+}

@@ -1,0 +1,238 @@
+//! References from the timeline and expectations: nodes (of the right kind), interfaces, addresses, segments and
+//! flow ids; and value constraints of individual entries (capture bounds).
+
+use super::index::{check_iface_of, NodeIndex, NodeKind};
+use super::Ctx;
+use crate::scenario::error::Rule;
+use crate::scenario::expect::Expectation;
+use crate::scenario::located::{Located, Pos};
+use crate::scenario::reference::{AddrRef, NodeName};
+use crate::scenario::timeline::Action;
+use std::collections::BTreeMap;
+
+/// Checks a node reference; with `kinds` non-empty, the node must be one of them.
+fn node(ctx: &mut Ctx<'_>, index: &NodeIndex, name: &Located<NodeName>, kinds: &[NodeKind], role: &str) {
+    let Some(entry) = index.node(ctx, name) else { return };
+    if kinds.is_empty() || kinds.contains(&entry.kind) {
+        return;
+    }
+    let wanted: Vec<&str> = kinds.iter().map(|k| k.noun()).collect();
+    ctx.report(
+        Rule::WrongNodeKind,
+        name.pos,
+        format!(
+            "`{}` is a {}, but `{role}` must name a {}",
+            name.value,
+            entry.kind.noun(),
+            wanted.join(" or ")
+        ),
+        format!("not a {}", wanted.join(" or ")),
+    );
+}
+
+fn iface(ctx: &mut Ctx<'_>, index: &NodeIndex, name: &Located<NodeName>, iface: &Located<String>) {
+    index.iface(ctx, name, iface);
+}
+
+/// An address reference: literals always pass; node references must name an existing node and interface.
+fn addr(ctx: &mut Ctx<'_>, index: &NodeIndex, r: &Located<AddrRef>) {
+    let AddrRef::Node { node, iface, .. } = &r.value else {
+        return;
+    };
+    let located = Located::at(node.clone(), r.pos);
+    let Some(entry) = index.node(ctx, &located) else { return };
+    if let Some(i) = iface {
+        // Point at the interface part of `node:iface`.
+        let node_len = node.to_string().chars().count() as u32 + 1;
+        let pos = Pos {
+            column: r.pos.column + node_len,
+            offset: r.pos.offset + node_len,
+            len: i.chars().count() as u32,
+            ..r.pos
+        };
+        check_iface_of(ctx, &node.to_string(), entry, i, pos);
+    }
+}
+
+fn segment(ctx: &mut Ctx<'_>, index: &NodeIndex, seg: &Located<String>) {
+    index.check_segment(ctx, seg);
+}
+
+const ATTACKER: &[NodeKind] = &[NodeKind::Attacker];
+const ANY: &[NodeKind] = &[];
+const VM: &[NodeKind] = &[NodeKind::BoshGroup];
+
+/// Timeline references and flow-id uniqueness.
+pub(crate) fn check_timeline(ctx: &mut Ctx<'_>, index: &NodeIndex) {
+    let mut flows: BTreeMap<&str, Pos> = BTreeMap::new();
+    for entry in &ctx.scenario.timeline {
+        if let Some(id) = entry.action.flow_id() {
+            if let Some(prev) = flows.insert(id.value.as_str(), id.pos) {
+                ctx.report(
+                    Rule::DuplicateFlow,
+                    id.pos,
+                    format!("flow id `{}` is already used at line {}", id.value, prev.line),
+                    "duplicate flow id",
+                );
+            }
+        }
+        match &entry.action {
+            Action::Ping(p) => {
+                node(ctx, index, &p.from, ANY, "from");
+                addr(ctx, index, &p.to);
+            }
+            Action::Ssh(s) => {
+                node(ctx, index, &s.from, ANY, "from");
+                addr(ctx, index, &s.to);
+            }
+            Action::Http(h) => {
+                node(ctx, index, &h.from, ANY, "from");
+                addr(ctx, index, &h.to);
+            }
+            Action::Heartbeat(h) => node(ctx, index, &h.from, VM, "from"),
+            Action::SendRa(s) => {
+                node(ctx, index, &s.router, &[NodeKind::Router], "router");
+                iface(ctx, index, &s.router, &s.iface);
+            }
+            Action::RogueRa(r) => {
+                node(ctx, index, &r.attacker, ATTACKER, "attacker");
+                if let Some(i) = &r.iface {
+                    iface(ctx, index, &r.attacker, i);
+                }
+            }
+            Action::KillRouter(k) => {
+                node(ctx, index, &k.attacker, ATTACKER, "attacker");
+                addr(ctx, index, &k.router);
+            }
+            Action::RaFlood(f) => node(ctx, index, &f.attacker, ATTACKER, "attacker"),
+            Action::Redirect(r) => {
+                node(ctx, index, &r.attacker, ATTACKER, "attacker");
+                node(ctx, index, &r.victim, ANY, "victim");
+                addr(ctx, index, &r.destination);
+                addr(ctx, index, &r.spoof);
+                if let Some(t) = &r.target {
+                    addr(ctx, index, t);
+                }
+            }
+            Action::NaSpoof(n) => {
+                node(ctx, index, &n.attacker, ATTACKER, "attacker");
+                addr(ctx, index, &n.address);
+                if let Some(v) = &n.victim {
+                    node(ctx, index, v, ANY, "victim");
+                }
+            }
+            Action::DadDos(d) => {
+                node(ctx, index, &d.attacker, ATTACKER, "attacker");
+                if let Some(v) = &d.victim {
+                    node(ctx, index, v, ANY, "victim");
+                }
+            }
+            Action::LinkDown(l) | Action::LinkUp(l) => iface(ctx, index, &l.node, &l.iface),
+            Action::Sysctl(s) => node(ctx, index, &s.node, ANY, "node"),
+            Action::Snapshot(s) => {
+                for n in &s.nodes {
+                    node(ctx, index, n, ANY, "nodes");
+                }
+            }
+        }
+    }
+}
+
+fn flow(ctx: &mut Ctx<'_>, id: &Located<String>) {
+    let known: Vec<&str> = ctx
+        .scenario
+        .timeline
+        .iter()
+        .filter_map(|e| e.action.flow_id())
+        .map(|f| f.value.as_str())
+        .collect();
+    if known.contains(&id.value.as_str()) {
+        return;
+    }
+    let list = super::index::list_or_none(&known);
+    ctx.report_help(
+        Rule::UnknownFlow,
+        id.pos,
+        format!("no timeline action starts a flow with id `{}`", id.value),
+        "unknown flow",
+        format!("flows are started by `ssh`/`http` actions with an `id`; defined: {list}"),
+    );
+}
+
+/// Expectation references and bounds.
+pub(crate) fn check_expectations(ctx: &mut Ctx<'_>, index: &NodeIndex) {
+    for entry in &ctx.scenario.expect {
+        match &entry.expectation {
+            Expectation::Reachable(r) | Expectation::Unreachable(r) => {
+                node(ctx, index, &r.from, ANY, "from");
+                addr(ctx, index, &r.to);
+            }
+            Expectation::Established(f) => flow(ctx, &f.flow),
+            Expectation::ResetWithin(f) => flow(ctx, &f.flow),
+            Expectation::Survives(f) => flow(ctx, &f.flow),
+            Expectation::RouteGet(r) => {
+                node(ctx, index, &r.node, ANY, "node");
+                addr(ctx, index, &r.dst);
+                for a in [&r.src, &r.expect.via, &r.expect.src].into_iter().flatten() {
+                    addr(ctx, index, a);
+                }
+                if let Some(dev) = &r.expect.dev {
+                    iface(ctx, index, &r.node, dev);
+                }
+            }
+            Expectation::AddressPresent(a) | Expectation::AddressAbsent(a) => {
+                iface(ctx, index, &a.node, &a.iface);
+                addr(ctx, index, &a.address);
+            }
+            Expectation::DefaultRouters(d) => {
+                node(ctx, index, &d.node, ANY, "node");
+                for r in &d.routers {
+                    addr(ctx, index, r);
+                }
+            }
+            Expectation::Path(p) => {
+                flow(ctx, &p.flow);
+                for n in p.via.iter().chain(&p.avoids) {
+                    node(ctx, index, n, ANY, "via/avoids");
+                }
+            }
+            Expectation::FindingPresent(f) | Expectation::FindingAbsent(f) => {
+                if let Some(n) = &f.node {
+                    node(ctx, index, n, ANY, "node");
+                }
+            }
+            Expectation::Instances(rows) => {
+                for row in rows {
+                    node(ctx, index, &row.instance, VM, "instance");
+                }
+            }
+            Expectation::Capture(c) => {
+                segment(ctx, index, &c.segment);
+                if let Some(from) = &c.from {
+                    node(ctx, index, from, ANY, "from");
+                }
+                if let (Some(count), Some(bound)) = (&c.count, c.min.as_ref().or(c.max.as_ref())) {
+                    ctx.report(
+                        Rule::OutOfRange,
+                        bound.pos,
+                        format!(
+                            "`count: {}` is exact; it cannot be combined with `min`/`max`",
+                            count.value
+                        ),
+                        "drop this bound or `count`",
+                    );
+                }
+                if let (Some(min), Some(max)) = (&c.min, &c.max) {
+                    if min.value > max.value {
+                        ctx.report(
+                            Rule::OutOfRange,
+                            max.pos,
+                            format!("`max: {}` is below `min: {}`", max.value, min.value),
+                            "empty range",
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
