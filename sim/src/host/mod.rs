@@ -13,6 +13,8 @@ pub mod iface;
 pub mod iid;
 pub mod lookup;
 pub mod neigh;
+pub mod render;
+pub mod render_addr;
 pub mod route;
 pub mod rule;
 pub mod srcsel;

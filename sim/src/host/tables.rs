@@ -106,7 +106,11 @@ impl HostTables {
         let lo = IfIndex::LOOPBACK;
         t.sysctl.add_interface(lo, "lo", true);
         t.link_up_routes(lo);
-        let v4 = Addr::new(lo, IpAddr::V4(Ipv4Addr::LOCALHOST), 8);
+        // The kernel configures 127.0.0.1/8 on lo without a broadcast address (devinet.c:inetdev_event NETDEV_UP).
+        let v4 = Addr {
+            broadcast: None,
+            ..Addr::new(lo, IpAddr::V4(Ipv4Addr::LOCALHOST), 8)
+        };
         let v6 = Addr::new(lo, IpAddr::V6(Ipv6Addr::LOCALHOST), 128).with_proto(AddrProto::KernelLo);
         // Both are well-formed constants; insertion into an empty table cannot fail.
         let _ = t.insert_addr(v4, true);
