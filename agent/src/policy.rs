@@ -44,7 +44,7 @@ pub fn policy_tables(layout: &Layout, profile: &Profile) -> Vec<InterfacePolicy>
     let mut priority = pr.first_priority;
     let statics = layout.interfaces.iter().filter(|i| i.kind == ConfigKind::Static);
     for (idx, iface) in statics.enumerate() {
-        let table = pr.first_table + u32::try_from(idx).unwrap_or(u32::MAX - pr.first_table);
+        let table = pr.first_table.saturating_add(u32::try_from(idx).unwrap_or(u32::MAX));
         let mut routes = Vec::new();
         let mut defaults = Vec::new();
         let mut rules = Vec::new();
@@ -76,7 +76,7 @@ pub fn policy_tables(layout: &Layout, profile: &Profile) -> Vec<InterfacePolicy>
                 from: Prefix::host(ip.addr),
                 table,
             });
-            priority += 1;
+            priority = priority.saturating_add(1);
         }
         routes.extend(defaults);
         out.push(InterfacePolicy {

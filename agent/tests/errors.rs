@@ -153,3 +153,48 @@ fn family_mismatch_and_prefix() {
         }
     );
 }
+
+/// Settings text from outside never panics the parser, the planner or the fold: random edits of a
+/// real settings file either parse and plan, or come back as an error that names a field.
+#[test]
+fn mutated_settings_never_panic() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    let base = std::fs::read_to_string(common::fixture_path("seed-current.json")).unwrap();
+    let len = base.len();
+    let edits = proptest::collection::vec((0..len, any::<u8>(), 0u8..3), 1..6);
+    let config = Config {
+        cases: 2000,
+        ..Config::default()
+    };
+    let mut runner = TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+    let seed_nics = nics(SEED_NICS);
+    let result = runner.run(&edits, |edits| {
+        let mut bytes = base.clone().into_bytes();
+        for (pos, byte, kind) in edits {
+            let pos = pos.min(bytes.len().saturating_sub(1));
+            match kind {
+                0 => bytes[pos] = byte,
+                1 => bytes.insert(pos, byte),
+                _ => {
+                    bytes.remove(pos);
+                }
+            }
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        match Settings::from_json(&text) {
+            Ok(s) => {
+                for name in Profile::NAMES {
+                    if let Ok(p) = plan(&s, &seed_nics, &Profile::by_name(name).unwrap()) {
+                        let _ = dualhome_agent::apply(&p.ops);
+                    }
+                }
+            }
+            Err(e) => prop_assert!(!e.field().is_empty()),
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
