@@ -280,6 +280,10 @@ fn longest_backtick_run(text: &str) -> usize {
 /// An inline code span that shows `text` verbatim (GFM: a delimiter longer than any inner backtick run, padded with
 /// a space when the text touches a backtick); newlines become spaces since a span is one line.
 fn code(text: &str) -> String {
+    // GFM has no empty code span: a bare pair of backticks is literal text that would open a span later on the line.
+    if text.is_empty() {
+        return "(empty)".to_owned();
+    }
     let text = text.replace(['\n', '\r'], " ");
     let ticks = "`".repeat(longest_backtick_run(&text) + 1);
     let pad = if text.starts_with('`') || text.ends_with('`') {
@@ -332,6 +336,7 @@ mod tests {
     #[test]
     fn code_spans_survive_backticks_and_pipes() {
         assert_eq!(code("eth0"), "`eth0`");
+        assert_eq!(code(""), "(empty)");
         assert_eq!(code("a`b"), "``a`b``");
         assert_eq!(code("`x`"), "`` `x` ``");
         assert_eq!(code("a|b\nc"), "`a|b c`");

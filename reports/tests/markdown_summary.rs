@@ -2,6 +2,8 @@
 
 mod common;
 
+use common::prose::outside_code;
+
 use dualhome_reports::markdown::{to_markdown, to_markdown_within};
 use dualhome_reports::{RunReport, Shard};
 
@@ -33,43 +35,6 @@ fn summary_of_an_empty_run() {
         "# dualhome: 0 of 0 scenarios passed\n\n0 failed, 0 errored, 0 skipped · expectations: 0 of 0 passed, \
          0 failed, 0 skipped · findings: 0 error, 0 warning, 0 info\n\nNo scenario was run.\n"
     );
-}
-
-/// The text of `markdown` outside fenced blocks and code spans, where GFM would interpret markup.
-fn outside_code(markdown: &str) -> String {
-    let mut prose = String::new();
-    let mut fence: Option<usize> = None;
-    for line in markdown.lines() {
-        let ticks = line.len() - line.trim_start_matches('`').len();
-        match fence {
-            Some(open) if ticks >= open && line.trim_start_matches('`').is_empty() => fence = None,
-            Some(_) => {}
-            None if ticks >= 3 => fence = Some(ticks),
-            None => {
-                // Drop code spans: a run of n backticks up to the next run of exactly n.
-                let mut rest = line;
-                while let Some(start) = rest.find('`') {
-                    prose.push_str(&rest[..start]);
-                    let run = rest[start..].len() - rest[start..].trim_start_matches('`').len();
-                    let after = &rest[start + run..];
-                    let delimiter = "`".repeat(run);
-                    let close = (0..after.len()).find(|&i| {
-                        after[i..].starts_with(&delimiter)
-                            && !after[i + run..].starts_with('`')
-                            && (i == 0 || !after[..i].ends_with('`'))
-                    });
-                    match close {
-                        Some(i) => rest = &after[i + run..],
-                        None => panic!("unclosed code span in {line:?}"),
-                    }
-                }
-                prose.push_str(rest);
-                prose.push('\n');
-            }
-        }
-    }
-    assert!(fence.is_none(), "unclosed fence");
-    prose
 }
 
 #[test]

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // Each test binary uses a different part of the fixture.
 
+pub mod prose;
+
 use dualhome_reports::{
     Artifacts, Backend, Capture, ExpectationOutcome, Finding, FindingLocation, RunReport, ScenarioReport,
     ScenarioStatus, Severity, Shard, SourceLocation, ToolInfo, Verdict,
