@@ -175,11 +175,13 @@ fn bring_up(
                 ops.push(sysctl(&format!("net.ipv6.conf.{}.accept_ra", sysctl_name(&dev)), "1"));
             }
         }
-        // networkd runs its own RA client when `IPv6AcceptRA=true` (and tells the kernel
-        // accept_ra=0). The simulator has no userspace RA client, so the op states the net effect:
-        // RAs are processed on this interface. `IPv6AcceptRA=false` is exactly accept_ra=0.
+        // networkd runs its own RA client on every link it manages unless `IPv6AcceptRA=false`
+        // (unset means "accept unless forwarding", systemd `network_adjust_ipv6_accept_ra`), and
+        // tells the kernel accept_ra=0. The simulator has no userspace RA client, so the op states
+        // the net effect on the interface: RAs processed (1) or not (0).
+        // Without IPv6 in the kernel networkd does neither (`socket_ipv6_is_supported()`).
         ConfigEra::Networkd => {
-            if iface.has_ipv6() {
+            if !profile.kernel_ipv6_disabled() {
                 let v = if profile.ipv6_accept_ra { "1" } else { "0" };
                 ops.push(sysctl(&format!("net.ipv6.conf.{}.accept_ra", sysctl_name(&dev)), v));
             }
@@ -341,7 +343,9 @@ mod tests {
         let p = plan(&s, &n, &Profile::jammy()).unwrap();
         assert!(!p.reboots());
         assert!(p.file(&networkd_path("eth0")).is_some());
+        // Stemcell file writes fail (no net.ipv6), and neither Enable nor networkd touch accept_ra.
         assert!(!p.ops.iter().any(|o| o.to_string().contains("accept_ra=1")));
+        assert!(!p.ops.iter().any(|o| o.to_string().contains("eth0.accept_ra")));
     }
 
     #[test]

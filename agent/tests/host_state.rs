@@ -125,6 +125,15 @@ fn hardened_turns_ras_off_and_routes_by_source() {
     assert_eq!(h.main_default_routes(true).len(), 1);
     assert_eq!(h.default_routes(false, 100).len(), 1);
     assert_eq!(h.default_routes(true, 101).len(), 1);
+    // networkd's own RA client is off on every link, IPv4-only ones included.
+    let networkd: Vec<&String> = h
+        .files
+        .iter()
+        .filter(|(p, _)| p.ends_with(".network"))
+        .map(|(_, c)| c)
+        .collect();
+    assert_eq!(networkd.len(), 2);
+    assert!(networkd.iter().all(|c| c.contains("IPv6AcceptRA=false\n")));
     let rules: Vec<String> = h.rules.iter().map(|r| r.to_string()).collect();
     assert_eq!(
         rules,

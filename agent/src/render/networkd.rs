@@ -4,7 +4,7 @@
 //!
 //! The `ini` writer prints the comment line, then each section as `[Name]`, its `Key=Value` lines and
 //! one blank line, empty sections included. The `hardened` profile adds what the agent does not
-//! write: several `[Address]` sections on one NIC, `IPv6AcceptRA=false`, and the policy-routing
+//! write: several `[Address]` sections on one NIC, `IPv6AcceptRA=false` in every file, and the policy-routing
 //! `[Route] Table=` and `[RoutingPolicyRule]` sections.
 
 use crate::addr::ipv4_broadcast;
@@ -40,7 +40,10 @@ impl Ini {
     }
 }
 
-/// The `IPv6AcceptRA=` value this profile writes for IPv6 networks.
+/// The `IPv6AcceptRA=` value this profile writes. The agent writes `true` on IPv6 networks only;
+/// `hardened` writes `false` in every file, because networkd treats an unset `IPv6AcceptRA=` as
+/// "accept RAs unless forwarding" (systemd `network_adjust_ipv6_accept_ra`) and runs its own RA
+/// client whatever the kernel's accept_ra says.
 fn accept_ra_value(profile: &Profile) -> &'static str {
     if profile.ipv6_accept_ra {
         "true"
@@ -93,7 +96,7 @@ fn render_static(
         let gw = a.network.gateway.as_ref().map(|g| g.text.clone()).unwrap_or_default();
         network_keys.push(("Gateway", gw));
     }
-    if v6 {
+    if v6 || !profile.ipv6_accept_ra {
         network_keys.push(("IPv6AcceptRA", accept_ra_value(profile).to_owned()));
     }
     network_keys.extend(layout.dns.iter().map(|d| ("DNS", d.text.clone())));
@@ -111,7 +114,7 @@ fn render_dhcp(iface: &InterfaceConfig, layout: &Layout, profile: &Profile) -> S
     let mut ini = Ini::new();
     ini.section("Match", &[("Name", iface.name.clone())]);
     let mut network_keys = vec![("DHCP", "yes".to_owned())];
-    if iface.has_ipv6() {
+    if iface.has_ipv6() || !profile.ipv6_accept_ra {
         network_keys.push(("IPv6AcceptRA", accept_ra_value(profile).to_owned()));
     }
     network_keys.extend(layout.dns.iter().map(|d| ("DNS", d.text.clone())));
