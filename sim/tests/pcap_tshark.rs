@@ -50,8 +50,9 @@ fn write_capture(path: &Path) -> usize {
     let file = std::fs::File::create(path).expect("create capture");
     let mut writer = PcapngWriter::new(std::io::BufWriter::new(file)).expect("pcapng header");
     let iface = writer.add_interface("seg-wire").expect("interface");
-    let frames = samples::all();
-    for (i, (_, frame)) in frames.iter().enumerate() {
+    let mut frames: Vec<Vec<u8>> = samples::all().into_iter().map(|(_, f)| f).collect();
+    frames.extend(samples::fragmented_ra());
+    for (i, frame) in frames.iter().enumerate() {
         writer
             .write_frame(iface, Instant::from_millis(i as u64), frame)
             .expect("frame");
@@ -105,15 +106,17 @@ fn tshark_finds_no_malformed_packets_and_no_expert_errors() {
         "udp.checksum.status",
         "-e",
         "tcp.checksum.status",
+        "-e",
+        "ipv6.fraghdr.more",
     ];
     let table = tshark(&path, &fields);
     for line in table.lines() {
         let cols: Vec<&str> = line.split('\t').collect();
-        assert_eq!(cols.len(), 7, "{line}");
-        if !cols[1].is_empty() {
-            continue; // ARP has no checksum
+        assert_eq!(cols.len(), 8, "{line}");
+        if !cols[1].is_empty() || cols[7] == "1" {
+            continue; // ARP has no checksum; a fragment followed by more is checked once reassembled
         }
-        let statuses: Vec<&str> = cols[2..]
+        let statuses: Vec<&str> = cols[2..7]
             .iter()
             .flat_map(|c| c.split(','))
             .filter(|s| !s.is_empty())
@@ -145,6 +148,8 @@ fn tshark_finds_no_malformed_packets_and_no_expert_errors() {
         "802.1Q Virtual LAN",
         "Maximum segment size: 1460 bytes",
         "Window scale: 7",
+        "[3 IPv6 Fragments (192 bytes): #29(64), #30(64), #31(64)]",
+        "[Reassembled IPv6 length: 192]",
     ] {
         assert!(verbose.contains(expect), "tshark -V lacks {expect:?}");
     }

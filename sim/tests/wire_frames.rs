@@ -199,3 +199,32 @@ fn padding_is_not_part_of_the_packet() {
     assert_eq!(view.l4_bytes().len(), 12);
     assert_eq!(view.udp().unwrap().payload, &[1, 0, 0, 1]);
 }
+
+#[test]
+fn fragmented_ra_is_visible_as_nd_but_never_whole() {
+    // RFC 6980 / linux-ipv6.md B2: the receiver must see the ND type in the first fragment to drop it, and no
+    // fragment may be decoded as an RA on its own. Reassembled, the fragments are the unfragmented message.
+    let fragments = samples::fragmented_ra();
+    assert_eq!(fragments.len(), 3);
+    let mut message = Vec::new();
+    for (i, frame) in fragments.iter().enumerate() {
+        let view = parse_frame(frame).unwrap();
+        assert_eq!(view.is_ndisc(), i == 0, "fragment {i}");
+        assert!(!view.l4_is_whole() && view.icmpv6().is_none(), "fragment {i}");
+        let L3View::Ipv6(v6) = view.l3 else {
+            panic!("fragment {i} is not IPv6")
+        };
+        let fragment = v6.ext.fragment.unwrap();
+        assert_eq!(
+            (usize::from(fragment.offset) * 8, fragment.more),
+            (message.len(), i < 2)
+        );
+        message.extend_from_slice(&frame[usize::from(v6.l4_offset)..usize::from(v6.l4_end)]);
+    }
+    let packet = Icmpv6Packet::new_checked(&message[..]).unwrap();
+    let repr = Icmpv6Repr::parse(&packet, samples::ROUTER_LL, ALL_NODES).unwrap();
+    let Icmpv6Repr::Ndisc(NdiscRepr::RouterAdvert { options, .. }) = repr else {
+        panic!("not an RA")
+    };
+    assert_eq!(options.reprs().count(), samples::rich_ra_options().len());
+}

@@ -39,7 +39,9 @@ fn exercise(bytes: &[u8]) -> usize {
 }
 
 fn sample_frames() -> Vec<Vec<u8>> {
-    samples::all().into_iter().map(|(_, f)| f).collect()
+    let mut frames: Vec<Vec<u8>> = samples::all().into_iter().map(|(_, f)| f).collect();
+    frames.extend(samples::fragmented_ra());
+    frames
 }
 
 proptest! {

@@ -144,7 +144,7 @@ impl Upper<'_> {
 
 /// Grows `buf` by a zeroed frame of `len` bytes (at least [`MIN_FRAME_LEN`]), runs `fill` on it, and returns
 /// the frame's range; on error `buf` is restored to its previous length.
-fn append(
+pub(super) fn append(
     buf: &mut Vec<u8>,
     len: usize,
     fill: impl FnOnce(&mut [u8]) -> Result<(), WireError>,
@@ -161,7 +161,7 @@ fn append(
     }
 }
 
-fn eth(l2: L2, ethertype: EtherType) -> EthernetRepr {
+pub(super) fn eth(l2: L2, ethertype: EtherType) -> EthernetRepr {
     EthernetRepr {
         dst: l2.dst,
         src: l2.src,

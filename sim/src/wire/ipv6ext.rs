@@ -78,7 +78,8 @@ impl ExtChain {
 ///
 /// Rules: Hop-by-Hop only right after the fixed header (RFC 8200 §4.1, else `BadExtensionChain`); each header's
 /// length must fit (`Truncated` in an unfragmented packet); in a first fragment the chain must end inside the
-/// fragment (RFC 7112 §5, else `BadExtensionChain`); a non-first fragment stops the walk at its Fragment header.
+/// fragment, upper-layer header included (RFC 7112 §5, else `BadExtensionChain`); a non-first fragment stops the
+/// walk at its Fragment header.
 pub fn walk_ext_chain(first: IpProtocol, payload: &[u8]) -> Result<ExtChain, WireError> {
     let mut chain = ExtChain {
         upper: first,
@@ -137,6 +138,16 @@ pub fn walk_ext_chain(first: IpProtocol, payload: &[u8]) -> Result<ExtChain, Wir
                 (ExtSeen::FRAGMENT, 8)
             }
             upper => {
+                // RFC 7112 §5, Linux `ipv6frag_thdr_truncated`: a first fragment (not atomic) must hold the
+                // upper-layer header too.
+                let needed = match upper {
+                    IpProtocol::TCP => 20,
+                    IpProtocol::UDP | IpProtocol::ICMPV6 => 8,
+                    _ => 0,
+                };
+                if chain.fragment.is_some_and(|f| f.more) && header.len() < needed {
+                    return Err(WireError::BadExtensionChain);
+                }
                 chain.upper = upper;
                 chain.upper_offset = offset as u16;
                 return Ok(chain);

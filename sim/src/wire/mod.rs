@@ -21,6 +21,7 @@ pub mod arp;
 pub mod build;
 mod error;
 pub mod ethernet;
+pub mod fragment;
 pub mod frame;
 pub mod icmpv4;
 pub mod icmpv6;

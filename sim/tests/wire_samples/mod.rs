@@ -4,6 +4,7 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use dualhome_sim::wire::build::{arp_frame, ipv4_frame, ipv6_frame, Ipv4Params, Ipv6Params, Upper, L2};
+use dualhome_sim::wire::fragment::append_ipv6_fragments;
 use dualhome_sim::wire::ipv6::{solicited_node, ALL_NODES, ALL_ROUTERS};
 use dualhome_sim::wire::ipv6ext::{FragmentInfo, Ipv6ExtRepr};
 use dualhome_sim::wire::ndisc_option::{AddrList, DomainList};
@@ -384,4 +385,23 @@ pub fn all() -> Vec<(&'static str, Vec<u8>)> {
         .expect("data"),
     ));
     out
+}
+
+/// The rich RA of [`rich_ra_options`] in three fragments of 64 bytes (RFC 6980: a receiver must drop it).
+pub fn fragmented_ra() -> Vec<Vec<u8>> {
+    let options = rich_ra_options();
+    let ra = NdiscRepr::RouterAdvert {
+        hop_limit: 64,
+        flags: RaFlags::default(),
+        router_lifetime: 1800,
+        reachable_time: 0,
+        retrans_time: 0,
+        options: NdOptions::Reprs(&options),
+    };
+    let ip = Ipv6Params::new(ROUTER_LL, ALL_NODES, 255);
+    let mut buf = Vec::new();
+    let upper = Upper::Icmpv6(Icmpv6Repr::Ndisc(ra));
+    let l2 = l2(ROUTER_MAC, MacAddr::from_ipv6_multicast(ALL_NODES));
+    let ranges = append_ipv6_fragments(&mut buf, l2, &ip, &[], &upper, 0x5151, 64).expect("fragments");
+    ranges.into_iter().map(|r| buf[r].to_vec()).collect()
 }
