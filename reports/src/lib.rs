@@ -3,7 +3,8 @@
 //! The harness runs scenarios and fills a [`RunReport`] (one [`ScenarioReport`] per scenario file, with
 //! [`ExpectationOutcome`]s and [`Finding`]s); this crate checks it, writes it as JUnit XML ([`junit`]), JSON
 //! ([`json`], schema in `docs/reports.md`) and Markdown for a CI job summary ([`markdown`]), merges the JSON reports of
-//! shards ([`merge()`]), and says which exit code the run implies ([`Exit`]).
+//! shards ([`merge()`]), prints the end-of-run summary for a terminal ([`terminal`]), and says which exit code the run
+//! implies ([`Exit`]).
 //!
 //! Contract:
 //! - Deterministic: no wall-clock time, no hash-map order; the same report always gives the same bytes.
@@ -66,6 +67,7 @@ pub mod outcome;
 pub mod run;
 pub mod scenario;
 pub mod shard;
+pub mod terminal;
 pub mod write;
 
 pub use error::ReportError;

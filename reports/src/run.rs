@@ -155,6 +155,12 @@ impl Exit {
     }
 }
 
+impl From<Exit> for std::process::ExitCode {
+    fn from(exit: Exit) -> Self {
+        std::process::ExitCode::from(exit.code())
+    }
+}
+
 /// The report of one `dualhome run` (or of one shard of it, or of merged shards).
 ///
 /// Holds no wall-clock time and lists scenarios sorted by file path, so the same inputs and seeds always serialise
@@ -365,6 +371,10 @@ mod tests {
         let bad = RunReport::new(tool(), vec![], None, vec![passed, skipped, errored]).unwrap();
         assert_eq!(bad.exit().code(), 1);
         assert_eq!(Exit::InvalidInput.code(), 2);
+        assert_eq!(
+            std::process::ExitCode::from(Exit::Failed),
+            std::process::ExitCode::from(1)
+        );
         let empty = RunReport::new(tool(), vec![], None, vec![]).unwrap();
         assert_eq!(empty.exit(), Exit::Passed);
     }
