@@ -57,6 +57,8 @@
 //! Packet captures (pcapng) are written by the simulator during the run; a report only lists their paths
 //! ([`Artifacts`]).
 
+#![warn(missing_docs)]
+
 mod de;
 pub mod error;
 pub mod json;
