@@ -61,19 +61,27 @@ impl<'de, A: Deserialize<'de> + EntryKinds> de::Visitor<'de> for TimedVisitor<A>
                 continue;
             }
             if let Some((_, _, first)) = &item {
-                return Err(de::Error::custom(format!(
+                let msg = format!(
                     "`{}` after `{first}`: an entry holds exactly one {}; start a new `- at:` entry",
                     key.value,
                     A::WHAT
-                )));
+                );
+                return Err(map
+                    .next_value_seed(Fail(msg))
+                    .err()
+                    .unwrap_or_else(|| de::Error::custom("")));
             }
             if !A::KINDS.contains(&key.value.as_str()) {
-                return Err(de::Error::custom(format!(
+                let msg = format!(
                     "unknown {} `{}`, expected `at` or one of: {}",
                     A::WHAT,
                     key.value,
                     A::KINDS.join(", ")
-                )));
+                );
+                return Err(map
+                    .next_value_seed(Fail(msg))
+                    .err()
+                    .unwrap_or_else(|| de::Error::custom("")));
             }
             let name = key.value.clone();
             let one = OneEntry {
@@ -90,6 +98,18 @@ impl<'de, A: Deserialize<'de> + EntryKinds> de::Visitor<'de> for TimedVisitor<A>
                 A::KINDS.join(", ")
             ))),
         }
+    }
+}
+
+/// A seed that fails with its message as soon as it is handed a value: serde-saphyr then locates the error at that
+/// value, which is right next to the offending key (a plain `de::Error::custom` here would point at the entry start).
+struct Fail(String);
+
+impl<'de> DeserializeSeed<'de> for Fail {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, _deserializer: D) -> Result<(), D::Error> {
+        Err(de::Error::custom(self.0))
     }
 }
 

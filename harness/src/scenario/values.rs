@@ -78,12 +78,13 @@ impl<'de> Deserialize<'de> for ScalarText {
 
 /// A span of simulated time written the human way: `250ms`, `90s`, `10m`, `1h30m`.
 ///
-/// Units: `ns`, `us`, `ms`, `s`, `m`, `h`; components are whole numbers, largest unit first, and may be combined
+/// Units: `ns`, `us`, `ms`, `s`, `m`, `h`, `d`; components are whole numbers, largest unit first, and may be combined
 /// (`1m30s`). `0s` is zero. Displayed in the same compact form (`90s` displays as `1m30s`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct HumanDuration(pub Duration);
 
-const UNITS: [(&str, u128); 6] = [
+const UNITS: [(&str, u128); 7] = [
+    ("d", 86_400_000_000_000),
     ("h", 3_600_000_000_000),
     ("m", 60_000_000_000),
     ("s", 1_000_000_000),
@@ -145,8 +146,8 @@ impl fmt::Display for HumanDuration {
 string_value!(
     HumanDuration,
     "Duration",
-    "Simulated time: whole numbers with units h, m, s, ms, us, ns, largest first (`250ms`, `90s`, `1h30m`).",
-    Some("^([0-9]+(h|m|s|ms|us|ns))+$")
+    "Simulated time: whole numbers with units d, h, m, s, ms, us, ns, largest first (`250ms`, `90s`, `1h30m`).",
+    Some("^([0-9]+(d|h|m|s|ms|us|ns))+$")
 );
 
 /// An Ethernet MAC address: six two-digit hex octets separated by colons (`00:50:56:8c:86:a9`).
@@ -291,7 +292,7 @@ string_value!(
     Lifetime,
     "Lifetime",
     "A lifetime: a duration (`30m`) or `infinity`.",
-    Some("^(infinity|([0-9]+(h|m|s|ms|us|ns))+)$")
+    Some("^(infinity|([0-9]+(d|h|m|s|ms|us|ns))+)$")
 );
 
 /// A sysctl value as written (`1`, `0`, `2`, `fe80::1`): kept verbatim, the node applies it.
@@ -357,6 +358,7 @@ mod tests {
             let d: HumanDuration = text.parse().unwrap_or_default();
             assert_eq!(d.0.as_nanos(), nanos, "{text}");
         }
+        assert_eq!("1d".parse::<HumanDuration>().map(|d| d.0.as_secs()), Ok(86_400));
         let d: Result<HumanDuration, _> = "1h30m5s".parse();
         assert_eq!(d.map(|d| d.0.as_secs()), Ok(5405));
         assert_eq!(HumanDuration(Duration::from_secs(90)).to_string(), "1m30s");

@@ -28,7 +28,7 @@ impl NodeKind {
             NodeKind::Host => "host",
             NodeKind::Attacker => "attacker",
             NodeKind::Director => "director",
-            NodeKind::BoshGroup => "BOSH instance group",
+            NodeKind::BoshGroup => "BOSH VM",
         }
     }
 }

@@ -17,17 +17,24 @@ fn node(ctx: &mut Ctx<'_>, index: &NodeIndex, name: &Located<NodeName>, kinds: &
         return;
     }
     let wanted: Vec<&str> = kinds.iter().map(|k| k.noun()).collect();
-    ctx.report(
-        Rule::WrongNodeKind,
-        name.pos,
-        format!(
-            "`{}` is a {}, but `{role}` must name a {}",
-            name.value,
-            entry.kind.noun(),
-            wanted.join(" or ")
-        ),
-        format!("not a {}", wanted.join(" or ")),
+    let wanted = wanted.join(" or ");
+    let message = format!(
+        "`{}` is {}, but `{role}` must name {}",
+        name.value,
+        a(entry.kind.noun()),
+        a(&wanted)
     );
+    ctx.report(Rule::WrongNodeKind, name.pos, message, format!("not {}", a(&wanted)));
+}
+
+/// "a router", "an attacker".
+fn a(noun: &str) -> String {
+    let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {noun}")
 }
 
 fn iface(ctx: &mut Ctx<'_>, index: &NodeIndex, name: &Located<NodeName>, iface: &Located<String>) {

@@ -1,0 +1,294 @@
+//! Error messages for broken scenarios, as users see them: miette's report without colours at a fixed width,
+//! snapshotted with insta. Each case breaks one thing in an otherwise valid scenario (`BASE`), so a snapshot shows
+//! exactly one rule (or one YAML error) and where its caret lands.
+
+use dualhome::scenario::{load_str, load_text, render_plain, LoadOptions, ScenarioError};
+use std::path::Path;
+
+/// A valid scenario with a router, a workstation, an attacker and a BOSH deployment.
+const BASE: &str = r#"name: base
+duration: 2m
+topology:
+  segments:
+    - name: lan
+      vlan: 10
+      prefixes: [10.0.9.0/24, 2001:db8:a::/64]
+    - name: v6net
+      prefixes: [2001:db8:b::/64]
+  routers:
+    - name: rtr
+      interfaces:
+        - name: eth0
+          segment: lan
+          mac: 00:00:5e:00:53:01
+          addresses: [10.0.9.1/24, 2001:db8:a::1/64]
+        - name: eth1
+          segment: v6net
+          mac: 00:00:5e:00:53:02
+          addresses: [2001:db8:b::1/64]
+          ra:
+            max_interval: 10s
+            min_interval: 3s
+            prefixes:
+              - prefix: 2001:db8:b::/64
+  hosts:
+    - name: ws
+      interfaces:
+        - name: eth0
+          segment: lan
+          mac: 02:00:00:00:00:01
+          addresses: [10.0.9.50/24]
+      services:
+        - name: web
+          app: http
+          listen: ["listen 80;"]
+  attackers:
+    - name: eve
+      interfaces:
+        - name: eth0
+          segment: lan
+          mac: 02:00:00:00:00:66
+bosh:
+  director:
+    segment: lan
+    address: 10.0.9.151/24
+  cloud_config:
+    networks:
+      - name: default
+        subnets:
+          - range: 10.0.9.0/24
+            static: [10.0.9.160 - 10.0.9.170]
+            cloud_properties: {name: VM Network}
+      - name: ipv6
+        subnets:
+          - range: 2001:db8:b::/64
+            cloud_properties: {name: IPv6}
+  manifest:
+    instance_groups:
+      - name: nginx
+        instances: 1
+        networks:
+          - name: default
+            static_ips: [10.0.9.165]
+          - name: ipv6
+  networks:
+    VM Network: lan
+    IPv6: v6net
+  profile: trusty-2018
+  era: current
+timeline:
+  - at: 10s
+    ssh: {id: s1, from: ws, to: "nginx/0:eth1"}
+  - at: 20s
+    rogue-ra: {attacker: eve, evasion: hbh}
+expect:
+  - reachable: {probe: ping, from: ws, to: "nginx/0:eth0"}
+  - at: 1m
+    survives: {flow: s1, for: 30s}
+"#;
+
+/// `BASE` with one substring replaced; fails the test if the substring is not there (so cases cannot rot).
+fn broken(from: &str, to: &str) -> String {
+    assert!(BASE.contains(from), "BASE does not contain {from:?}");
+    BASE.replacen(from, to, 1)
+}
+
+fn render(text: &str) -> String {
+    match load_str("broken.yml", text) {
+        Ok(_) => panic!("the broken scenario loaded without error"),
+        Err(e) => render_plain(&e, 100),
+    }
+}
+
+fn codes(text: &str) -> Vec<&'static str> {
+    match load_str("broken.yml", text) {
+        Err(ScenarioError::Invalid { problems, .. }) => problems.iter().map(|p| p.rule.code()).collect(),
+        other => panic!("expected validation problems, got {other:?}"),
+    }
+}
+
+#[test]
+fn base_is_valid() {
+    if let Err(e) = load_str("base.yml", BASE) {
+        panic!("BASE must load:\n{}", render_plain(&e, 100));
+    }
+}
+
+#[test]
+fn yaml_syntax_error() {
+    insta::assert_snapshot!(render(&broken(
+        "prefixes: [2001:db8:b::/64]",
+        "prefixes: [2001:db8:b::/64"
+    )));
+}
+
+#[test]
+fn unknown_field() {
+    insta::assert_snapshot!(render(&broken("          segment: v6net", "          segmnet: v6net")));
+}
+
+#[test]
+fn malformed_mac() {
+    insta::assert_snapshot!(render(&broken("mac: 02:00:00:00:00:01", "mac: 02:00:00:00:01")));
+}
+
+#[test]
+fn malformed_cidr() {
+    insta::assert_snapshot!(render(&broken("addresses: [10.0.9.50/24]", "addresses: [10.0.9.50]")));
+}
+
+#[test]
+fn malformed_duration() {
+    insta::assert_snapshot!(render(&broken("duration: 2m", "duration: 2 minutes")));
+}
+
+#[test]
+fn malformed_listen_line() {
+    insta::assert_snapshot!(render(&broken(
+        r#"listen: ["listen 80;"]"#,
+        r#"listen: ["listen 80 ipv6only=off;"]"#
+    )));
+}
+
+#[test]
+fn malformed_address_reference() {
+    insta::assert_snapshot!(render(&broken(
+        r#"to: "nginx/0:eth0"}"#,
+        r#"to: "nginx/0:eth0:global"}"#
+    )));
+}
+
+#[test]
+fn unknown_enum_value() {
+    insta::assert_snapshot!(render(&broken("profile: trusty-2018", "profile: xenial")));
+}
+
+#[test]
+fn unknown_timeline_action() {
+    insta::assert_snapshot!(render(&broken("rogue-ra: {attacker", "rouge-ra: {attacker")));
+}
+
+#[test]
+fn two_actions_in_one_entry() {
+    let text = broken(
+        "    rogue-ra: {attacker: eve, evasion: hbh}",
+        "    rogue-ra: {attacker: eve}\n    ra-flood: {attacker: eve, count: 10}",
+    );
+    insta::assert_snapshot!(render(&text));
+}
+
+#[test]
+fn unknown_segment() {
+    insta::assert_snapshot!(render(&broken("          segment: v6net", "          segment: v6-net")));
+}
+
+#[test]
+fn unknown_node() {
+    insta::assert_snapshot!(render(&broken("{probe: ping, from: ws,", "{probe: ping, from: ws2,")));
+}
+
+#[test]
+fn unknown_interface_in_reference() {
+    insta::assert_snapshot!(render(&broken(r#"to: "nginx/0:eth1"}"#, r#"to: "nginx/0:eth2"}"#)));
+}
+
+#[test]
+fn instance_out_of_range() {
+    insta::assert_snapshot!(render(&broken(r#"to: "nginx/0:eth0"}"#, r#"to: "nginx/3:eth0"}"#)));
+}
+
+#[test]
+fn wrong_node_kind() {
+    insta::assert_snapshot!(render(&broken("rogue-ra: {attacker: eve", "rogue-ra: {attacker: ws")));
+}
+
+#[test]
+fn duplicate_node_name() {
+    insta::assert_snapshot!(render(&broken("    - name: eve", "    - name: ws")));
+}
+
+#[test]
+fn duplicate_mac() {
+    insta::assert_snapshot!(render(&broken("mac: 02:00:00:00:00:66", "mac: 02:00:00:00:00:01")));
+}
+
+#[test]
+fn address_outside_segment_prefix() {
+    insta::assert_snapshot!(render(&broken(
+        "addresses: [10.0.9.50/24]",
+        "addresses: [10.0.8.50/24]"
+    )));
+}
+
+#[test]
+fn time_after_duration() {
+    insta::assert_snapshot!(render(&broken("  - at: 1m\n", "  - at: 3m\n")));
+}
+
+#[test]
+fn timeline_entry_without_at() {
+    insta::assert_snapshot!(render(&broken("  - at: 20s\n    rogue-ra", "  - rogue-ra")));
+}
+
+#[test]
+fn unknown_flow() {
+    insta::assert_snapshot!(render(&broken("survives: {flow: s1,", "survives: {flow: s2,")));
+}
+
+#[test]
+fn static_ip_outside_cloud_config() {
+    insta::assert_snapshot!(render(&broken("static_ips: [10.0.9.165]", "static_ips: [10.0.9.200]")));
+}
+
+#[test]
+fn unmapped_port_group() {
+    insta::assert_snapshot!(render(&broken("    IPv6: v6net\n", "    IPv6 Net: v6net\n")));
+}
+
+#[test]
+fn ra_parameters() {
+    insta::assert_snapshot!(render(&broken("min_interval: 3s", "min_interval: 9s")));
+}
+
+#[test]
+fn missing_bosh_file() {
+    let text = broken(
+        "  manifest:\n    instance_groups:\n      - name: nginx\n        instances: 1\n        networks:\n          - name: default\n            static_ips: [10.0.9.165]\n          - name: ipv6\n",
+        "  manifest: deployments/nginx.yml\n",
+    );
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/examples");
+    let err = load_text("broken.yml", &text, Some(&dir), &LoadOptions::default());
+    let rendered = match err {
+        Err(e) => render_plain(&e, 100),
+        Ok(_) => panic!("missing manifest accepted"),
+    };
+    insta::assert_snapshot!(rendered);
+}
+
+#[test]
+fn several_problems_are_all_reported_in_file_order() {
+    let text = broken("mac: 02:00:00:00:00:66", "mac: 02:00:00:00:00:01")
+        .replacen("          segment: v6net", "          segment: v6-net", 1)
+        .replacen("  - at: 1m\n", "  - at: 5m\n", 1);
+    assert_eq!(
+        codes(&text),
+        ["unknown-segment", "duplicate-mac", "time-after-duration"]
+    );
+    insta::assert_snapshot!(render(&text));
+}
+
+#[test]
+fn problems_name_file_line_and_column_in_their_message() {
+    let text = broken("{probe: ping, from: ws,", "{probe: ping, from: ws2,");
+    let Err(err) = load_str("dir/broken.yml", &text) else {
+        panic!("accepted")
+    };
+    let messages: Vec<String> = err.problems().iter().map(ToString::to_string).collect();
+    assert_eq!(messages, ["dir/broken.yml:77:36: unknown node `ws2`"]);
+}
+
+#[test]
+fn unreadable_scenario_file_is_an_io_error() {
+    let err = dualhome::scenario::load_scenario("/nonexistent/scenario.yml");
+    assert!(matches!(err, Err(ScenarioError::Io { .. })), "{err:?}");
+}
