@@ -1,5 +1,7 @@
 //! A catalogue of valid frames of every kind the packet layer builds, shared by the tshark test and the fuzz
 //! tests (which mutate them). Each is built with the public builders, so a change in an emitter shows up in both.
+// Included by several test binaries; each uses a part of it.
+#![allow(dead_code)]
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
