@@ -254,15 +254,14 @@ impl HostTables {
         let d = IpAddr::V6(dst);
         for reach in [strict.reachable, false] {
             let mut upper = 129u8;
-            loop {
-                let Some(len) = routes
+            let longest_below = |upper: u8| {
+                routes
                     .iter()
                     .filter(|r| r.dst.prefix_len() < upper && r.matches(d))
                     .map(|r| r.dst.prefix_len())
                     .max()
-                else {
-                    break;
-                };
+            };
+            while let Some(len) = longest_below(upper) {
                 let s = Strict {
                     iface: strict.iface,
                     reachable: reach,

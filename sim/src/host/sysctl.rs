@@ -104,8 +104,10 @@ impl Default for Sysctls {
 impl Sysctls {
     /// A fresh namespace's values (linux-ipv6.md A28; `all` defaults to the same as `default` except accept_dad=0, A25).
     pub fn new() -> Sysctls {
-        let mut all6 = Ipv6DevConf::default();
-        all6.accept_dad = 0;
+        let all6 = Ipv6DevConf {
+            accept_dad: 0,
+            ..Ipv6DevConf::default()
+        };
         Sysctls {
             all6,
             default6: Ipv6DevConf::default(),
