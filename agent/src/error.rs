@@ -112,6 +112,14 @@ pub enum AgentError {
         /// "IPv4" or "IPv6".
         family: &'static str,
     },
+    /// The IPAM plan document has no instance of that name.
+    #[error("`--instance`: no instance '{name}' in the plan (instances: {known:?})")]
+    UnknownInstance {
+        /// The name asked for.
+        name: String,
+        /// The instances the plan has.
+        known: Vec<String>,
+    },
     /// The `--nics` list does not parse or repeats a name or a MAC.
     #[error("`--nics`: {0}")]
     NicList(String),
@@ -134,6 +142,7 @@ impl AgentError {
             | AgentError::UnknownNetwork { field, .. }
             | AgentError::NoGateway { field, .. } => field,
             AgentError::NicList(_) => "--nics",
+            AgentError::UnknownInstance { .. } => "--instance",
             AgentError::UnknownProfile(_) => "--profile",
         }
     }

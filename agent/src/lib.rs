@@ -29,6 +29,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod addr;
+pub mod cpi;
 pub mod error;
 pub mod host;
 pub mod layout;

@@ -8,9 +8,9 @@
 
 use crate::addr::{max_len, netmask_len, Prefix};
 use crate::error::{family_name, AgentError};
+use indexmap::IndexMap;
 use serde::de::Visitor;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 use std::net::IpAddr;
@@ -276,36 +276,56 @@ impl Network {
 pub struct Settings {
     /// All networks, sorted by name.
     pub networks: Vec<Network>,
+    /// Network names in the order the JSON listed them (the instance group's order, which a CPI
+    /// follows when it creates one NIC per network).
+    pub document_order: Vec<String>,
+}
+
+/// Deserializes `text` as `T`; errors carry the JSON path, line and column.
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, AgentError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let field = e.path().to_string();
+        let inner = e.into_inner();
+        AgentError::Json {
+            field,
+            line: inner.line(),
+            column: inner.column(),
+            message: inner.to_string(),
+        }
+    })?;
+    de.end().map_err(|e| AgentError::Json {
+        field: ".".into(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })?;
+    Ok(value)
 }
 
 impl Settings {
     /// Parses and validates settings JSON. Syntax and value errors carry path, line and column.
     pub fn from_json(text: &str) -> Result<Settings, AgentError> {
-        let mut de = serde_json::Deserializer::from_str(text);
-        let map: BTreeMap<String, Network> = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            let field = e.path().to_string();
-            let inner = e.into_inner();
-            AgentError::Json {
-                field,
-                line: inner.line(),
-                column: inner.column(),
-                message: inner.to_string(),
-            }
-        })?;
-        de.end().map_err(|e| AgentError::Json {
-            field: ".".into(),
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        })?;
-        let networks = map
+        let map: IndexMap<String, Network> = parse_json(text)?;
+        Settings::from_networks(map)
+    }
+
+    /// Builds and validates settings from networks in document order (kept in
+    /// [`Settings::document_order`]; `networks` is sorted by name).
+    pub fn from_networks(map: IndexMap<String, Network>) -> Result<Settings, AgentError> {
+        let document_order: Vec<String> = map.keys().cloned().collect();
+        let mut networks: Vec<Network> = map
             .into_iter()
             .map(|(name, mut n)| {
                 n.name = name;
                 n
             })
             .collect();
-        let settings = Settings { networks };
+        networks.sort_by(|a, b| a.name.cmp(&b.name));
+        let settings = Settings {
+            networks,
+            document_order,
+        };
         settings.validate()?;
         Ok(settings)
     }

@@ -6,6 +6,7 @@
 //! offending field (with line and column for JSON errors) and exit with code 2.
 
 use clap::{Args, Subcommand, ValueEnum};
+use dualhome_agent::cpi::{assign_macs, settings_from_plan};
 use dualhome_agent::render::{networkd_path, render_interfaces, render_networkd, render_resolv_conf};
 use dualhome_agent::{apply, parse_nics, plan, AgentError, BootOp, Overrides, Profile, Settings};
 use std::fmt::Write as _;
@@ -38,9 +39,16 @@ pub enum RenderFormat {
 /// Arguments of `dualhome agent render`.
 #[derive(Args, Debug)]
 pub struct RenderArgs {
-    /// The director's network settings (JSON map network name → settings).
+    /// The director's network settings (JSON map network name → settings), or with `--instance`
+    /// the document `dualhome ipam plan --format json` prints.
     #[arg(long)]
     pub settings: PathBuf,
+    /// Take this instance's networks (`group/index`) from an IPAM plan document.
+    #[arg(long)]
+    pub instance: Option<String>,
+    /// Act as the CPI: networks without `mac` get the `--nics` MACs in network order.
+    #[arg(long)]
+    pub assign_macs: bool,
     /// The VM's NICs: `eth0=00:50:56:aa:bb:cc,eth1=…`.
     #[arg(long)]
     pub nics: String,
@@ -85,8 +93,15 @@ fn render(args: &RenderArgs) -> Result<String, String> {
     let origin = args.settings.display().to_string();
     let text =
         std::fs::read_to_string(&args.settings).map_err(|e| format!("`--settings`: cannot read {origin}: {e}"))?;
-    let settings = Settings::from_json(&text).map_err(|e| format!("{origin}: {e}"))?;
+    let mut settings = match &args.instance {
+        Some(instance) => settings_from_plan(&text, instance),
+        None => Settings::from_json(&text),
+    }
+    .map_err(|e| located(&origin, &e))?;
     let nics = parse_nics(&args.nics).map_err(|e| e.to_string())?;
+    if args.assign_macs {
+        assign_macs(&mut settings, &nics).map_err(|e| e.to_string())?;
+    }
     let mut profile = Profile::by_name(&args.profile).map_err(|e| e.to_string())?;
     if args.after_reboot {
         profile = profile.after_reboot();
@@ -164,6 +179,8 @@ mod tests {
     fn args(file: PathBuf, profile: &str, format: RenderFormat) -> RenderArgs {
         RenderArgs {
             settings: file,
+            instance: None,
+            assign_macs: false,
             nics: SEED_NICS.into(),
             profile: profile.into(),
             format,
@@ -207,6 +224,51 @@ mod tests {
         assert!(out.contains("sysctl net.ipv6.conf.eth1.accept_ra=0"));
         a.sysctls = vec!["=1".into()];
         assert!(render(&a).unwrap_err().starts_with("`--sysctl`"));
+    }
+
+    /// The contract with the IPAM crate: its plan document for the seed deployment, in both eras,
+    /// drives the agent (with the CPI's MAC assignment) to the seed's VM.
+    #[test]
+    fn ipam_plan_document_drives_the_agent() {
+        use dualhome_ipam::{parse_cloud_config, parse_manifest, plan, Era, PlanInput};
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/seed");
+        let read = |f: &str| std::fs::read_to_string(root.join(f)).unwrap();
+        let cc = parse_cloud_config("cloud-config.yml", &read("cloud-config.yml")).unwrap();
+        let m = parse_manifest("manifest.yml", &read("manifest.yml")).unwrap();
+        let p = plan(&PlanInput {
+            cloud_config: &cc,
+            manifest: &m,
+            director_ips: &[],
+            state: None,
+        })
+        .unwrap();
+        let dir = std::env::temp_dir().join(format!("dualhome-cli-agent-ipam-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (era, expanded) in [(Era::Y2018, true), (Era::Current, false)] {
+            let file = dir.join("plan.json");
+            std::fs::write(&file, p.settings(era).to_json()).unwrap();
+            let mut a = args(file, "trusty-2018", RenderFormat::Interfaces);
+            a.instance = Some("nginx/0".into());
+            a.assign_macs = true;
+            let ifaces = render(&a).unwrap();
+            assert_eq!(
+                ifaces.contains("2601:0646:0100:69f1:0000:0000:0000:0165"),
+                expanded,
+                "{ifaces}"
+            );
+            a.format = RenderFormat::Ops;
+            let ops = render(&a).unwrap();
+            assert!(
+                ops.contains("eth0 00:50:56:8c:86:a9 UP addrs=[10.0.9.165/24] ipv6=enabled accept_ra=1"),
+                "{ops}"
+            );
+            assert!(
+                ops.contains("eth1 00:50:56:8c:69:f1 UP addrs=[2601:646:100:69f1::165/64] ipv6=enabled accept_ra=1")
+            );
+            a.instance = Some("nginx/9".into());
+            assert!(render(&a).unwrap_err().contains("`--instance`"));
+        }
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]
