@@ -2,7 +2,7 @@
 //!
 //! IP addresses are always held as `std::net` values and compared as such; the text the director sent is
 //! kept beside them only so the renderers can reproduce the agent's files byte for byte (the agent writes
-//! settings strings verbatim, bosh-networking.md §1.5 "Address=<ip as given>").
+//! settings strings verbatim, bosh-networking.md §1.5 "`Address=<ip as given>`").
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;

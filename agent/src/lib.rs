@@ -20,11 +20,21 @@
 //! assert!(host.interface("eth1").unwrap().ipv6.accept_ra);
 //! ```
 //!
-//! The verbs: [`Settings::from_json`] parses (2018 expanded or current compressed form),
-//! [`plan`] places networks on NICs by MAC and lists the boot's [`BootOp`]s, [`apply`] folds them
-//! into a [`HostConfig`] with Linux's sysctl propagation rules, and the `render_*` functions produce
-//! the files. Not modelled: agent `alias` networks, virtual `ethX:N` interfaces, `preconfigured`
-//! networks, DHCP leases, networkd's RA client on links without `IPv6AcceptRA=`.
+//! The verbs:
+//! - [`Settings::from_json`] parses the director's settings (2018 expanded or current compressed
+//!   form); [`cpi::settings_from_plan`] takes one instance from `dualhome ipam plan --format json`
+//!   and [`cpi::assign_macs`] adds the MACs a CPI would.
+//! - [`plan()`] places networks on NICs by MAC ([`layout::layout`]) and lists the boot's [`BootOp`]s for a
+//!   [`Profile`] (`trusty-2018`, `jammy`, `noble-poc`, `hardened`, each with [`Overrides`]).
+//! - [`replay()`] applies the ops to any [`BootTarget`] (the simulator, the kernel backend);
+//!   [`apply()`] folds them into a [`HostConfig`] with Linux's sysctl propagation rules
+//!   ([`sysctl`], linux-ipv6.md §A).
+//! - [`render`] produces the files: `/etc/network/interfaces`, `10_<if>.network`, sysctl lines,
+//!   resolv.conf, byte-compatible with the agent's templates.
+//!
+//! Not modelled: agent `alias` networks, virtual `ethX:N` interfaces, `preconfigured` networks,
+//! `env.bosh.ipv6.enable`, DHCP leases (a DHCP interface is only brought up), networkd's
+//! userspace RA client beyond its net effect on the interface's `accept_ra`.
 
 #![warn(missing_docs, unreachable_pub)]
 

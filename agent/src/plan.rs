@@ -105,7 +105,7 @@ pub fn plan(settings: &Settings, nics: &[Nic], profile: &Profile) -> Result<Boot
         }
     }
     let ra_iface = accept_ra_interface(&layout);
-    for iface in &layout.interfaces {
+    for iface in bring_up_order(&layout, profile) {
         bring_up(&mut ops, iface, profile, ra_iface, for_dev(&tables, &iface.name));
     }
 
@@ -116,6 +116,16 @@ pub fn plan(settings: &Settings, nics: &[Nic], profile: &Profile) -> Result<Boot
         layout,
         ops,
     })
+}
+
+/// ifupdown era: `ifup --force <ifs…>` with DHCP interfaces first, then static ones, each by name
+/// (`ifaceNames`, bosh-networking.md §1.4). networkd brings links up independently: name order.
+fn bring_up_order<'a>(layout: &'a Layout, profile: &Profile) -> Vec<&'a InterfaceConfig> {
+    let mut order: Vec<&InterfaceConfig> = layout.interfaces.iter().collect();
+    if profile.era == ConfigEra::Ifupdown {
+        order.sort_by_key(|i| i.kind != ConfigKind::Dhcp);
+    }
+    order
 }
 
 /// The agent calls `Enable` if any static config is IPv6 or (networkd era, v2.760+) any DHCP

@@ -113,7 +113,7 @@ impl Profile {
     /// - Agent `Enable`: `all`/`default` `accept_ra=1`, `disable_ipv6=0` (§1.2; the seed's Router
     ///   Advertisements footnote links these lines). No sysctl-file rewrite (that came in v2.727).
     /// - No `ipv6.disable=1` on the command line: the reference does not say whether 3468.x had it;
-    ///   if it did, the first boot ended in a reboot and the second boot is this list ([inference]).
+    ///   if it did, the first boot ended in a reboot and the second boot is this list (\[inference\]).
     /// - `/etc/network/interfaces` with `accept_ra 1` (§1.4); exactly one default gateway (§1.6);
     ///   no dual-stack on one NIC (the seed's "why not dual stack?" footnote).
     pub fn trusty_2018() -> Profile {
