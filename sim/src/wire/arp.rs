@@ -4,7 +4,6 @@
 use std::net::Ipv4Addr;
 
 use super::mac::MacAddr;
-use super::macros::wire_enum;
 use super::WireError;
 
 /// Length of an Ethernet/IPv4 ARP packet.

@@ -353,3 +353,52 @@ impl<'a> FrameView<'a> {
             .then(|| TcpRepr::decode(&TcpPacket::new_unchecked(self.l4_bytes())))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eth(ethertype: u16, payload: &[u8]) -> Vec<u8> {
+        let mut f = vec![0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1];
+        f.extend_from_slice(&ethertype.to_be_bytes());
+        f.extend_from_slice(payload);
+        f
+    }
+
+    #[test]
+    fn only_a_short_or_huge_frame_is_an_error() {
+        assert_eq!(parse_frame(&[0; 13]).err(), Some(WireError::Truncated));
+        assert_eq!(parse_frame(&vec![0; 70_000]).err(), Some(WireError::BadLength));
+        let frame = eth(0x88cc, &[0; 46]); // LLDP: switched, not parsed
+        let view = parse_frame(&frame).unwrap();
+        assert_eq!((view.ethertype, view.l3), (EtherType(0x88cc), L3View::Other));
+        assert!(view.dst.is_broadcast());
+        assert_eq!((view.l3_bytes(), view.l4_bytes(), view.l4()), (&[][..], &[][..], None));
+    }
+
+    #[test]
+    fn malformed_network_layers_are_recorded() {
+        let frame = eth(0x0806, &[0; 20]);
+        let view = parse_frame(&frame).unwrap();
+        assert_eq!(view.l3, L3View::Malformed(WireError::Truncated));
+        let frame = eth(0x86dd, &[0x60; 46]);
+        let view = parse_frame(&frame).unwrap();
+        assert_eq!(view.l3, L3View::Malformed(WireError::Truncated)); // payload length 0x6060
+        let frame = eth(0x0800, &[0x45; 46]);
+        let view = parse_frame(&frame).unwrap();
+        assert!(matches!(view.l3, L3View::Malformed(_)));
+        assert!(!view.is_ndisc() && !view.l4_is_whole() && view.icmpv6().is_none() && view.udp().is_none());
+    }
+
+    #[test]
+    fn ipv6_with_no_next_header_has_no_upper_layer() {
+        let mut ip = vec![0x60, 0, 0, 0, 0, 0, 59, 64];
+        ip.extend_from_slice(&[0; 32]);
+        let frame = eth(0x86dd, &ip);
+        let view = parse_frame(&frame).unwrap();
+        assert_eq!(view.l4(), Some(L4View::None));
+        assert_eq!(view.ipv6_addrs(), Some((Ipv6Addr::UNSPECIFIED, Ipv6Addr::UNSPECIFIED)));
+        assert_eq!(view.l3_bytes().len(), 40);
+        assert!(view.l4_bytes().is_empty());
+    }
+}

@@ -4,7 +4,6 @@
 
 use super::ip;
 use super::ipv4::HEADER_LEN as IPV4_HEADER_LEN;
-use super::macros::wire_enum;
 use super::WireError;
 
 /// The largest ICMPv4 error datagram Linux sends (`icmp_send`: 576 bytes, RFC 1812 §4.3.2.3).

@@ -5,7 +5,6 @@ use std::net::Ipv6Addr;
 
 use super::ip::{self, IpProtocol};
 use super::ipv6::{HEADER_LEN as IPV6_HEADER_LEN, MIN_MTU};
-use super::macros::wire_enum;
 use super::ndisc::NdiscRepr;
 use super::WireError;
 

@@ -112,5 +112,15 @@ mod tests {
         assert_eq!(v4, 0x141c);
         let v6 = pseudo_header_v6(Ipv6Addr::LOCALHOST, Ipv6Addr::LOCALHOST, IpProtocol::ICMPV6, 8);
         assert_eq!(v6, 1 + 1 + 8 + 58);
+        let pair = IpPair::V4 {
+            src: Ipv4Addr::new(10, 0, 0, 1),
+            dst: Ipv4Addr::new(10, 0, 0, 2),
+        };
+        assert_eq!(pair.pseudo_header(IpProtocol::UDP, 8), v4);
+        let pair = IpPair::V6 {
+            src: Ipv6Addr::LOCALHOST,
+            dst: Ipv6Addr::LOCALHOST,
+        };
+        assert_eq!(pair.pseudo_header(IpProtocol::ICMPV6, 8), v6);
     }
 }

@@ -185,7 +185,7 @@ impl Ipv4Repr {
             dst: packet.dst(),
             protocol: packet.protocol(),
             ttl: packet.ttl(),
-            payload_len: packet.total_len() - packet.header_len() as u16,
+            payload_len: packet.total_len().saturating_sub(packet.header_len() as u16),
             dscp_ecn: packet.dscp_ecn(),
             ident: packet.ident(),
             dont_frag: packet.dont_frag(),

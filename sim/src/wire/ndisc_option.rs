@@ -10,7 +10,6 @@
 use std::net::Ipv6Addr;
 
 use super::mac::MacAddr;
-use super::macros::wire_enum;
 pub use super::ndisc_dns::{AddrList, DomainList, DomainName};
 use super::WireError;
 
