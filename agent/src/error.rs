@@ -102,6 +102,16 @@ pub enum AgentError {
         /// The name given.
         name: String,
     },
+    /// An override the profile cannot honour (`ipv6_gateway` outside `hardened`).
+    #[error("`{field}`: profile '{profile}' has no {what}")]
+    NotInProfile {
+        /// The override field.
+        field: String,
+        /// Profile name.
+        profile: String,
+        /// The missing capability.
+        what: &'static str,
+    },
     /// The network chosen for a default route has no usable gateway of the needed family.
     #[error("`{field}`: network '{network}' has no {family} gateway")]
     NoGateway {
@@ -140,6 +150,7 @@ impl AgentError {
             | AgentError::TwoDefaultGateways { field, .. }
             | AgentError::DualStackNic { field, .. }
             | AgentError::UnknownNetwork { field, .. }
+            | AgentError::NotInProfile { field, .. }
             | AgentError::NoGateway { field, .. } => field,
             AgentError::NicList(_) => "--nics",
             AgentError::UnknownInstance { .. } => "--instance",

@@ -277,6 +277,15 @@ fn ipv6_gateway_network(
     gateway_network: Option<&str>,
 ) -> Result<Option<String>, AgentError> {
     if !profile.ipv6_gateway {
+        // The settings' `default: [ipv6_gateway]` is ignored like any unknown default (the real
+        // agent only knows dns/gateway), but an explicit override must not be dropped silently.
+        if profile.overrides.ipv6_gateway_network.is_some() {
+            return Err(AgentError::NotInProfile {
+                field: "overrides.ipv6_gateway_network".into(),
+                profile: profile.name.clone(),
+                what: "ipv6_gateway",
+            });
+        }
         return Ok(None);
     }
     let (field, chosen) = match &profile.overrides.ipv6_gateway_network {

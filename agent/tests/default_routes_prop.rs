@@ -97,9 +97,10 @@ fn check(runner: &mut TestRunner) -> (usize, usize) {
             if after_reboot {
                 profile = profile.after_reboot();
             }
+            let has_ipv6_gateway = profile.ipv6_gateway;
             profile = profile.with_overrides(Overrides {
                 default_gateway_network: gw_override.map(|i| format!("net{i}")),
-                ipv6_gateway_network: v6gw_override.map(|i| format!("net{i}")),
+                ipv6_gateway_network: v6gw_override.filter(|_| has_ipv6_gateway).map(|i| format!("net{i}")),
                 ..Overrides::default()
             });
             // Rejected settings (two gateway claims, dual-stack NIC, …) are errors, not crashes.

@@ -77,6 +77,19 @@ fn dual_stack_nic_only_where_the_era_can(#[case] profile: &str, #[case] ok: bool
 }
 
 #[test]
+fn ipv6_gateway_override_needs_a_profile_that_has_it() {
+    let p = Profile::jammy().with_overrides(Overrides {
+        ipv6_gateway_network: Some("ipv6".into()),
+        ..Overrides::default()
+    });
+    let err = plan(&fixture("seed-current.json"), &nics(SEED_NICS), &p).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "`overrides.ipv6_gateway_network`: profile 'jammy' has no ipv6_gateway"
+    );
+}
+
+#[test]
 fn overrides_must_name_existing_ipv6_networks() {
     let p = Profile::hardened().with_overrides(Overrides {
         ipv6_gateway_network: Some("nope".into()),
