@@ -1,9 +1,12 @@
 //! The sysctl value structs and their keys, with Linux's defaults (linux-ipv6.md A1–A28, B38).
 //!
 //! One table per struct lists field, key text, default and accepted range, so the key names and defaults stay in one
-//! place. The packet path reads the fields; [`super::sysctl::Sysctls`] maps key text to them.
+//! place. The packet path reads the fields; [`super::sysctl::Sysctls`] maps key text to them with the parser at the
+//! end of this file.
 
 use std::net::Ipv6Addr;
+
+use super::sysctl::SysctlError;
 
 /// Defines a struct of `i32` sysctl values with its key table.
 macro_rules! conf_struct {
@@ -235,6 +238,66 @@ conf_struct! {
     unres_qlen_bytes = 212992, [0, MAX];
     /// Minimum time between lladdr overrides, centiseconds-ish (locktime).
     locktime = 0, [0, MAX];
+}
+
+// ---- sysctl key text ----
+
+pub(crate) fn unknown(key: &str) -> SysctlError {
+    SysctlError::UnknownKey(key.replace('.', "/"))
+}
+
+/// proc_dointvec accepts surrounding whitespace and a sign.
+pub(crate) fn parse_int(value: &str) -> Option<i32> {
+    value.trim().parse().ok()
+}
+
+pub(crate) enum Key<'a> {
+    Global(&'a str),
+    Conf6(&'a str, &'a str),
+    Conf4(&'a str, &'a str),
+    Neigh(bool, &'a str, &'a str),
+}
+
+/// Splits `net.ipv6.conf.<scope>.<name>`; the scope may itself contain dots (`eth0.100`), so the name is the last part.
+pub(crate) fn parse_key(key: &str) -> Result<Key<'_>, SysctlError> {
+    if key.contains('/') {
+        // `net/ipv6/conf/eth0.100/accept_ra`: only the slash form keeps a dotted interface name unambiguous;
+        // we accept it by matching on the same prefixes.
+        return parse_slash_key(key);
+    }
+    let split = |rest: &'static str| -> Option<(&str, &str)> {
+        let tail = key.strip_prefix(rest)?;
+        let dot = tail.rfind('.')?;
+        Some((&tail[..dot], &tail[dot + 1..]))
+    };
+    if let Some((s, n)) = split("net.ipv6.conf.") {
+        return Ok(Key::Conf6(s, n));
+    }
+    if let Some((s, n)) = split("net.ipv4.conf.") {
+        return Ok(Key::Conf4(s, n));
+    }
+    if let Some((s, n)) = split("net.ipv6.neigh.") {
+        return Ok(Key::Neigh(true, s, n));
+    }
+    if let Some((s, n)) = split("net.ipv4.neigh.") {
+        return Ok(Key::Neigh(false, s, n));
+    }
+    Ok(Key::Global(key))
+}
+
+fn parse_slash_key(key: &str) -> Result<Key<'_>, SysctlError> {
+    let parts: Vec<&str> = key.split('/').collect();
+    match parts.as_slice() {
+        ["net", "ipv6", "conf", s, n] => Ok(Key::Conf6(s, n)),
+        ["net", "ipv4", "conf", s, n] => Ok(Key::Conf4(s, n)),
+        ["net", "ipv6", "neigh", s, n] => Ok(Key::Neigh(true, s, n)),
+        ["net", "ipv4", "neigh", s, n] => Ok(Key::Neigh(false, s, n)),
+        ["net", "ipv6", "bindv6only"] => Ok(Key::Global("net.ipv6.bindv6only")),
+        ["net", "ipv4", "ip_forward"] => Ok(Key::Global("net.ipv4.ip_forward")),
+        ["net", "ipv6", "route", "gc_timeout"] => Ok(Key::Global("net.ipv6.route.gc_timeout")),
+        ["net", "ipv6", "route", "gc_interval"] => Ok(Key::Global("net.ipv6.route.gc_interval")),
+        _ => Err(unknown(key)),
+    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use std::net::Ipv6Addr;
 
 use crate::id::IfIndex;
 
-use super::conf_keys::{Ipv4DevConf, Ipv6DevConf, NeighParams};
+use super::conf_keys::{parse_int, parse_key, unknown, Ipv4DevConf, Ipv6DevConf, Key, NeighParams};
 
 /// Why a sysctl read or write failed (the errno `sysctl(8)` would print).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -28,17 +28,6 @@ pub enum SysctlError {
     /// The kernel answers EIO: reading an unset `stable_secret`, or writing `all.stable_secret` (linux-ipv6.md A3).
     #[error("key \"{0}\": Input/output error")]
     Io(String),
-}
-
-/// Which interfaces a write touched.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scope {
-    /// `conf.all` (pushed down to every interface for the keys of A2).
-    All,
-    /// `conf.default` only: future interfaces.
-    Default,
-    /// One interface.
-    If(IfIndex),
 }
 
 /// What a sysctl write means for the rest of the host; the caller (the host glue) acts on it.
@@ -558,64 +547,6 @@ fn effect6(name: &str, v: i32, changed: Vec<IfIndex>) -> SysctlEffect {
     }
 }
 
-fn unknown(key: &str) -> SysctlError {
-    SysctlError::UnknownKey(key.replace('.', "/"))
-}
-
-/// proc_dointvec accepts surrounding whitespace and a sign.
-fn parse_int(value: &str) -> Option<i32> {
-    value.trim().parse().ok()
-}
-
-enum Key<'a> {
-    Global(&'a str),
-    Conf6(&'a str, &'a str),
-    Conf4(&'a str, &'a str),
-    Neigh(bool, &'a str, &'a str),
-}
-
-/// Splits `net.ipv6.conf.<scope>.<name>`; the scope may itself contain dots (`eth0.100`), so the name is the last part.
-fn parse_key(key: &str) -> Result<Key<'_>, SysctlError> {
-    if key.contains('/') {
-        // `net/ipv6/conf/eth0.100/accept_ra`: only the slash form keeps a dotted interface name unambiguous;
-        // we accept it by matching on the same prefixes.
-        return parse_slash_key(key);
-    }
-    let split = |rest: &'static str| -> Option<(&str, &str)> {
-        let tail = key.strip_prefix(rest)?;
-        let dot = tail.rfind('.')?;
-        Some((&tail[..dot], &tail[dot + 1..]))
-    };
-    if let Some((s, n)) = split("net.ipv6.conf.") {
-        return Ok(Key::Conf6(s, n));
-    }
-    if let Some((s, n)) = split("net.ipv4.conf.") {
-        return Ok(Key::Conf4(s, n));
-    }
-    if let Some((s, n)) = split("net.ipv6.neigh.") {
-        return Ok(Key::Neigh(true, s, n));
-    }
-    if let Some((s, n)) = split("net.ipv4.neigh.") {
-        return Ok(Key::Neigh(false, s, n));
-    }
-    Ok(Key::Global(key))
-}
-
-fn parse_slash_key(key: &str) -> Result<Key<'_>, SysctlError> {
-    let parts: Vec<&str> = key.split('/').collect();
-    match parts.as_slice() {
-        ["net", "ipv6", "conf", s, n] => Ok(Key::Conf6(s, n)),
-        ["net", "ipv4", "conf", s, n] => Ok(Key::Conf4(s, n)),
-        ["net", "ipv6", "neigh", s, n] => Ok(Key::Neigh(true, s, n)),
-        ["net", "ipv4", "neigh", s, n] => Ok(Key::Neigh(false, s, n)),
-        ["net", "ipv6", "bindv6only"] => Ok(Key::Global("net.ipv6.bindv6only")),
-        ["net", "ipv4", "ip_forward"] => Ok(Key::Global("net.ipv4.ip_forward")),
-        ["net", "ipv6", "route", "gc_timeout"] => Ok(Key::Global("net.ipv6.route.gc_timeout")),
-        ["net", "ipv6", "route", "gc_interval"] => Ok(Key::Global("net.ipv6.route.gc_interval")),
-        _ => Err(unknown(key)),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -744,7 +675,9 @@ mod tests {
         s.set("net.ipv4.conf.all.rp_filter", "2").unwrap();
         s.set("net.ipv4.conf.eth0.rp_filter", "1").unwrap();
         assert_eq!(s.rp_filter(IfIndex(2)), 2);
-        assert!(!s.accept_redirects4(IfIndex(2)) || s.v4(IfIndex(2)).accept_redirects != 0);
+        assert!(s.accept_redirects4(IfIndex(2)));
+        s.set("net.ipv4.conf.all.accept_redirects", "0").unwrap();
+        assert!(!s.accept_redirects4(IfIndex(2)), "while forwarding: all AND IF");
         s.set("net.ipv6.neigh.eth0.retrans_time_ms", "1500").unwrap();
         assert_eq!(s.neigh6(IfIndex(2)).retrans_time_ms, 1500);
     }
