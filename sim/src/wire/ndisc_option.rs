@@ -337,14 +337,32 @@ impl NdOptionRepr<'_> {
     }
 }
 
-/// The options area of an ND message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The options area of an ND message. Two values are equal when they emit the same bytes, so a parsed message
+/// compares equal to the one it was built from.
+#[derive(Debug, Clone, Copy)]
 pub enum NdOptions<'a> {
     /// Received bytes, validated by [`NdOptions::parse`] (or deliberately unvalidated, to build malformed messages).
     Wire(&'a [u8]),
     /// Options to emit, in order.
     Reprs(&'a [NdOptionRepr<'a>]),
 }
+
+impl PartialEq for NdOptions<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (NdOptions::Wire(a), NdOptions::Wire(b)) => a == b,
+            (NdOptions::Reprs(a), NdOptions::Reprs(b)) => a == b,
+            (NdOptions::Wire(bytes), built @ NdOptions::Reprs(_))
+            | (built @ NdOptions::Reprs(_), NdOptions::Wire(bytes)) => {
+                // Off the per-packet path (tests, assertions): emitting into a scratch buffer is fine.
+                let mut buf = vec![0u8; built.buffer_len()];
+                built.emit(&mut buf).is_ok() && buf == *bytes
+            }
+        }
+    }
+}
+
+impl Eq for NdOptions<'_> {}
 
 impl<'a> NdOptions<'a> {
     /// No options.
@@ -556,6 +574,9 @@ mod tests {
             other => panic!("expected DNSSL, got {other:?}"),
         }
         assert_eq!(reprs[6], want[6], "a second PIO is kept");
+        assert_eq!(options, NdOptions::Reprs(&want), "parsed options equal the built ones");
+        assert_ne!(options, NdOptions::Reprs(&want[..6]));
+        assert_eq!(NdOptions::parse(&[]).unwrap(), NdOptions::NONE);
         assert_eq!(
             options.source_lladdr(),
             Some(MacAddr([0x52, 0x54, 0x00, 0x12, 0x34, 0x56]))
