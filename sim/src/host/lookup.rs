@@ -82,6 +82,9 @@ pub struct RouteDecision {
     pub src: Option<IpAddr>,
     /// Path MTU: the route's `mtu` metric, else the IPv6 conf mtu / device MTU.
     pub mtu: u32,
+    /// Hop limit / TTL for locally generated packets: the route's `hoplimit` metric, else conf/IF/hop_limit (IPv6,
+    /// ip6_dst_hoplimit) or 64 (IPv4 sysctl_ip_default_ttl).
+    pub hoplimit: u8,
 }
 
 impl RouteDecision {
@@ -224,7 +227,11 @@ impl HostTables {
             Some(s) => Some(s),
             None => select_v6(&self.addrs, &self.ifaces, &self.sysctl, dst, Some(r.dev), q.temp_pref).map(IpAddr::V6),
         };
-        let dev_mtu = self.ifaces.get(dev).map_or(1280, |i| i.mtu);
+        let dev_mtu = self.ifaces.get(r.dev).map_or(1280, |i| i.mtu);
+        let hoplimit = r
+            .metrics
+            .hoplimit
+            .unwrap_or_else(|| u8::try_from(conf.hop_limit).unwrap_or(64));
         let mtu = r
             .metrics
             .mtu
@@ -238,6 +245,7 @@ impl HostTables {
             gateway: r.gateway,
             src,
             mtu,
+            hoplimit,
         })
     }
 
@@ -375,6 +383,7 @@ impl HostTables {
                     gateway: None,
                     src: src.map(IpAddr::V4),
                     mtu,
+                    hoplimit: 64,
                 });
             }
             Err(e) => return Err(e),
@@ -408,6 +417,7 @@ impl HostTables {
             gateway: r.gateway,
             src: src.map(IpAddr::V4),
             mtu,
+            hoplimit: r.metrics.hoplimit.unwrap_or(64),
         })
     }
 
@@ -619,5 +629,26 @@ mod tests {
             t.route_get(&q.from("10.9.9.9".parse().unwrap()), |_, _| true),
             Err(LookupError::NetUnreachable)
         );
+    }
+
+    #[test]
+    fn mtu_and_hoplimit_from_route_metrics_else_conf() {
+        // B1.log: the RA route carries mtu 1400 hoplimit 61; conf/h0/mtu starts at the device MTU (ipv6_add_dev).
+        let (mut t, h0) = host();
+        assert_eq!(t.sysctl.get("net.ipv6.conf.h0.mtu").unwrap(), "1500");
+        ra_default(&mut t, "fe80::1", h0, Pref::Medium);
+        let q = RouteQuery::to("2001:db8:ffff::1".parse().unwrap());
+        let d = t.route_get(&q, |_, _| true).unwrap();
+        assert_eq!((d.mtu, d.hoplimit), (1500, 64));
+        let r = t.fib6.find_mut(|r| r.dst.prefix_len() == 0).unwrap();
+        r.metrics.mtu = Some(1400);
+        r.metrics.hoplimit = Some(61);
+        let d = t.route_get(&q, |_, _| true).unwrap();
+        assert_eq!((d.mtu, d.hoplimit), (1400, 61));
+        t.set_sysctl("net.ipv6.conf.h0.hop_limit", "33").unwrap();
+        let on_link = t
+            .route_get(&RouteQuery::to("2001:db8:1::9".parse().unwrap()), |_, _| true)
+            .unwrap();
+        assert_eq!((on_link.mtu, on_link.hoplimit), (1500, 33));
     }
 }

@@ -122,6 +122,10 @@ impl HostTables {
     pub fn add_interface(&mut self, name: &str, mac: [u8; 6], mtu: u32) -> Result<IfIndex, IfaceError> {
         let i = self.ifaces.add_ether(name, mac, mtu)?;
         self.sysctl.add_interface(i, name, false);
+        // conf/IF/mtu starts at the device MTU (addrconf.c:ipv6_add_dev, `cnf.mtu6 = dev->mtu`).
+        if let Some(c) = self.sysctl.v6_mut(i) {
+            c.mtu = i32::try_from(mtu).unwrap_or(i32::MAX).max(1280);
+        }
         Ok(i)
     }
 
@@ -620,5 +624,18 @@ mod tests {
         );
         t.set_sysctl("net.ipv6.conf.eth0.disable_ipv6", "0").unwrap();
         assert_eq!(dump6(&t, table::MAIN), ["Unicast fe80::/64 eth0"]);
+    }
+
+    #[test]
+    fn host_route_for_a_128_address() {
+        // inet6_addr_add calls addrconf_prefix_route for any prefix length (no /128 exception since 2.6).
+        let mut t = HostTables::new();
+        let e = t.add_interface("eth0", [2, 0, 0, 0, 0, 1], 1500).unwrap();
+        t.set_link(e, true).unwrap();
+        t.add_addr(Addr::new(e, "2001:db8::5".parse().unwrap(), 128)).unwrap();
+        assert_eq!(
+            dump6(&t, table::MAIN),
+            ["Unicast 2001:db8::5/128 eth0", "Unicast fe80::/64 eth0"]
+        );
     }
 }
