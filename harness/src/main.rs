@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 mod cli_agent;
 mod cli_ipam;
+mod cli_schema;
 
 /// Deterministic simulator and conformance harness for multihomed (IPv4 + IPv6) cloud VMs.
 #[derive(Parser)]
@@ -22,6 +23,8 @@ enum Command {
     /// BOSH-agent-style network configuration.
     #[command(subcommand)]
     Agent(cli_agent::AgentCommand),
+    /// Print the JSON Schema of scenario files.
+    Schema(cli_schema::SchemaCommand),
 }
 
 fn main() -> ExitCode {
@@ -29,6 +32,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Ipam(cmd) => cli_ipam::run(cmd),
         Command::Agent(cmd) => cli_agent::run(cmd),
+        Command::Schema(cmd) => cli_schema::run(cmd),
     };
     ExitCode::from(code)
 }

@@ -235,6 +235,27 @@ impl Diagnostic for Problem {
     }
 }
 
+/// A YAML syntax or shape error (boxed inside [`ScenarioError::Syntax`] to keep results small).
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("{file}:{line}:{column}: {message}")]
+#[diagnostic(code(scenario::yaml))]
+pub struct SyntaxError {
+    /// The file name.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+    /// serde-saphyr's message, without its location suffix.
+    pub message: String,
+    /// The text, for the snippet.
+    #[source_code]
+    pub src: NamedSource<Arc<str>>,
+    /// The offending token.
+    #[label("here")]
+    pub span: SourceSpan,
+}
+
 /// Why a scenario could not be loaded.
 #[derive(Debug, thiserror::Error, Diagnostic)]
 pub enum ScenarioError {
@@ -250,24 +271,9 @@ pub enum ScenarioError {
     },
 
     /// Not YAML, or YAML of the wrong shape (unknown field, wrong type, malformed value).
-    #[error("{file}:{line}:{column}: {message}")]
-    #[diagnostic(code(scenario::yaml))]
-    Syntax {
-        /// The file name.
-        file: String,
-        /// 1-based line.
-        line: u32,
-        /// 1-based column.
-        column: u32,
-        /// serde-saphyr's message, without its location suffix.
-        message: String,
-        /// The text, for the snippet.
-        #[source_code]
-        src: NamedSource<Arc<str>>,
-        /// The offending token.
-        #[label("here")]
-        span: SourceSpan,
-    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Syntax(Box<SyntaxError>),
 
     /// Well-formed, but breaks semantic rules; every problem found is listed.
     #[error("{file}: {} problem{} in scenario", problems.len(), if problems.len() == 1 { "" } else { "s" })]
@@ -284,14 +290,14 @@ pub enum ScenarioError {
 impl ScenarioError {
     /// A YAML/shape error at `pos` of `source`.
     pub(crate) fn syntax(source: &SourceFile, pos: Pos, message: String) -> ScenarioError {
-        ScenarioError::Syntax {
+        ScenarioError::Syntax(Box::new(SyntaxError {
             file: source.name.clone(),
             line: pos.line,
             column: pos.column,
             message,
             src: source.named(),
             span: source.span(&pos),
-        }
+        }))
     }
 
     /// The semantic problems, if this is a validation error.

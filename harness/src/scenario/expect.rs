@@ -283,7 +283,7 @@ pub enum Expectation {
     /// The flow survived for a time.
     Survives(FlowSurvives),
     /// `ip route get` answers this.
-    RouteGet(RouteGet),
+    RouteGet(Box<RouteGet>),
     /// The address is on the interface.
     AddressPresent(AddressCheck),
     /// The address is not on the interface.

@@ -29,7 +29,7 @@ pub mod topology;
 pub mod validate;
 pub mod values;
 
-pub use error::{render_plain, Problem, Rule, ScenarioError, SourceFile};
+pub use error::{render_plain, Problem, Rule, ScenarioError, SourceFile, SyntaxError};
 pub use loader::{load_scenario, load_scenario_with, load_str, load_text, parse, LoadOptions};
 pub use located::{Located, Pos};
 pub use model::{Kernel, Scenario};
