@@ -43,6 +43,7 @@ pub mod cpi;
 pub mod error;
 pub mod host;
 pub mod layout;
+pub mod locate;
 pub mod ops;
 pub mod plan;
 pub mod policy;

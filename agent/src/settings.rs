@@ -281,25 +281,27 @@ pub struct Settings {
     pub document_order: Vec<String>,
 }
 
+/// serde_json's error without its " at line L column C" suffix (the position is kept in fields).
+fn json_error(field: String, e: &serde_json::Error) -> AgentError {
+    let full = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    let message = full.strip_suffix(&suffix).unwrap_or(&full).to_owned();
+    AgentError::Json {
+        field,
+        line: e.line(),
+        column: e.column(),
+        message,
+    }
+}
+
 /// Deserializes `text` as `T`; errors carry the JSON path, line and column.
 pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, AgentError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let field = e.path().to_string();
-        let inner = e.into_inner();
-        AgentError::Json {
-            field,
-            line: inner.line(),
-            column: inner.column(),
-            message: inner.to_string(),
-        }
+        json_error(field, &e.into_inner())
     })?;
-    de.end().map_err(|e| AgentError::Json {
-        field: ".".into(),
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
-    })?;
+    de.end().map_err(|e| json_error(".".into(), &e))?;
     Ok(value)
 }
 

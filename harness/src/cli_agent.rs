@@ -7,6 +7,7 @@
 
 use clap::{Args, Subcommand, ValueEnum};
 use dualhome_agent::cpi::{assign_macs, settings_from_plan};
+use dualhome_agent::locate::locate;
 use dualhome_agent::render::{networkd_path, render_interfaces, render_networkd, render_resolv_conf};
 use dualhome_agent::{apply, parse_nics, plan, AgentError, BootOp, Overrides, Profile, Settings};
 use std::fmt::Write as _;
@@ -97,7 +98,7 @@ fn render(args: &RenderArgs) -> Result<String, String> {
         Some(instance) => settings_from_plan(&text, instance),
         None => Settings::from_json(&text),
     }
-    .map_err(|e| located(&origin, &e))?;
+    .map_err(|e| located(&origin, &text, args.instance.as_deref(), &e))?;
     let nics = parse_nics(&args.nics).map_err(|e| e.to_string())?;
     if args.assign_macs {
         assign_macs(&mut settings, &nics).map_err(|e| e.to_string())?;
@@ -119,7 +120,7 @@ fn render(args: &RenderArgs) -> Result<String, String> {
         default_gateway_network: args.default_gateway.clone(),
         ipv6_gateway_network: args.ipv6_gateway.clone(),
     });
-    let boot = plan(&settings, &nics, &profile).map_err(|e| located(&origin, &e))?;
+    let boot = plan(&settings, &nics, &profile).map_err(|e| located(&origin, &text, args.instance.as_deref(), &e))?;
     let host = apply(&boot.ops);
     let mut out = String::new();
     match args.format {
@@ -155,13 +156,39 @@ fn render(args: &RenderArgs) -> Result<String, String> {
     Ok(out)
 }
 
-/// Settings errors are prefixed with the file; option errors already name the option.
-fn located(origin: &str, e: &AgentError) -> String {
-    if e.field().starts_with("--") || e.field().starts_with("overrides.") {
-        e.to_string()
-    } else {
-        format!("{origin}: {e}")
+/// Settings errors are prefixed with `file:line:column` (serde_json's position for parse errors,
+/// the value's position for later checks); option errors already name the option.
+fn located(origin: &str, text: &str, instance: Option<&str>, e: &AgentError) -> String {
+    if let AgentError::Json {
+        field,
+        line,
+        column,
+        message,
+    } = e
+    {
+        return format!("{origin}:{line}:{column}: `{field}`: {message}");
     }
+    let field = e.field();
+    if field.starts_with("--") || field.starts_with("overrides.") {
+        return e.to_string();
+    }
+    let path = match instance.and_then(|name| instance_index(text, name)) {
+        Some(i) => format!("instances[{i}].networks.{field}"),
+        None => field.to_owned(),
+    };
+    match locate(text, &path) {
+        Some((line, column)) => format!("{origin}:{line}:{column}: {e}"),
+        None => format!("{origin}: {e}"),
+    }
+}
+
+/// Index of `name` in an IPAM plan document's `instances`.
+fn instance_index(text: &str, name: &str) -> Option<usize> {
+    let doc: serde_json::Value = serde_json::from_str(text).ok()?;
+    doc.get("instances")?
+        .as_array()?
+        .iter()
+        .position(|i| i.get("instance").and_then(|v| v.as_str()) == Some(name))
 }
 
 #[cfg(test)]
@@ -278,7 +305,10 @@ mod tests {
         let bad = dir.join("bad.json");
         std::fs::write(&bad, "{\n  \"n\": {\n    \"ip\": \"10.0.0.300\"\n  }\n}\n").unwrap();
         let msg = render(&args(bad.clone(), "jammy", RenderFormat::Ops)).unwrap_err();
-        assert!(msg.contains("bad.json: line 3, column"), "{msg}");
+        assert!(
+            msg.ends_with("bad.json:3:22: `n.ip`: '10.0.0.300' is not an IP address"),
+            "{msg}"
+        );
         assert!(msg.contains("`n.ip`"), "{msg}");
         let code = run(AgentCommand::Render(args(bad, "jammy", RenderFormat::Ops)));
         assert_eq!(code, 2);
@@ -289,7 +319,10 @@ mod tests {
         let mut wrong_mac = args(fixture("seed-2018.json"), "jammy", RenderFormat::Ops);
         wrong_mac.nics = "eth0=00:50:56:8c:86:a9,eth1=00:50:56:8c:00:01".into();
         let msg = render(&wrong_mac).unwrap_err();
-        assert!(msg.contains("seed-2018.json: `ipv6.mac`: No device found"), "{msg}");
+        assert!(
+            msg.contains("seed-2018.json:19:12: `ipv6.mac`: No device found"),
+            "{msg}"
+        );
         let _ = std::fs::remove_dir_all(dir);
     }
 }
