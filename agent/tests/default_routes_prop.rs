@@ -61,13 +61,9 @@ fn settings_json(nets: &[NetSpec]) -> String {
         o.insert("default".into(), json!(n.defaults));
         o.insert("dns".into(), json!(["8.8.8.8"]));
         o.insert("mac".into(), json!(format!("02:00:00:00:00:0{}", n.nic + 1)));
-        m.insert(format!("net{i}"), Value::Object(m_obj(o)));
+        m.insert(format!("net{i}"), Value::Object(o));
     }
     Value::Object(m).to_string()
-}
-
-fn m_obj(o: Map<String, Value>) -> Map<String, Value> {
-    o
 }
 
 /// One generated case: networks, profile index, whether it is the boot after the IPv6 reboot, and
