@@ -11,7 +11,7 @@ use proptest::prelude::*;
 /// Everything a receiver may do with a view; returns a number so that nothing is optimised away.
 fn exercise(bytes: &[u8]) -> usize {
     let Ok(view) = parse_frame(bytes) else { return 0 };
-    let mut n = view.l3_bytes().len() + view.l4_bytes().len();
+    let mut n = view.l3_bytes().len() + view.l4_bytes().len() + FrameSummary(&view).to_string().len();
     n += usize::from(view.is_ndisc()) + usize::from(view.l4_is_whole());
     if let Some(Ok(Icmpv6Repr::Ndisc(nd))) = view.icmpv6() {
         for option in nd.options().reprs() {

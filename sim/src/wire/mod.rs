@@ -71,6 +71,7 @@ pub mod mac;
 pub mod ndisc;
 mod ndisc_dns;
 pub mod ndisc_option;
+pub mod summary;
 pub mod tcp;
 pub mod udp;
 
@@ -86,6 +87,7 @@ pub use ipv6ext::{walk_ext_chain, ExtChain, FragmentInfo, Ipv6ExtRepr};
 pub use mac::MacAddr;
 pub use ndisc::{NaFlags, NdiscRepr, RaFlags};
 pub use ndisc_option::{NdOption, NdOptionRepr, NdOptionType, NdOptions, PrefixInfo, RouteInfo, RouterPreference};
+pub use summary::FrameSummary;
 pub use tcp::{TcpFlags, TcpOptions, TcpPacket, TcpRepr};
 pub use udp::{UdpPacket, UdpRepr};
 
