@@ -1,15 +1,39 @@
 //! A frame on the wire: immutable Ethernet II bytes shared by every receiver of a flooded or multicast frame.
 
+use crate::wire::{parse_frame, EtherType, FrameView, L3View, MacAddr, VlanTag, WireError};
+use std::cell::OnceCell;
 use std::rc::Rc;
+
+/// The frame parsed once: [`FrameView`] without its borrowed bytes.
+///
+/// A multicast RA flooded to ten thousand hosts is decoded by the first receiver and the result reused by the
+/// others, so the per-receiver cost is the protocol logic, not the parsing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Parsed {
+    dst: MacAddr,
+    src: MacAddr,
+    vlan: Option<VlanTag>,
+    ethertype: EtherType,
+    l3_offset: u16,
+    l3: L3View,
+}
 
 /// Ethernet II bytes as they crossed a link (no FCS), shared between receivers without copying.
 ///
 /// A frame is built once by its sender and never modified: a switch that floods it hands every port the same
 /// `Rc<Frame>`, so a multicast RA to ten thousand hosts costs one allocation.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct Frame {
     bytes: Box<[u8]>,
+    parsed: OnceCell<Result<Parsed, WireError>>,
 }
+
+impl PartialEq for Frame {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes == other.bytes
+    }
+}
+impl Eq for Frame {}
 
 /// The 6-byte Ethernet addresses at the front of a frame, read without parsing anything else.
 pub type MacBytes = [u8; 6];
@@ -19,6 +43,30 @@ impl Frame {
     pub fn new(bytes: Vec<u8>) -> Rc<Frame> {
         Rc::new(Frame {
             bytes: bytes.into_boxed_slice(),
+            parsed: OnceCell::new(),
+        })
+    }
+
+    /// The frame decoded by [`parse_frame`], parsed on first use and cached for every later receiver.
+    pub fn view(&self) -> Result<FrameView<'_>, WireError> {
+        let parsed = self.parsed.get_or_init(|| {
+            parse_frame(&self.bytes).map(|v| Parsed {
+                dst: v.dst,
+                src: v.src,
+                vlan: v.vlan,
+                ethertype: v.ethertype,
+                l3_offset: v.l3_offset,
+                l3: v.l3,
+            })
+        });
+        parsed.map(|p| FrameView {
+            bytes: &self.bytes,
+            dst: p.dst,
+            src: p.src,
+            vlan: p.vlan,
+            ethertype: p.ethertype,
+            l3_offset: p.l3_offset,
+            l3: p.l3,
         })
     }
 
@@ -99,6 +147,16 @@ mod tests {
         assert!(is_group_mac(&f.dst_mac().unwrap_or_default()));
         assert_eq!(f.vlan_id(), None);
         assert_eq!(Frame::new(vec![1, 2, 3]).dst_mac(), None);
+    }
+
+    #[test]
+    fn view_is_parsed_once_and_matches_parse_frame() {
+        let f = sample();
+        let a = f.view();
+        assert_eq!(a, parse_frame(f.bytes()));
+        assert!(f.parsed.get().is_some());
+        assert_eq!(f.view(), a);
+        assert_eq!(Frame::new(vec![0; 5]).view(), Err(WireError::Truncated));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! Contract: sans-I/O and deterministic. Virtual time in nanoseconds ([`time::Instant`]), one seeded RNG per
 //! simulation, no threads and no wall clock. The same scenario and seed give the same frames, byte for byte.
 
+pub mod app;
 pub mod engine;
 pub mod frame;
 pub mod host;
