@@ -2,7 +2,10 @@
 //! snapshotted with insta. Each case breaks one thing in an otherwise valid scenario (`BASE`), so a snapshot shows
 //! exactly one rule (or one YAML error) and where its caret lands.
 
-use dualhome::scenario::{load_str, load_text, render_plain, LoadOptions, ScenarioError};
+use dualhome::scenario::{
+    load_str, load_text, render_plain, BoshInput, BoshInputCheck, BoshInputProblem, BoshInputs, LoadOptions,
+    ScenarioError,
+};
 use std::path::Path;
 
 /// A valid scenario with a router, a workstation, an attacker and a BOSH deployment.
@@ -291,4 +294,47 @@ fn problems_name_file_line_and_column_in_their_message() {
 fn unreadable_scenario_file_is_an_io_error() {
     let err = dualhome::scenario::load_scenario("/nonexistent/scenario.yml");
     assert!(matches!(err, Err(ScenarioError::Io { .. })), "{err:?}");
+}
+
+#[test]
+fn static_ip_count_differs_from_instances() {
+    insta::assert_snapshot!(render(&broken("        instances: 1\n", "        instances: 2\n")));
+}
+
+/// Stands in for the IPAM planner: flags the 2018 director's reserved-range hang on any `reserved` entry.
+struct ReservedRangeCheck;
+
+impl BoshInputCheck for ReservedRangeCheck {
+    fn check(&self, inputs: &BoshInputs<'_>) -> Vec<BoshInputProblem> {
+        let Some(line) = inputs.cloud_config.lines().find(|l| l.contains("reserved")) else {
+            return Vec::new();
+        };
+        let needle = line.split_once(':').map(|(_, v)| v.trim().to_owned());
+        vec![BoshInputProblem {
+            input: BoshInput::CloudConfig,
+            message: format!(
+                "reserved range {} would hang a 2018 director",
+                needle.as_deref().unwrap_or("?")
+            ),
+            needle,
+        }]
+    }
+}
+
+#[test]
+fn external_bosh_check_problems_point_into_inline_inputs() {
+    let text = broken(
+        "            static: [10.0.9.160 - 10.0.9.170]\n",
+        "            static: [10.0.9.160 - 10.0.9.170]\n            reserved: 10.0.9.2 - 10.0.9.99\n",
+    );
+    let options = LoadOptions {
+        bosh_check: Some(&ReservedRangeCheck),
+    };
+    let rendered = match load_text("broken.yml", &text, None, &options) {
+        Err(e) => render_plain(&e, 100),
+        Ok(_) => panic!("the external problem was ignored"),
+    };
+    insta::assert_snapshot!(rendered);
+    // Without the hook the same text is valid: the built-in rules do not judge reserved ranges.
+    assert!(load_str("ok.yml", &text).is_ok());
 }

@@ -61,6 +61,20 @@ fn every_example_loads_and_round_trips() -> Result<(), String> {
 }
 
 #[test]
+fn examples_also_load_from_json() -> Result<(), String> {
+    // The model does not depend on serde-saphyr to deserialize: tools may hand it JSON (positions are then unknown).
+    for path in example_files() {
+        let scenario = load_scenario(&path).map_err(|e| render_plain(&e, 100))?;
+        let json = serde_json::to_value(&scenario).map_err(|e| e.to_string())?;
+        let mut back: Scenario = serde_json::from_value(json).map_err(|e| format!("{}: {e}", path.display()))?;
+        back.base_dir = scenario.base_dir.clone();
+        assert_eq!(scenario, back, "{}", path.display());
+        assert!(!back.name.pos.is_known());
+    }
+    Ok(())
+}
+
+#[test]
 fn seed_example_values() -> Result<(), String> {
     let s = load("seed-nginx.yml")?;
     assert_eq!(s.name.value, "seed-nginx");

@@ -18,7 +18,10 @@ fn schema() -> Value {
 
 fn defs(schema: &Value) -> &Map<String, Value> {
     static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
-    schema.get("$defs").and_then(Value::as_object).unwrap_or_else(|| EMPTY.get_or_init(Map::new))
+    schema
+        .get("$defs")
+        .and_then(Value::as_object)
+        .unwrap_or_else(|| EMPTY.get_or_init(Map::new))
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -70,7 +73,13 @@ fn check(schema: &Value, root: &Value, value: &Value, path: &str, errors: &mut V
                 None => {}
             }
         }
-        for req in obj.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+        for req in obj
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
             if !map.contains_key(req) {
                 errors.push(format!("{path}: missing `{req}`"));
             }
@@ -129,9 +138,16 @@ fn schema_is_generated_with_id_and_closed_objects() {
     assert_eq!(s["$schema"], "https://json-schema.org/draft/2020-12/schema");
     assert_eq!(s["$id"], "https://dualhome.dev/schema/scenario.json");
     assert_eq!(s["required"], serde_json::json!(["name", "duration"]));
-    for (name, def) in defs(&s).iter().chain([("Scenario".to_owned(), s.clone())].iter().map(|(k, v)| (k, v))) {
+    for (name, def) in defs(&s)
+        .iter()
+        .chain([("Scenario".to_owned(), s.clone())].iter().map(|(k, v)| (k, v)))
+    {
         if def.get("properties").is_some() {
-            assert_eq!(def["additionalProperties"], Value::Bool(false), "{name} must reject unknown fields");
+            assert_eq!(
+                def["additionalProperties"],
+                Value::Bool(false),
+                "{name} must reject unknown fields"
+            );
         }
     }
     let json = scenario_schema_json();
@@ -214,7 +230,10 @@ fn documented_names(def: &Value) -> Option<BTreeSet<String>> {
         .iter()
         .flat_map(|a| {
             let consts = a.get("const").and_then(Value::as_str).map(str::to_owned);
-            let keys = a.get("properties").and_then(Value::as_object).map(|p| p.keys().cloned().collect::<Vec<_>>());
+            let keys = a
+                .get("properties")
+                .and_then(Value::as_object)
+                .map(|p| p.keys().cloned().collect::<Vec<_>>());
             consts.into_iter().chain(keys.into_iter().flatten())
         })
         .filter(|k| k != "at")
@@ -233,7 +252,9 @@ fn docs_document_exactly_the_schema() {
     let mut problems = Vec::new();
     for (name, def) in &all {
         let Some((_, rows)) = sections.iter().find(|(n, _)| n == name) else {
-            problems.push(format!("`{name}` is in the schema but has no `### `{name}`` section in docs/scenarios.md"));
+            problems.push(format!(
+                "`{name}` is in the schema but has no `### `{name}`` section in docs/scenarios.md"
+            ));
             continue;
         };
         if let Some(want) = documented_names(def) {
@@ -247,10 +268,16 @@ fn docs_document_exactly_the_schema() {
     }
     for name in documented {
         if !all.iter().any(|(n, _)| n == name) {
-            problems.push(format!("docs/scenarios.md documents `{name}`, which the schema does not define"));
+            problems.push(format!(
+                "docs/scenarios.md documents `{name}`, which the schema does not define"
+            ));
         }
     }
-    assert!(problems.is_empty(), "docs/scenarios.md drifted from the schema:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "docs/scenarios.md drifted from the schema:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -269,12 +296,23 @@ fn docs_list_every_validation_rule() {
 #[test]
 fn yaml_examples_in_the_docs_load() {
     let doc = std::fs::read_to_string(repo().join("docs/scenarios.md")).unwrap_or_default();
-    let blocks: Vec<&str> = doc.split("```yaml\n").skip(1).filter_map(|b| b.split("```").next()).collect();
+    let blocks: Vec<&str> = doc
+        .split("```yaml\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .collect();
     assert!(!blocks.is_empty(), "docs/scenarios.md has no yaml example");
     for (i, block) in blocks.iter().enumerate() {
         if let Err(e) = load_str(&format!("docs-example-{i}.yml"), block) {
-            panic!("example {i} in docs/scenarios.md does not load:\n{}", render_plain(&e, 100));
+            panic!(
+                "example {i} in docs/scenarios.md does not load:\n{}",
+                render_plain(&e, 100)
+            );
         }
-        assert!(schema_errors(block).is_empty(), "example {i}: {:?}", schema_errors(block));
+        assert!(
+            schema_errors(block).is_empty(),
+            "example {i}: {:?}",
+            schema_errors(block)
+        );
     }
 }

@@ -154,6 +154,46 @@ impl JsonSchema for BoshSource {
     }
 }
 
+/// Which BOSH input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BoshInput {
+    /// `bosh.cloud_config`.
+    CloudConfig,
+    /// `bosh.manifest`.
+    Manifest,
+}
+
+/// Why a BOSH input's text could not be produced.
+#[derive(Debug, thiserror::Error)]
+pub enum BoshTextError {
+    /// The file a path names could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The resolved path.
+        path: std::path::PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The inline mapping could not be written back as YAML.
+    #[error("cannot serialize the inline document: {0}")]
+    Serialize(String),
+}
+
+impl BoshSource {
+    /// The document's YAML text: the file read (relative paths against `base_dir`), or the inline mapping
+    /// serialized. File text is returned verbatim, so the IPAM sees IPv6 addresses exactly as written.
+    pub fn text(&self, base_dir: Option<&std::path::Path>) -> Result<String, BoshTextError> {
+        match self {
+            BoshSource::Path(p) => {
+                let path = base_dir.map_or_else(|| p.into(), |d| d.join(p));
+                std::fs::read_to_string(&path).map_err(|source| BoshTextError::Read { path, source })
+            }
+            BoshSource::Inline(v) => serde_saphyr::to_string(v).map_err(|e| BoshTextError::Serialize(e.to_string())),
+        }
+    }
+}
+
 /// What the validator reads from a manifest: instance groups, their sizes and networks.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 pub struct ManifestView {
@@ -266,6 +306,21 @@ mod tests {
         let inline: BoshSource = serde_saphyr::from_str("networks:\n- name: ipv6\n  type: manual\n")?;
         assert!(matches!(inline, BoshSource::Inline(serde_json::Value::Object(_))));
         assert!(serde_saphyr::from_str::<BoshSource>("[1, 2]").is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn inline_text_keeps_expanded_ipv6_as_written() -> Result<(), String> {
+        let src: BoshSource = serde_saphyr::from_str(
+            "networks:\n- name: ipv6\n  subnets:\n  - range: \"2601:0646:0100:69f1:0000:0000:0000:0000/64\"\n",
+        )
+        .map_err(|e| e.to_string())?;
+        let text = src.text(None).map_err(|e| e.to_string())?;
+        assert!(text.contains("2601:0646:0100:69f1:0000:0000:0000:0000/64"), "{text}");
+        let view: CloudConfigView = serde_saphyr::from_str(&text).map_err(|e| e.to_string())?;
+        assert_eq!(view.networks[0].name, "ipv6");
+        let missing = BoshSource::Path("no-such-file.yml".into()).text(Some(std::path::Path::new("/nonexistent")));
+        assert!(matches!(missing, Err(BoshTextError::Read { .. })));
         Ok(())
     }
 

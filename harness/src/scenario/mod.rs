@@ -29,6 +29,7 @@ pub mod topology;
 pub mod validate;
 pub mod values;
 
+pub use bosh::{BoshInput, BoshTextError};
 pub use error::{render_plain, Problem, Rule, ScenarioError, SourceFile, SyntaxError};
 pub use loader::{load_scenario, load_scenario_with, load_str, load_text, parse, LoadOptions};
 pub use located::{Located, Pos};
@@ -36,4 +37,4 @@ pub use model::{Kernel, Scenario};
 pub use reference::{AddrRef, AddrSelect, NodeName};
 pub use schema::{scenario_schema, scenario_schema_json};
 pub use timed::EntryKinds;
-pub use validate::{validate, BoshInput, BoshInputCheck, BoshInputProblem, BoshInputs};
+pub use validate::{validate, BoshInputCheck, BoshInputProblem, BoshInputs};

@@ -1,6 +1,6 @@
 //! The scenario root: metadata, kernel capability, topology, BOSH deployment, timeline and expectations.
 
-use super::bosh::Bosh;
+use super::bosh::{Bosh, BoshInput, BoshTextError};
 use super::expect::ExpectEntry;
 use super::located::Located;
 use super::timeline::TimelineEntry;
@@ -8,7 +8,7 @@ use super::topology::Topology;
 use super::values::HumanDuration;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// One scenario file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -63,4 +63,81 @@ pub struct Kernel {
     /// Why it is not capable, for the report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+}
+
+impl Scenario {
+    /// A path written in the scenario, resolved against the scenario file's directory.
+    pub fn resolve_path(&self, written: &str) -> PathBuf {
+        match &self.base_dir {
+            Some(dir) => dir.join(written),
+            None => PathBuf::from(written),
+        }
+    }
+
+    /// The YAML text of a BOSH input (`None` when the scenario has no `bosh:` section), for the IPAM and agent.
+    pub fn bosh_text(&self, which: BoshInput) -> Option<Result<String, BoshTextError>> {
+        let bosh = self.bosh.as_ref()?;
+        let src = match which {
+            BoshInput::CloudConfig => &bosh.cloud_config,
+            BoshInput::Manifest => &bosh.manifest,
+        };
+        Some(src.value.text(self.base_dir.as_deref()))
+    }
+
+    /// The latest time the scenario mentions (`duration`, timeline and expectation `at`s) — what a runner needs
+    /// to bound its event queue. Equals `duration` in a valid scenario.
+    pub fn latest_time(&self) -> std::time::Duration {
+        let ats = self
+            .timeline
+            .iter()
+            .filter_map(|e| e.at.as_ref())
+            .chain(self.expect.iter().filter_map(|e| e.at.as_ref()));
+        ats.map(|a| a.value.0).fold(self.duration.value.0, std::cmp::max)
+    }
+
+    /// The scenario's directory, if it was loaded from a file.
+    pub fn base_dir(&self) -> Option<&Path> {
+        self.base_dir.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::load_text;
+    use crate::scenario::LoadOptions;
+
+    const TEXT: &str = "name: t\nduration: 1m\ntopology:\n  segments: [{name: lan}]\nbosh:\n  director: {segment: lan, address: 10.0.0.6/24}\n  cloud_config: cc.yml\n  manifest: {instance_groups: []}\n  networks: {}\n  profile: jammy\n  era: current\n";
+
+    #[test]
+    fn paths_resolve_against_the_scenario_directory() {
+        let dir = std::env::temp_dir().join(format!("dualhome-model-test-{}", std::process::id()));
+        let written = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(dir.join("cc.yml"), "networks: []\n"));
+        assert!(written.is_ok(), "{written:?}");
+        let loaded = load_text("t.yml", TEXT, Some(&dir), &LoadOptions::default());
+        let scenario = match loaded {
+            Ok(s) => s,
+            Err(e) => panic!("{}", crate::scenario::render_plain(&e, 100)),
+        };
+        assert_eq!(scenario.resolve_path("cc.yml"), dir.join("cc.yml"));
+        let cc = scenario
+            .bosh_text(BoshInput::CloudConfig)
+            .map(|r| r.map_err(|e| e.to_string()));
+        assert_eq!(cc, Some(Ok("networks: []\n".to_owned())));
+        let manifest = scenario
+            .bosh_text(BoshInput::Manifest)
+            .map(|r| r.map_err(|e| e.to_string()));
+        assert!(
+            matches!(manifest, Some(Ok(ref t)) if t.contains("instance_groups")),
+            "{manifest:?}"
+        );
+        assert_eq!(scenario.latest_time(), std::time::Duration::from_secs(60));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn without_bosh_there_is_no_bosh_text() {
+        let loaded = load_text("t.yml", "name: t\nduration: 5s\n", None, &LoadOptions::default());
+        assert!(loaded.is_ok_and(|s| s.bosh_text(BoshInput::Manifest).is_none() && s.base_dir().is_none()));
+    }
 }

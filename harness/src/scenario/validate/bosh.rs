@@ -4,21 +4,12 @@
 
 use super::index::NodeIndex;
 use super::Ctx;
-use crate::scenario::bosh::{Bosh, BoshSource, CloudConfigView, Era, ManifestView, Profile, SubnetView};
+use crate::scenario::bosh::{Bosh, BoshInput, BoshSource, CloudConfigView, Era, ManifestView, Profile, SubnetView};
 use crate::scenario::error::Rule;
 use crate::scenario::located::{Located, Pos};
 use crate::scenario::values::Cidr;
 use serde::de::DeserializeOwned;
 use std::net::IpAddr;
-
-/// Which BOSH input a problem is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BoshInput {
-    /// `bosh.cloud_config`.
-    CloudConfig,
-    /// `bosh.manifest`.
-    Manifest,
-}
 
 /// The BOSH inputs as YAML text, for external checks.
 #[derive(Clone, Debug)]
@@ -81,11 +72,7 @@ pub(crate) fn load_views(ctx: &mut Ctx<'_>) -> Views {
 fn load_one<T: DeserializeOwned>(ctx: &mut Ctx<'_>, src: &Located<BoshSource>, what: &str) -> Option<(String, T)> {
     match &src.value {
         BoshSource::Path(path) => {
-            let full = ctx
-                .scenario
-                .base_dir
-                .as_ref()
-                .map_or_else(|| path.into(), |d| d.join(path));
+            let full = ctx.scenario.resolve_path(path);
             let text = match std::fs::read_to_string(&full) {
                 Ok(t) => t,
                 Err(e) => {
@@ -228,6 +215,22 @@ fn check_group_networks(ctx: &mut Ctx<'_>, bosh: &Bosh, cloud: &CloudConfigView,
                 );
                 continue;
             };
+            // The director's check (bosh: "has N instances but was allocated M static IPs").
+            if !net.static_ips.is_empty() && net.static_ips.len() != group.instances as usize {
+                let pos = needle_pos(ctx, &bosh.manifest, &net.static_ips[0]);
+                ctx.report(
+                    Rule::BadBoshInput,
+                    pos,
+                    format!(
+                        "instance group `{}` has {} instance(s) but {} static IP(s) on network `{}`",
+                        group.name,
+                        group.instances,
+                        net.static_ips.len(),
+                        net.name
+                    ),
+                    "static IP count differs from `instances`",
+                );
+            }
             for ip_text in &net.static_ips {
                 let pos = needle_pos(ctx, &bosh.manifest, ip_text);
                 let Ok(ip) = ip_text.parse::<IpAddr>() else {

@@ -129,11 +129,7 @@ fn check_no_ra(ctx: &mut Ctx<'_>, node: &str, interfaces: &[Interface]) {
 }
 
 fn check_file(ctx: &mut Ctx<'_>, path: &Located<String>, what: &str) {
-    let full = ctx
-        .scenario
-        .base_dir
-        .as_ref()
-        .map_or_else(|| path.value.clone().into(), |d| d.join(&path.value));
+    let full = ctx.scenario.resolve_path(&path.value);
     if std::fs::metadata(&full).map(|m| m.is_file()).unwrap_or(false) {
         return;
     }

@@ -13,7 +13,7 @@ mod config;
 mod index;
 mod refs;
 
-pub use bosh::{BoshInput, BoshInputCheck, BoshInputProblem, BoshInputs};
+pub use bosh::{BoshInputCheck, BoshInputProblem, BoshInputs};
 
 use super::error::{Problem, Rule, SourceFile};
 use super::located::{Located, Pos};
