@@ -319,7 +319,8 @@ impl<'a> FrameView<'a> {
     }
 
     /// The ICMPv6 message decoded (checksum already verified here), if the frame carries a whole one
-    /// ([`FrameView::l4_is_whole`]).
+    /// ([`FrameView::l4_is_whole`]). An atomic fragment counts as whole: a receiver applying RFC 6980
+    /// (linux-ipv6.md B2, B47) checks [`Ipv6View::ext`]`.fragment` before accepting ND.
     pub fn icmpv6(&self) -> Option<Result<Icmpv6Repr<'a>, WireError>> {
         match self.l3 {
             L3View::Ipv6(Ipv6View {
