@@ -128,6 +128,16 @@ fn need_strict(dst: Ipv6Addr) -> bool {
     dst.is_multicast() || (dst.segments()[0] & 0xffc0) == 0xfe80 || dst.is_loopback()
 }
 
+/// Whether a socket may not send to `dst` without an interface: link-local unicast and interface/link-local
+/// multicast need a scope id, else EINVAL (net/ipv6/datagram.c:ip6_datagram_connect, __ipv6_addr_needs_scope_id;
+/// linux-ipv6.md E12). `ip route get` itself does not check this: it answers with the first matching route.
+pub fn needs_scope_id(dst: IpAddr, oif: Option<IfIndex>) -> bool {
+    let IpAddr::V6(d) = dst else { return false };
+    let link_local = (d.segments()[0] & 0xffc0) == 0xfe80;
+    let mc_link = d.is_multicast() && matches!(d.octets()[1] & 0x0f, 1 | 2);
+    oif.is_none() && (link_local || mc_link)
+}
+
 /// Flags of one IPv6 table lookup.
 #[derive(Clone, Copy)]
 struct Strict {
@@ -650,5 +660,15 @@ mod tests {
             .route_get(&RouteQuery::to("2001:db8:1::9".parse().unwrap()), |_, _| true)
             .unwrap();
         assert_eq!((on_link.mtu, on_link.hoplimit), (1500, 33));
+    }
+
+    #[test]
+    fn e12_scope_id_needed_for_link_scope_destinations() {
+        assert!(needs_scope_id("fe80::1".parse().unwrap(), None));
+        assert!(needs_scope_id("ff02::1".parse().unwrap(), None));
+        assert!(!needs_scope_id("ff05::1".parse().unwrap(), None));
+        assert!(!needs_scope_id("fe80::1".parse().unwrap(), Some(IfIndex(2))));
+        assert!(!needs_scope_id("2001:db8::1".parse().unwrap(), None));
+        assert!(!needs_scope_id("10.0.0.1".parse().unwrap(), None));
     }
 }

@@ -358,4 +358,45 @@ mod tests {
              multicast ff00::/8 dev sb0 table local proto kernel metric 256 pref medium\n"
         );
     }
+
+    #[test]
+    fn ipv4_route_get_shapes() {
+        use crate::host::lookup::RouteQuery;
+        let mut t = HostTables::new();
+        let e = t.add_interface("eth0", [2, 0, 0, 0, 0, 1], 1500).unwrap();
+        t.set_link(e, true).unwrap();
+        t.add_addr(Addr::new(e, "10.0.9.165".parse().unwrap(), 24)).unwrap();
+        t.route_add(Route::new(
+            "0.0.0.0/0".parse().unwrap(),
+            Some("10.0.9.1".parse().unwrap()),
+            e,
+        ))
+        .unwrap();
+        let get = |q: RouteQuery| ip_route_get(&t, &t.route_get(&q, |_, _| true).unwrap());
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert_eq!(
+            get(RouteQuery::to(ip("8.8.8.8"))),
+            "8.8.8.8 via 10.0.9.1 dev eth0 src 10.0.9.165 uid 0 \n    cache \n"
+        );
+        assert_eq!(
+            get(RouteQuery::to(ip("8.8.8.8")).from(ip("10.0.9.165"))),
+            "8.8.8.8 from 10.0.9.165 via 10.0.9.1 dev eth0 uid 0 \n    cache \n",
+            "src is printed only when it differs from `from` (rt_fill_info)"
+        );
+        assert_eq!(
+            get(RouteQuery::to(ip("127.0.0.1"))),
+            "local 127.0.0.1 dev lo table local src 127.0.0.1 uid 0 \n    cache <local> \n"
+        );
+        assert_eq!(
+            get(RouteQuery::to(ip("10.0.9.255"))),
+            "broadcast 10.0.9.255 dev eth0 table local src 10.0.9.165 uid 0 \n    cache <local,brd> \n"
+        );
+        assert_eq!(
+            ip_route_get_error(
+                &t.route_get(&RouteQuery::to(ip("8.8.8.8")).from(ip("1.2.3.4")), |_, _| true)
+                    .unwrap_err()
+            ),
+            "RTNETLINK answers: Network is unreachable\n"
+        );
+    }
 }

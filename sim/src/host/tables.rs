@@ -160,8 +160,18 @@ impl HostTables {
             .cloned()
             .collect();
         for a in v6 {
-            if let IpAddr::V6(x) = a.addr {
-                self.fib6.ensure(local6(ifindex, x));
+            let IpAddr::V6(x) = a.addr else { continue };
+            self.fib6.ensure(local6(ifindex, x));
+            // Addresses kept over a down/up (keep_addr_on_down) get their prefix route back if permanent
+            // (addrconf.c:addrconf_permanent_addr → fixup_permanent_addr).
+            if a.flags.has(AddrFlags::PERMANENT) && !a.flags.has(AddrFlags::NOPREFIXROUTE) {
+                if let Ok(net) = Ipv6Net::new(x, a.prefix_len) {
+                    let metric = if a.rt_metric == 0 { 256 } else { a.rt_metric };
+                    let r = Route::new(IpNet::V6(net.trunc()), None, ifindex)
+                        .with_metric(metric)
+                        .with_proto(Proto::Kernel);
+                    self.fib6.ensure(r);
+                }
             }
         }
     }
@@ -637,5 +647,28 @@ mod tests {
             dump6(&t, table::MAIN),
             ["Unicast 2001:db8::5/128 eth0", "Unicast fe80::/64 eth0"]
         );
+    }
+
+    #[test]
+    fn keep_addr_on_down_restores_routes_on_up() {
+        let mut t = HostTables::new();
+        let e = t.add_interface("eth0", [2, 0, 0, 0, 0, 1], 1500).unwrap();
+        t.set_link(e, true).unwrap();
+        t.add_addr(Addr::new(e, "2001:db8::1".parse().unwrap(), 64).with_flags(AddrFlags::NODAD))
+            .unwrap();
+        let removed = t.set_link(e, false).unwrap();
+        assert_eq!(removed.len(), 1, "keep_addr_on_down=0: IPv6 addresses go with the link");
+        t.set_link(e, true).unwrap();
+        t.add_addr(Addr::new(e, "2001:db8::1".parse().unwrap(), 64).with_flags(AddrFlags::NODAD))
+            .unwrap();
+        t.set_sysctl("net.ipv6.conf.all.keep_addr_on_down", "1").unwrap();
+        assert!(t.set_link(e, false).unwrap().is_empty());
+        assert!(dump6(&t, table::MAIN).is_empty());
+        t.set_link(e, true).unwrap();
+        assert_eq!(
+            dump6(&t, table::MAIN),
+            ["Unicast 2001:db8::/64 eth0", "Unicast fe80::/64 eth0"]
+        );
+        assert!(dump6(&t, table::LOCAL).contains(&"Local 2001:db8::1/128 eth0".to_string()));
     }
 }
