@@ -113,3 +113,59 @@ fn smoltcp_reads_the_same_nd_fields() {
         other => panic!("not an NA: {other:?}"),
     }
 }
+
+/// etherparse's view of a frame, reduced to what `parse_frame` also reports.
+fn etherparse_summary(frame: &[u8]) -> (Option<u16>, Option<(u8, u16, u16)>) {
+    use etherparse::{LinkExtSlice, NetSlice, SlicedPacket, TransportSlice};
+    let sliced = SlicedPacket::from_ethernet(frame).unwrap_or_else(|e| panic!("etherparse: {e}"));
+    let vlan = sliced.link_exts.iter().find_map(|ext| match ext {
+        LinkExtSlice::Vlan(v) => Some(v.vlan_identifier().value()),
+        _ => None,
+    });
+    let transport = match (&sliced.net, &sliced.transport) {
+        (Some(NetSlice::Ipv6(ip)), Some(TransportSlice::Icmpv6(icmp))) => {
+            let (src, dst) = (
+                ip.header().source_addr().octets(),
+                ip.header().destination_addr().octets(),
+            );
+            // etherparse's RouterAdvertisementHeader keeps only M and O of the flag octet, so its recomputed sum
+            // misses RFC 4191 preference bits; the RA checksum is checked by smoltcp above and by tshark.
+            if icmp.type_u8() != 134 {
+                let sum = icmp.icmp_type().calc_checksum(src, dst, icmp.payload()).unwrap();
+                assert_eq!(sum, icmp.checksum(), "etherparse recomputes the ICMPv6 checksum");
+            }
+            Some((58, icmp.type_u8().into(), icmp.code_u8().into()))
+        }
+        (_, Some(TransportSlice::Icmpv4(icmp))) => Some((1, icmp.type_u8().into(), icmp.code_u8().into())),
+        (_, Some(TransportSlice::Udp(udp))) => Some((17, udp.source_port(), udp.destination_port())),
+        (_, Some(TransportSlice::Tcp(tcp))) => Some((6, tcp.source_port(), tcp.destination_port())),
+        (_, None) => None,
+        (_, Some(other)) => panic!("unexpected transport {other:?}"),
+    };
+    (vlan, transport)
+}
+
+#[test]
+fn etherparse_agrees_with_parse_frame() {
+    use dualhome_sim::wire::{parse_frame, L4View};
+    let mut frames: Vec<(String, Vec<u8>)> = samples::all().into_iter().map(|(n, f)| (n.to_string(), f)).collect();
+    for (i, f) in samples::fragmented_ra().into_iter().enumerate() {
+        frames.push((format!("ra fragment {i}"), f));
+    }
+    for (name, frame) in frames {
+        let view = parse_frame(&frame).unwrap();
+        let (vlan, transport) = etherparse_summary(&frame);
+        assert_eq!(vlan, view.vlan.map(|t| t.vid), "{name}");
+        let ours = match view.l4() {
+            Some(L4View::Icmpv6 { msg_type, code }) if view.l4_is_whole() => {
+                Some((58, u16::from(msg_type), u16::from(code)))
+            }
+            Some(L4View::Icmpv4 { msg_type, code }) => Some((1, u16::from(msg_type), u16::from(code))),
+            Some(L4View::Udp { src_port, dst_port }) => Some((17, src_port, dst_port)),
+            Some(L4View::Tcp { src_port, dst_port, .. }) => Some((6, src_port, dst_port)),
+            // ARP, and fragments (etherparse does not slice a fragment's transport)
+            _ => None,
+        };
+        assert_eq!(transport, ours, "{name}");
+    }
+}
