@@ -8,6 +8,32 @@
 //! - [`parse_frame`] decodes a whole Ethernet frame once into a `Copy` [`FrameView`] that a switch and all the
 //!   receivers of a multicast frame share; the builders in [`build`] append whole frames to a reusable buffer.
 //!
+//! ```
+//! use dualhome_sim::wire::build::{ipv6_frame, Ipv6Params, Upper, L2};
+//! use dualhome_sim::wire::ipv6::{solicited_node, ALL_NODES};
+//! use dualhome_sim::wire::*;
+//!
+//! // A DAD probe (RFC 4862 §5.4.2) as Linux sends it: from ::, to the solicited-node group, with a nonce.
+//! let mac: MacAddr = "52:54:00:12:34:56".parse()?;
+//! let target = mac.eui64_link_local();
+//! let group = solicited_node(target);
+//! let nonce = [NdOptionRepr::Nonce(&[1, 2, 3, 4, 5, 6])];
+//! let ns = NdiscRepr::NeighborSolicit { target, options: NdOptions::Reprs(&nonce) };
+//! let l2 = L2 { src: mac, dst: MacAddr::from_ipv6_multicast(group), vlan: None };
+//! let ip = Ipv6Params::new(std::net::Ipv6Addr::UNSPECIFIED, group, 255);
+//! let frame = ipv6_frame(l2, &ip, &Upper::Icmpv6(Icmpv6Repr::Ndisc(ns)))?;
+//!
+//! // Every receiver shares one parse; the checksum was verified there.
+//! let view = parse_frame(&frame)?;
+//! assert!(view.is_ndisc() && view.dst.is_ipv6_multicast());
+//! let Some(Ok(Icmpv6Repr::Ndisc(NdiscRepr::NeighborSolicit { target: t, options }))) = view.icmpv6() else {
+//!     panic!("not an NS");
+//! };
+//! assert_eq!((t, options.nonce()), (target, Some(&[1u8, 2, 3, 4, 5, 6][..])));
+//! assert_ne!(group, ALL_NODES);
+//! # Ok::<(), WireError>(())
+//! ```
+//!
 //! smoltcp's `wire` supplies the Internet checksum, and its parsers cross-check every frame built here
 //! (`tests/wire_interop.rs`). Its representations do not fit the simulator, so the rest is written here: its
 //! `NdiscRepr` keeps one prefix option (an RA carries several PIOs, RIOs, RDNSS, DNSSL), it has no RFC 4191
