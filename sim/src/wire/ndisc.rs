@@ -348,21 +348,7 @@ mod tests {
         assert_eq!(buf[0], 0xc0);
         let parsed = NdiscRepr::parse(136, 0, &buf).unwrap();
         assert_eq!(parsed, na, "a parsed message equals the one it was built from");
-        assert_eq!(parsed.msg_type(), na.msg_type());
-        let NdiscRepr::NeighborAdvert { flags, target, .. } = parsed else {
-            panic!("not an NA")
-        };
-        assert_eq!(
-            (flags, target),
-            (
-                NaFlags {
-                    router: true,
-                    solicited: true,
-                    override_: false
-                },
-                "fe80::1".parse().unwrap()
-            )
-        );
+        assert_eq!(parsed.msg_type(), 136);
         let redirect = NdiscRepr::Redirect {
             target: "fe80::99".parse().unwrap(),
             dest: "2001:db8:99::1".parse().unwrap(),
