@@ -22,6 +22,7 @@ pub mod ra_routes;
 pub mod render;
 pub mod render_addr;
 pub mod route;
+pub mod rpf;
 pub mod rule;
 mod setup;
 pub mod srcsel;
