@@ -338,3 +338,49 @@ fn external_bosh_check_problems_point_into_inline_inputs() {
     // Without the hook the same text is valid: the built-in rules do not judge reserved ranges.
     assert!(load_str("ok.yml", &text).is_ok());
 }
+
+/// `BASE` with rtr's inline `ra:` replaced by `radvd_conf: <file>`, loaded next to the example files.
+fn with_radvd(file: &str) -> String {
+    let inline = "          ra:\n            max_interval: 10s\n            min_interval: 3s\n            prefixes:\n              - prefix: 2001:db8:b::/64\n";
+    let text = broken(inline, "");
+    let routes_anchor = "  hosts:\n";
+    text.replacen(routes_anchor, &format!("      radvd_conf: {file}\n{routes_anchor}"), 1)
+}
+
+fn render_in_examples(text: &str) -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/examples");
+    match load_text("broken.yml", text, Some(&dir), &LoadOptions::default()) {
+        Err(e) => render_plain(&e, 100),
+        Ok(_) => panic!("accepted"),
+    }
+}
+
+#[test]
+fn radvd_conf_with_unsupported_option() {
+    insta::assert_snapshot!(render_in_examples(&with_radvd("files/radvd-unsupported.conf")));
+}
+
+#[test]
+fn radvd_conf_for_a_missing_interface() {
+    // files/radvd.conf configures eth0; give the router only eth1 by renaming its eth0.
+    let text = with_radvd("files/radvd.conf").replacen(
+        "        - name: eth0\n          segment: lan\n          mac: 00:00:5e",
+        "        - name: lan0\n          segment: lan\n          mac: 00:00:5e",
+        1,
+    );
+    insta::assert_snapshot!(render_in_examples(&text));
+}
+
+#[test]
+fn valid_radvd_conf_loads() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/examples");
+    let loaded = load_text(
+        "ok.yml",
+        &with_radvd("files/radvd.conf"),
+        Some(&dir),
+        &LoadOptions::default(),
+    );
+    if let Err(e) = loaded {
+        panic!("{}", render_plain(&e, 100));
+    }
+}

@@ -120,6 +120,10 @@ fn file_based_example_resolves_paths_and_firewall() -> Result<(), String> {
         !fw.rules[1].keep_state && fw.rules[0].keep_state,
         "keep_state defaults to true"
     );
+    let ra = dualhome::scenario::router_ra_configs(&s, &s.topology.routers[0]).map_err(|e| e.to_string())?;
+    assert_eq!(ra.len(), 1);
+    assert_eq!(ra[0].0, "eth0");
+    assert_eq!(ra[0].1.prefixes[0].prefix.value.to_string(), "2601:646:100:69f0::/64");
     let listen = &s.topology.hosts[0].services[0].listen[0].value;
     assert!(listen.accepts_ipv4() && listen.accepts_ipv6());
     let Some(Action::Ssh(ssh)) = s.timeline.get(2).map(|e| &e.action) else {

@@ -44,6 +44,8 @@ pub enum Rule {
     FileNotFound,
     /// A referenced or inline BOSH document cannot be read as one.
     BadBoshInput,
+    /// A radvd.conf that does not parse (or uses options the simulator does not model).
+    BadRadvdConf,
     /// A cloud-config subnet's `cloud_properties.name` has no segment in `bosh.networks`, or a mapping names a
     /// port group no subnet uses.
     UnmappedNetwork,
@@ -61,7 +63,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in documentation order.
-    pub const ALL: [Rule; 22] = [
+    pub const ALL: [Rule; 23] = [
         Rule::DuplicateName,
         Rule::DuplicateInterface,
         Rule::DuplicateMac,
@@ -78,6 +80,7 @@ impl Rule {
         Rule::MissingAt,
         Rule::FileNotFound,
         Rule::BadBoshInput,
+        Rule::BadRadvdConf,
         Rule::UnmappedNetwork,
         Rule::StaticIpOutsideCloudConfig,
         Rule::OutOfRange,
@@ -105,6 +108,7 @@ impl Rule {
             Rule::MissingAt => "missing-at",
             Rule::FileNotFound => "file-not-found",
             Rule::BadBoshInput => "bad-bosh-input",
+            Rule::BadRadvdConf => "bad-radvd-conf",
             Rule::UnmappedNetwork => "unmapped-network",
             Rule::StaticIpOutsideCloudConfig => "static-ip-outside-cloud-config",
             Rule::OutOfRange => "out-of-range",

@@ -21,6 +21,7 @@ pub mod loader;
 pub mod located;
 pub mod model;
 pub mod ra;
+pub mod radvd;
 pub mod reference;
 pub mod schema;
 mod timed;
@@ -34,6 +35,7 @@ pub use error::{render_plain, Problem, Rule, ScenarioError, SourceFile, SyntaxEr
 pub use loader::{load_scenario, load_scenario_with, load_str, load_text, parse, LoadOptions};
 pub use located::{Located, Pos};
 pub use model::{Kernel, Scenario};
+pub use radvd::{parse_radvd_conf, router_ra_configs, RadvdError, RouterRaError};
 pub use reference::{AddrRef, AddrSelect, NodeName};
 pub use schema::{scenario_schema, scenario_schema_json};
 pub use timed::EntryKinds;

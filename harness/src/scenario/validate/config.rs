@@ -6,6 +6,7 @@ use super::Ctx;
 use crate::scenario::error::Rule;
 use crate::scenario::located::Located;
 use crate::scenario::ra::RaConfig;
+use crate::scenario::radvd::parse_radvd_conf;
 use crate::scenario::topology::{Interface, Route, Sysctls};
 use crate::scenario::values::{HumanDuration, Lifetime};
 use std::collections::BTreeSet;
@@ -70,7 +71,9 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, index: &NodeIndex) {
             .filter_map(|i| i.ra.as_ref())
             .collect::<Vec<_>>();
         if let Some(path) = &router.radvd_conf {
-            check_file(ctx, path, "radvd_conf");
+            if check_file(ctx, path, "radvd_conf") {
+                check_radvd(ctx, index, name, path);
+            }
             if let Some(first) = inline.first() {
                 ctx.report_help(
                     Rule::RaPlacement,
@@ -85,7 +88,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, index: &NodeIndex) {
             }
         }
         for ra in inline {
-            check_ra(ctx, ra);
+            check_ra(ctx, &ra.value, "");
         }
     }
     for host in &scenario.topology.hosts {
@@ -128,10 +131,11 @@ fn check_no_ra(ctx: &mut Ctx<'_>, node: &str, interfaces: &[Interface]) {
     }
 }
 
-fn check_file(ctx: &mut Ctx<'_>, path: &Located<String>, what: &str) {
+/// Reports a missing file; true if it exists.
+fn check_file(ctx: &mut Ctx<'_>, path: &Located<String>, what: &str) -> bool {
     let full = ctx.scenario.resolve_path(&path.value);
     if std::fs::metadata(&full).map(|m| m.is_file()).unwrap_or(false) {
-        return;
+        return true;
     }
     ctx.report_help(
         Rule::FileNotFound,
@@ -140,6 +144,37 @@ fn check_file(ctx: &mut Ctx<'_>, path: &Located<String>, what: &str) {
         "file not found",
         "paths are relative to the scenario file's directory",
     );
+    false
+}
+
+/// A router's radvd.conf: it parses, configures only interfaces the router has, and its values are legal.
+fn check_radvd(ctx: &mut Ctx<'_>, index: &NodeIndex, router: &str, path: &Located<String>) {
+    let text = std::fs::read_to_string(ctx.scenario.resolve_path(&path.value)).unwrap_or_default();
+    let configs = match parse_radvd_conf(&text, path.pos) {
+        Ok(c) => c,
+        Err(e) => {
+            let message = format!("radvd_conf `{}`, {e}", path.value);
+            ctx.report(Rule::BadRadvdConf, path.pos, message, "malformed radvd.conf");
+            return;
+        }
+    };
+    for (iface, ra) in &configs {
+        if let Some(entry) = index.nodes.get(router) {
+            if !entry.ifaces.iter().any(|i| i == iface) {
+                ctx.report_help(
+                    Rule::UnknownInterface,
+                    path.pos,
+                    format!(
+                        "radvd_conf `{}` configures interface `{iface}`, which router `{router}` does not have",
+                        path.value
+                    ),
+                    "names a missing interface",
+                    format!("its interfaces: {}", entry.ifaces.join(", ")),
+                );
+            }
+        }
+        check_ra(ctx, ra, &format!("radvd_conf `{}` interface `{iface}`: ", path.value));
+    }
 }
 
 fn check_local_iface(ctx: &mut Ctx<'_>, index: &NodeIndex, node: &str, iface: &Located<String>) {
@@ -207,8 +242,8 @@ const fn secs(s: u64) -> Duration {
 }
 
 /// RFC 4861 §6.2.1 interval and lifetime bounds; RFC 4862 §5.5.3 (c) preferred ≤ valid; RFC 8200 §5 MTU ≥ 1280.
-fn check_ra(ctx: &mut Ctx<'_>, ra: &Located<RaConfig>) {
-    let ra = &ra.value;
+/// `origin` prefixes messages about values that came from a radvd.conf.
+fn check_ra(ctx: &mut Ctx<'_>, ra: &RaConfig, origin: &str) {
     let max = ra.max_interval.as_ref().map(|m| m.value.0);
     if let Some(m) = ra
         .max_interval
@@ -217,6 +252,7 @@ fn check_ra(ctx: &mut Ctx<'_>, ra: &Located<RaConfig>) {
     {
         ra_problem(
             ctx,
+            origin,
             m,
             format!("max_interval {} is outside 4s–1800s (RFC 4861 §6.2.1)", m.value),
         );
@@ -227,6 +263,7 @@ fn check_ra(ctx: &mut Ctx<'_>, ra: &Located<RaConfig>) {
             let upper = HumanDuration(upper);
             ra_problem(
                 ctx,
+                origin,
                 m,
                 format!(
                     "min_interval {} is outside 3s–{upper} (0.75 × max_interval, RFC 4861 §6.2.1)",
@@ -241,6 +278,7 @@ fn check_ra(ctx: &mut Ctx<'_>, ra: &Located<RaConfig>) {
             let lower = HumanDuration(lower);
             ra_problem(
                 ctx,
+                origin,
                 d,
                 format!(
                     "default_lifetime {} must be 0 or within {lower}–2h30m (RFC 4861 §6.2.1)",
@@ -252,6 +290,7 @@ fn check_ra(ctx: &mut Ctx<'_>, ra: &Located<RaConfig>) {
     if let Some(mtu) = ra.mtu.as_ref().filter(|m| m.value < 1280) {
         ra_problem(
             ctx,
+            origin,
             mtu,
             format!(
                 "mtu {} is below the IPv6 minimum link MTU 1280 (RFC 8200 §5)",
@@ -261,7 +300,12 @@ fn check_ra(ctx: &mut Ctx<'_>, ra: &Located<RaConfig>) {
     }
     for p in &ra.prefixes {
         if p.prefix.value.addr().is_ipv4() {
-            ra_problem(ctx, &p.prefix, format!("prefix `{}` is not IPv6", p.prefix.value));
+            ra_problem(
+                ctx,
+                origin,
+                &p.prefix,
+                format!("prefix `{}` is not IPv6", p.prefix.value),
+            );
         }
         if let (Some(pref), Some(valid)) = (&p.preferred_lifetime, &p.valid_lifetime) {
             let longer = match (pref.value, valid.value) {
@@ -274,14 +318,19 @@ fn check_ra(ctx: &mut Ctx<'_>, ra: &Located<RaConfig>) {
                     "preferred_lifetime {} exceeds valid_lifetime {}: hosts ignore this prefix (RFC 4862 §5.5.3 c)",
                     pref.value, valid.value
                 );
-                ra_problem(ctx, pref, msg);
+                ra_problem(ctx, origin, pref, msg);
             }
         }
     }
 }
 
-fn ra_problem<T>(ctx: &mut Ctx<'_>, at: &Located<T>, message: String) {
-    ctx.report(Rule::RaParameters, at.pos, message, "invalid RA parameter");
+fn ra_problem<T>(ctx: &mut Ctx<'_>, origin: &str, at: &Located<T>, message: String) {
+    ctx.report(
+        Rule::RaParameters,
+        at.pos,
+        format!("{origin}{message}"),
+        "invalid RA parameter",
+    );
 }
 
 #[cfg(test)]
