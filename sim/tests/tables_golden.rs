@@ -190,7 +190,7 @@ fn e_log_e4_static_default_inserted_first_wins() {
         mtu: None,
         hoplimit: Some(64),
     };
-    t.route_add(ra_default(
+    t.route_add_kernel(ra_default(
         sa0,
         "fe80::ec12:6cff:fe15:d79e",
         t1,
@@ -232,7 +232,7 @@ fn b1_host() -> (HostTables, IfIndex, Instant) {
         mtu: Some(1400),
         hoplimit: Some(61),
     };
-    t.route_add(ra_default(h0, "fe80::1", t0, 1800, Pref::Medium, m))
+    t.route_add_kernel(ra_default(h0, "fe80::1", t0, 1800, Pref::Medium, m))
         .unwrap();
     (t, h0, t0)
 }
@@ -276,11 +276,11 @@ fn b1_log_preferences_and_router_lifetime_zero() {
         mtu: None,
         hoplimit: Some(64),
     };
-    t.route_add(ra_default(h0, "fe80::2", at(21_000), 1200, Pref::High, hop))
+    t.route_add_kernel(ra_default(h0, "fe80::2", at(21_000), 1200, Pref::High, hop))
         .unwrap();
-    t.route_add(ra_default(h0, "fe80::3", at(23_000), 600, Pref::Low, hop))
+    t.route_add_kernel(ra_default(h0, "fe80::3", at(23_000), 600, Pref::Low, hop))
         .unwrap();
-    t.route_add(ra_default(h0, "fe80::8", at(24_000), 300, Pref::from_bits(0b10), hop))
+    t.route_add_kernel(ra_default(h0, "fe80::8", at(24_000), 300, Pref::from_bits(0b10), hop))
         .unwrap();
     let now = at(25_500);
     // B1.log:71-74 (`ip -6 route show default`).

@@ -38,7 +38,7 @@ fn vm() -> HostTables {
         .with_proto(Proto::Ra)
         .with_pref(Pref::High)
         .with_flags(RouteFlags::ADDRCONF | RouteFlags::DEFAULT);
-    t.route_add(ra).unwrap();
+    t.route_add_kernel(ra).unwrap();
     t
 }
 

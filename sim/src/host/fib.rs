@@ -125,20 +125,16 @@ impl Fib {
         r
     }
 
-    /// `ip route add` (NLM_F_CREATE|NLM_F_EXCL). IPv6: EEXIST if a route with the same prefix, metric and next hop
-    /// exists (route.c:fib6_add_rt2node, rt6_duplicate_nexthop). IPv4: EEXIST if one with the same prefix and
-    /// priority exists, whatever its next hop (fib_trie.c:fib_table_insert).
+    /// `ip route add` (NLM_F_CREATE|NLM_F_EXCL): EEXIST if the table already has a route with the same prefix and
+    /// metric, whatever its next hop. IPv6: fib6_add_rt2node returns EEXIST for NLM_F_EXCL at "same priority level";
+    /// a second path needs `ip route append`. IPv4: fib_table_insert, same prefix, tos and priority.
     pub fn add(&mut self, route: Route) -> Result<(), FibError> {
         let route = Route {
             dst: route.dst.trunc(),
             ..route
         };
-        let v6 = route.is_v6();
         let t = self.table_mut(route.table);
-        let dup = t
-            .iter()
-            .any(|r| r.dst == route.dst && r.metric == route.metric && (!v6 || r.same_nexthop(&route)));
-        if dup {
+        if t.iter().any(|r| r.dst == route.dst && r.metric == route.metric) {
             return Err(FibError::Exists);
         }
         let r = self.stamp(route);
@@ -146,9 +142,10 @@ impl Fib {
         Ok(())
     }
 
-    /// Adds unless an identical route is there; the kernel's own installs (address routes, fib_magic with
-    /// NLM_F_APPEND, addrconf_prefix_route) ignore duplicates. Returns whether it was added.
-    pub fn ensure(&mut self, route: Route) -> bool {
+    /// `ip route append` (NLM_F_CREATE|NLM_F_APPEND): EEXIST only for the same next hop (rt6_duplicate_nexthop /
+    /// fib_table_insert's fa_match). The new path goes after the existing ones. Linux merges IPv6 gateway routes
+    /// that qualify for ECMP into one multipath route (B16); here they stay separate routes (see the module notes).
+    pub fn append(&mut self, route: Route) -> Result<(), FibError> {
         let route = Route {
             dst: route.dst.trunc(),
             ..route
@@ -157,6 +154,29 @@ impl Fib {
         if t.iter()
             .any(|r| r.dst == route.dst && r.metric == route.metric && r.same_nexthop(&route))
         {
+            return Err(FibError::Exists);
+        }
+        let r = self.stamp(route);
+        self.table_mut(r.table).push(r);
+        Ok(())
+    }
+
+    /// The kernel's own installs (address routes, fib_magic, addrconf_prefix_route, RA routes: no NLM_F_EXCL). A
+    /// route with the same prefix, metric and next hop is not added again; if that one expires, it takes the new
+    /// expiry (fib6_add_rt2node's duplicate branch). Returns whether a route was added.
+    pub fn ensure(&mut self, route: Route) -> bool {
+        let route = Route {
+            dst: route.dst.trunc(),
+            ..route
+        };
+        let t = self.table_mut(route.table);
+        if let Some(old) = t
+            .iter_mut()
+            .find(|r| r.dst == route.dst && r.metric == route.metric && r.same_nexthop(&route))
+        {
+            if old.expires.is_some() {
+                old.expires = route.expires;
+            }
             return false;
         }
         let r = self.stamp(route);
@@ -294,13 +314,27 @@ mod tests {
     }
 
     #[test]
-    fn ipv6_eexist_only_for_same_nexthop() {
+    fn ipv6_add_is_exclusive_append_and_kernel_adds_are_not() {
         let mut f = Fib::new();
         f.add(r6("::/0", Some("fe80::1"), 2)).unwrap();
-        assert_eq!(f.add(r6("::/0", Some("fe80::1"), 2)), Err(FibError::Exists));
-        f.add(r6("::/0", Some("fe80::2"), 2)).unwrap();
+        assert_eq!(
+            f.add(r6("::/0", Some("fe80::2"), 2)),
+            Err(FibError::Exists),
+            "same priority level with EXCL"
+        );
         f.add(r6("::/0", Some("fe80::1"), 2).with_metric(100)).unwrap();
-        assert_eq!(f.table(table::MAIN).len(), 3);
+        assert_eq!(
+            f.append(r6("::/0", Some("fe80::1"), 2)),
+            Err(FibError::Exists),
+            "same next hop"
+        );
+        f.append(r6("::/0", Some("fe80::2"), 2)).unwrap();
+        assert!(
+            f.ensure(r6("::/0", Some("fe80::3"), 2)),
+            "RA routes coexist at the same metric (E.log E4)"
+        );
+        assert!(!f.ensure(r6("::/0", Some("fe80::3"), 2)));
+        assert_eq!(f.table(table::MAIN).len(), 4);
     }
 
     #[test]
@@ -318,7 +352,7 @@ mod tests {
     fn replace_in_place_and_readd_goes_last() {
         let mut f = Fib::new();
         f.add(r6("::/0", Some("fe80::1"), 2)).unwrap();
-        f.add(r6("::/0", Some("fe80::3"), 2)).unwrap();
+        f.append(r6("::/0", Some("fe80::3"), 2)).unwrap();
         f.replace(r6("::/0", Some("fe80::9"), 2));
         let gws: Vec<String> = f.dump(None).iter().map(|r| r.gateway.unwrap().to_string()).collect();
         assert_eq!(gws, ["fe80::9", "fe80::3"]);
@@ -327,7 +361,7 @@ mod tests {
             ..RouteSelector::new(254, "::/0".parse().unwrap())
         })
         .unwrap();
-        f.add(r6("::/0", Some("fe80::9"), 2)).unwrap();
+        f.append(r6("::/0", Some("fe80::9"), 2)).unwrap();
         let gws: Vec<String> = f.dump(None).iter().map(|r| r.gateway.unwrap().to_string()).collect();
         assert_eq!(gws, ["fe80::3", "fe80::9"]);
         assert_eq!(
@@ -344,7 +378,7 @@ mod tests {
         f.add(r6("fe80::/64", None, 2).with_metric(256)).unwrap();
         f.add(r6("2001:db8:99::/48", None, 2)).unwrap();
         f.add(r6("2001:db8:98:1::/64", None, 2)).unwrap();
-        f.add(r6("fe80::/64", None, 3).with_metric(256)).unwrap();
+        f.append(r6("fe80::/64", None, 3).with_metric(256)).unwrap();
         f.add(r6("2001:db8:1::/64", None, 2)).unwrap();
         f.add(r6("2001:db8::/32", None, 2)).unwrap();
         let order: Vec<String> = f.dump(Some(254)).iter().map(|r| r.dst.to_string()).collect();
@@ -367,7 +401,7 @@ mod tests {
         let mut f = Fib::new();
         f.add(r6("::/0", Some("fe80::1"), 2).with_expires(Instant::from_secs(30)))
             .unwrap();
-        f.add(r6("::/0", Some("fe80::2"), 2).with_expires(Instant::from_secs(10)))
+        f.append(r6("::/0", Some("fe80::2"), 2).with_expires(Instant::from_secs(10)))
             .unwrap();
         assert_eq!(f.next_deadline(), Some(Instant::from_secs(10)));
         assert!(f.expire(Instant::from_secs(9)).is_empty());

@@ -477,7 +477,7 @@ mod tests {
             .with_proto(Proto::Ra)
             .with_pref(pref)
             .with_flags(RouteFlags::DEFAULT | RouteFlags::ADDRCONF);
-        t.route_add(r).unwrap();
+        assert!(t.route_add_kernel(r).unwrap());
     }
 
     fn host() -> (HostTables, IfIndex) {

@@ -398,6 +398,22 @@ impl HostTables {
         self.fib_for_mut(&r.dst).add(r)
     }
 
+    /// `ip route append`: another path for an existing prefix and metric ([`Fib::append`]).
+    pub fn route_append(&mut self, r: Route) -> Result<(), FibError> {
+        if self.ifaces.get(r.dev).is_none() {
+            return Err(FibError::Invalid);
+        }
+        self.fib_for_mut(&r.dst).append(r)
+    }
+
+    /// A route the kernel installs itself (no NLM_F_EXCL; [`Fib::ensure`]); false if it was already there.
+    pub fn route_add_kernel(&mut self, r: Route) -> Result<bool, FibError> {
+        if self.ifaces.get(r.dev).is_none() {
+            return Err(FibError::Invalid);
+        }
+        Ok(self.fib_for_mut(&r.dst).ensure(r))
+    }
+
     /// `ip route replace`.
     pub fn route_replace(&mut self, r: Route) -> Result<(), FibError> {
         if self.ifaces.get(r.dev).is_none() {
@@ -586,7 +602,7 @@ mod tests {
             let r = Route::new("::/0".parse().unwrap(), Some(gw.parse().unwrap()), e)
                 .with_proto(Proto::Ra)
                 .with_flags(RouteFlags::DEFAULT | RouteFlags::ADDRCONF);
-            t.route_add(r).unwrap();
+            assert!(t.route_add_kernel(r).unwrap());
         }
         t.set_sysctl("net.ipv6.conf.eth1.accept_ra", "2").unwrap();
         let eff = t.set_sysctl("net.ipv6.conf.all.forwarding", "1").unwrap();
