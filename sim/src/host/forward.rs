@@ -16,7 +16,6 @@ use crate::frame::Frame;
 use crate::id::IfIndex;
 use crate::node::Ctx;
 use crate::trace::{DropReason, TraceEvent};
-use crate::wire::build::{append_ipv6, Ipv6Params, Upper, L2};
 use crate::wire::{
     FrameView, Icmpv4TimeExceeded, Icmpv4Unreachable, Icmpv6Repr, Icmpv6TimeExceeded, Icmpv6Unreachable, Ipv4View,
     Ipv6View, MacAddr, NdOptionRepr, NdOptions, NdiscRepr,
@@ -173,16 +172,8 @@ impl Host {
             dest: dst,
             options,
         });
-        let l2 = L2 {
-            src: self.mac(dev),
-            dst: MacAddr::UNSPECIFIED,
-            vlan: None,
-        };
-        let mut buf = Vec::new();
-        if append_ipv6(&mut buf, l2, &Ipv6Params::new(src, to, 255), &Upper::Icmpv6(msg)).is_ok() {
-            self.counters.redirects_sent += 1;
-            self.transmit(ctx, dev, IpAddr::V6(to), buf);
-        }
+        self.counters.redirects_sent += 1;
+        self.send_ndisc(ctx, dev, src, to, msg);
     }
 
     /// `ip_forward`.

@@ -228,7 +228,28 @@ impl Host {
         let options = if tlla { NdOptions::Reprs(&opts) } else { NdOptions::NONE };
         let na = Icmpv6Repr::Ndisc(NdiscRepr::NeighborAdvert { flags, target, options });
         // ndisc_send_na: the source is the target itself when it is ours (it is, here).
-        self.send_icmp6_hoplimit(ctx, Some(target), dst, Some(ifindex), 255, na);
+        self.send_ndisc(ctx, ifindex, target, dst, na);
+    }
+
+    /// Sends an ND message on the link of `ifindex` (`ndisc_send_skb` with `icmp6_dst_alloc`): never routed,
+    /// the destination is the next hop (its lladdr comes from the neighbour cache or the group MAC), hop limit 255.
+    pub(super) fn send_ndisc(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        ifindex: IfIndex,
+        src: Ipv6Addr,
+        dst: Ipv6Addr,
+        msg: Icmpv6Repr<'_>,
+    ) {
+        let l2 = L2 {
+            src: self.mac(ifindex),
+            dst: MacAddr::UNSPECIFIED,
+            vlan: None,
+        };
+        let mut buf = Vec::new();
+        if append_ipv6(&mut buf, l2, &Ipv6Params::new(src, dst, 255), &Upper::Icmpv6(msg)).is_ok() {
+            self.transmit(ctx, ifindex, IpAddr::V6(dst), buf);
+        }
     }
 
     /// A DAD probe: from ::, to the target's solicited-node group, with the nonce and no SLLA (RFC 4862 §5.4.2,

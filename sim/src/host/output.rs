@@ -179,19 +179,6 @@ impl Host {
         self.send_ipv6(ctx, src, dst, oif, None, &Upper::Icmpv6(msg))
     }
 
-    /// Like [`Host::send_icmp6`] with a fixed hop limit (ND uses 255).
-    pub(super) fn send_icmp6_hoplimit(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        src: Option<Ipv6Addr>,
-        dst: Ipv6Addr,
-        oif: Option<IfIndex>,
-        hop_limit: u8,
-        msg: Icmpv6Repr<'_>,
-    ) {
-        let _ = self.send_ipv6(ctx, src, dst, oif, Some(hop_limit), &Upper::Icmpv6(msg));
-    }
-
     /// The IPv6 output path (`ip6_route_output` + `ip6_finish_output2`).
     pub fn send_ipv6(
         &mut self,
