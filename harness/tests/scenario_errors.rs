@@ -384,3 +384,148 @@ fn valid_radvd_conf_loads() {
         panic!("{}", render_plain(&e, 100));
     }
 }
+
+/// Every rule without a snapshot of its own, by code: (replace this, with this, expected problem codes).
+#[test]
+fn each_rule_fires_on_its_case() {
+    let cases: &[(&str, &str, &[&str])] = &[
+        ("{probe: ping, from: ws,", "{probe: tcp, from: ws,", &["missing-value"]),
+        (
+            "      services:\n",
+            "      routes:\n        - {dst: \"::/0\", via: \"fe80::1\"}\n      services:\n",
+            &["missing-value"],
+        ),
+        (
+            "    address: 10.0.9.151/24\n",
+            "    address: 10.0.9.151/24\n    gateway: 10.0.8.1\n",
+            &["out-of-range"],
+        ),
+        (
+            "  era: current\n",
+            "  era: current\n  overrides:\n    sysctls:\n      net.ipv6.conf.eth7.accept_ra: 0\n",
+            &["unknown-interface"],
+        ),
+        (
+            "  - at: 20s\n",
+            "  - at: 15s\n    sysctl: {node: nginx/0, key: net.ipv6.conf.eth9.accept_ra, value: 0}\n  - at: 20s\n",
+            &["unknown-interface"],
+        ),
+        (
+            "      services:\n",
+            "      sysctls:\n        net.ipv6.conf.eth1.accept_ra: 1\n      services:\n",
+            &["unknown-interface"],
+        ),
+        ("      vlan: 10", "      vlan: 4095", &["out-of-range"]),
+        ("      vlan: 10", "      vlan: 10\n      loss: 1.5", &["out-of-range"]),
+        ("mac: 02:00:00:00:00:66", "mac: 03:00:00:00:00:66", &["multicast-mac"]),
+        (
+            "    rogue-ra: {attacker: eve, evasion: hbh}",
+            "    ssh: {id: s1, from: ws, to: rtr}",
+            &["duplicate-flow"],
+        ),
+        (
+            "          addresses: [10.0.9.50/24]\n",
+            "          addresses: [10.0.9.50/24]\n          ra: {max_interval: 10s}\n",
+            &["ra-placement"],
+        ),
+        (
+            "    survives: {flow: s1, for: 30s}",
+            "    capture: {segment: lan, kind: ra, count: 2, min: 1}",
+            &["out-of-range"],
+        ),
+        (
+            "    survives: {flow: s1, for: 30s}",
+            "    capture: {segment: lan, kind: ra, min: 3, max: 1}",
+            &["out-of-range"],
+        ),
+        (
+            "    survives: {flow: s1, for: 30s}",
+            "    capture: {segment: wan, kind: ra}",
+            &["unknown-segment"],
+        ),
+        (
+            "            max_interval: 10s\n",
+            "            max_interval: 10s\n            mtu: 1000\n",
+            &["ra-parameters"],
+        ),
+        (
+            "            max_interval: 10s\n",
+            "            max_interval: 1h\n",
+            &["ra-parameters"],
+        ),
+        (
+            "              - prefix: 2001:db8:b::/64\n",
+            "              - {prefix: \"2001:db8:b::/64\", valid_lifetime: 1h, preferred_lifetime: 2h}\n",
+            &["ra-parameters"],
+        ),
+        (
+            "            max_interval: 10s\n",
+            "            max_interval: 10s\n            default_lifetime: 5s\n",
+            &["ra-parameters"],
+        ),
+        (r#"to: "nginx/0:eth0"}"#, r#"to: "nginx:eth0"}"#, &["wrong-node-kind"]),
+        (r#"to: "nginx/0:eth0"}"#, r#"to: "rtr/0:eth0"}"#, &["wrong-node-kind"]),
+        (
+            "    rogue-ra: {attacker: eve, evasion: hbh}",
+            "    heartbeat: {from: ws}",
+            &["wrong-node-kind"],
+        ),
+        (
+            "    rogue-ra: {attacker: eve, evasion: hbh}",
+            "    send-ra: {router: ws, iface: eth0}",
+            &["wrong-node-kind"],
+        ),
+        (
+            "    rogue-ra: {attacker: eve, evasion: hbh}",
+            "    link-down: {node: rtr, iface: eth5}",
+            &["unknown-interface"],
+        ),
+        (
+            "duration: 2m\n",
+            "duration: 2m\nkernel: {capable: true, time_scale: 0.0}\n",
+            &["out-of-range"],
+        ),
+        (
+            "duration: 2m\n",
+            "duration: 2m\nkernel: {capable: true, count_scale: 0}\n",
+            &["out-of-range"],
+        ),
+        (
+            "        - name: eth1\n",
+            "        - name: eth0\n",
+            &["duplicate-interface"],
+        ),
+        ("    - name: eve", "    - name: 1eve", &["out-of-range", "unknown-node"]),
+        (
+            "    - name: lan\n",
+            "    - name: lan\n    - name: lan\n",
+            &["duplicate-name"],
+        ),
+        (
+            "          - name: ipv6\n",
+            "          - name: ipv7\n",
+            &["bad-bosh-input"],
+        ),
+        (
+            "            static_ips: [10.0.9.165]",
+            "            static_ips: [10.0.9.x]",
+            &["bad-bosh-input"],
+        ),
+        ("    VM Network: lan", "    VM Network: lan2", &["unknown-segment"]),
+        (
+            "          - range: 2001:db8:b::/64",
+            "          - range: 2001:db8:c::/64",
+            &["address-outside-prefix"],
+        ),
+        ("  - at: 20s\n", "  - at: 20m\n", &["time-after-duration"]),
+        (
+            "    address: 10.0.9.151/24\n",
+            "    address: 10.0.9.151/24\n    mac: 02:00:00:00:00:66\n",
+            &["duplicate-mac"],
+        ),
+    ];
+    for (from, to, want) in cases {
+        let got = codes(&broken(from, to));
+        assert_eq!(&got, want, "replacing {from:?} with {to:?}");
+    }
+}

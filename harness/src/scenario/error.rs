@@ -40,6 +40,8 @@ pub enum Rule {
     TimeAfterDuration,
     /// A timeline entry without `at`.
     MissingAt,
+    /// A value this context requires is absent (a `tcp` probe's port, `dev` for a link-local next hop).
+    MissingValue,
     /// A file referenced by path does not exist or cannot be read.
     FileNotFound,
     /// A referenced or inline BOSH document cannot be read as one.
@@ -63,7 +65,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in documentation order.
-    pub const ALL: [Rule; 23] = [
+    pub const ALL: [Rule; 24] = [
         Rule::DuplicateName,
         Rule::DuplicateInterface,
         Rule::DuplicateMac,
@@ -78,6 +80,7 @@ impl Rule {
         Rule::AddressOutsidePrefix,
         Rule::TimeAfterDuration,
         Rule::MissingAt,
+        Rule::MissingValue,
         Rule::FileNotFound,
         Rule::BadBoshInput,
         Rule::BadRadvdConf,
@@ -106,6 +109,7 @@ impl Rule {
             Rule::AddressOutsidePrefix => "address-outside-prefix",
             Rule::TimeAfterDuration => "time-after-duration",
             Rule::MissingAt => "missing-at",
+            Rule::MissingValue => "missing-value",
             Rule::FileNotFound => "file-not-found",
             Rule::BadBoshInput => "bad-bosh-input",
             Rule::BadRadvdConf => "bad-radvd-conf",

@@ -1,10 +1,10 @@
 //! Configuration values: ranges (VLAN, loss, scale factors), RA parameters, where RA config may appear, radvd.conf
 //! files, and interface names inside routes, rules, firewall rules and sysctl keys.
 
-use super::index::{check_iface_of, NodeIndex};
+use super::index::{check_iface_of, NodeEntry, NodeIndex, NodeKind};
 use super::Ctx;
 use crate::scenario::error::Rule;
-use crate::scenario::located::Located;
+use crate::scenario::located::{Located, Pos};
 use crate::scenario::ra::RaConfig;
 use crate::scenario::radvd::parse_radvd_conf;
 use crate::scenario::topology::{Interface, Route, Sysctls};
@@ -89,6 +89,21 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, index: &NodeIndex) {
         }
         for ra in inline {
             check_ra(ctx, &ra.value, "");
+        }
+    }
+    check_override_sysctls(ctx, index);
+    if let Some(d) = scenario.bosh.as_ref().map(|b| &b.director) {
+        if let Some(gw) = d.gateway.as_ref().filter(|g| !d.address.value.0.contains(&g.value.0)) {
+            ctx.report(
+                Rule::OutOfRange,
+                gw.pos,
+                format!(
+                    "director gateway `{}` is not on the director's subnet `{}`",
+                    gw.value,
+                    d.address.value.0.trunc()
+                ),
+                "off-link gateway",
+            );
         }
     }
     for host in &scenario.topology.hosts {
@@ -189,6 +204,17 @@ fn check_routes(ctx: &mut Ctx<'_>, index: &NodeIndex, node: &str, routes: &[Rout
             check_local_iface(ctx, index, node, dev);
         }
         if let Some(via) = &route.via {
+            // A link-local gateway is ambiguous without the link it is on (`ip route` refuses it without `dev`).
+            let link_local = matches!(via.value.0, std::net::IpAddr::V6(a) if a.segments()[0] & 0xffc0 == 0xfe80);
+            if link_local && route.dev.is_none() {
+                ctx.report_help(
+                    Rule::MissingValue,
+                    via.pos,
+                    format!("next hop `{}` is link-local but the route has no `dev`", via.value),
+                    "which link?",
+                    "add `dev: <interface>` to the route",
+                );
+            }
             if via.value.0.is_ipv4() != route.dst.value.addr().is_ipv4() {
                 ctx.report(
                     Rule::OutOfRange,
@@ -208,21 +234,43 @@ fn check_routes(ctx: &mut Ctx<'_>, index: &NodeIndex, node: &str, routes: &[Rout
 fn check_sysctls(ctx: &mut Ctx<'_>, index: &NodeIndex, node: &str, sysctls: &Sysctls) {
     let Some(entry) = index.nodes.get(node) else { return };
     for (key, value) in sysctls {
-        let Some(iface) = sysctl_iface(key) else { continue };
-        if matches!(iface, "all" | "default" | "lo") || entry.ifaces.iter().any(|i| i == iface) {
-            continue;
-        }
-        let known = entry.ifaces.join(", ");
-        ctx.report_help(
-            Rule::UnknownInterface,
-            value.pos,
-            format!(
-                "sysctl `{key}` names interface `{iface}`, which {} `{node}` does not have",
-                entry.kind.noun()
-            ),
-            "for a missing interface",
-            format!("its interfaces: {known} (or all, default, lo)"),
-        );
+        check_sysctl_key(ctx, node, entry, key, value.pos);
+    }
+}
+
+/// Reports a per-interface sysctl key naming an interface `entry` lacks (`all`, `default` and `lo` always exist).
+pub(crate) fn check_sysctl_key(ctx: &mut Ctx<'_>, node: &str, entry: &NodeEntry, key: &str, pos: Pos) {
+    let Some(iface) = sysctl_iface(key) else { return };
+    if matches!(iface, "all" | "default" | "lo") || entry.ifaces.iter().any(|i| i == iface) {
+        return;
+    }
+    ctx.report_help(
+        Rule::UnknownInterface,
+        pos,
+        format!(
+            "sysctl `{key}` names interface `{iface}`, which {} `{node}` does not have",
+            entry.kind.noun()
+        ),
+        "for a missing interface",
+        format!("its interfaces: {} (or all, default, lo)", entry.ifaces.join(", ")),
+    );
+}
+
+/// `bosh.overrides.sysctls` apply to every VM: an interface must exist on at least one of them.
+fn check_override_sysctls(ctx: &mut Ctx<'_>, index: &NodeIndex) {
+    let Some(bosh) = &ctx.scenario.bosh else { return };
+    if index.bosh_unknown {
+        return;
+    }
+    let widest = index
+        .nodes
+        .values()
+        .filter(|e| e.kind == NodeKind::BoshGroup)
+        .max_by_key(|e| e.ifaces.len())
+        .cloned();
+    let Some(entry) = widest else { return };
+    for (key, value) in &bosh.overrides.sysctls {
+        check_sysctl_key(ctx, "(every BOSH VM)", &entry, key, value.pos);
     }
 }
 

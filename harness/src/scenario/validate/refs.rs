@@ -4,7 +4,7 @@
 use super::index::{check_iface_of, NodeIndex, NodeKind};
 use super::Ctx;
 use crate::scenario::error::Rule;
-use crate::scenario::expect::Expectation;
+use crate::scenario::expect::{Expectation, Probe};
 use crate::scenario::located::{Located, Pos};
 use crate::scenario::reference::{AddrRef, NodeName};
 use crate::scenario::timeline::Action;
@@ -135,7 +135,12 @@ pub(crate) fn check_timeline(ctx: &mut Ctx<'_>, index: &NodeIndex) {
                 }
             }
             Action::LinkDown(l) | Action::LinkUp(l) => iface(ctx, index, &l.node, &l.iface),
-            Action::Sysctl(s) => node(ctx, index, &s.node, ANY, "node"),
+            Action::Sysctl(s) => {
+                if let Some(entry) = index.node(ctx, &s.node) {
+                    let label = s.node.value.to_string();
+                    super::config::check_sysctl_key(ctx, &label, entry, &s.key.value, s.key.pos);
+                }
+            }
             Action::Snapshot(s) => {
                 for n in &s.nodes {
                     node(ctx, index, n, ANY, "nodes");
@@ -173,6 +178,15 @@ pub(crate) fn check_expectations(ctx: &mut Ctx<'_>, index: &NodeIndex) {
             Expectation::Reachable(r) | Expectation::Unreachable(r) => {
                 node(ctx, index, &r.from, ANY, "from");
                 addr(ctx, index, &r.to);
+                if r.probe == Probe::Tcp && r.port.is_none() {
+                    ctx.report_help(
+                        Rule::MissingValue,
+                        entry.pos,
+                        "a `tcp` probe needs a `port`".to_owned(),
+                        "no port",
+                        "add `port: <n>` (http probes default to 80)",
+                    );
+                }
             }
             Expectation::Established(f) => flow(ctx, &f.flow),
             Expectation::ResetWithin(f) => flow(ctx, &f.flow),
