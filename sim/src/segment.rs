@@ -11,7 +11,26 @@ use crate::id::{IfIndex, NodeId, PortId};
 use crate::time::Instant;
 use crate::trace::DropReason;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::time::Duration;
+
+/// Hashes a MAC (six bytes, already well mixed by vendors and our generators) with one multiply: the MAC table
+/// is looked up once per frame, and SipHash showed up in profiles. Only lookups, never iteration order, use it.
+#[derive(Default)]
+struct MacHasher(u64);
+
+impl Hasher for MacHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    }
+}
+
+type MacMap<V> = HashMap<MacBytes, V, BuildHasherDefault<MacHasher>>;
 
 /// Default one-way delay of a link between a NIC and the switch.
 pub const DEFAULT_LINK_DELAY: Duration = Duration::from_micros(10);
@@ -87,7 +106,7 @@ pub struct Segment {
     pub ageing: Duration,
     ports: Vec<Port>,
     // Only looked up, never iterated into an output, so hash order cannot leak.
-    macs: HashMap<MacBytes, (PortId, Instant)>,
+    macs: MacMap<(PortId, Instant)>,
 }
 
 impl Segment {
@@ -98,7 +117,7 @@ impl Segment {
             vlan,
             ageing: DEFAULT_MAC_AGEING,
             ports: Vec::new(),
-            macs: HashMap::new(),
+            macs: MacMap::default(),
         }
     }
 

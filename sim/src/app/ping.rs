@@ -154,7 +154,8 @@ pub struct Ping {
     next_send: Option<Instant>,
     next_seq: u16,
     outstanding: BTreeMap<u16, Instant>,
-    answered: BTreeMap<u16, ()>,
+    /// One bit per sequence number answered, to tell duplicates from strangers (sequence numbers wrap at 2^16).
+    answered: Vec<u64>,
     deadline: Instant,
     /// What happened so far.
     pub report: PingReport,
@@ -170,7 +171,7 @@ impl Ping {
             next_send,
             next_seq: 1,
             outstanding: BTreeMap::new(),
-            answered: BTreeMap::new(),
+            answered: Vec::new(),
             deadline: start,
             report: PingReport::default(),
         }
@@ -213,13 +214,17 @@ impl Ping {
 
     /// An echo reply with our identifier arrived.
     pub fn on_reply(&mut self, now: Instant, seq: u16, from: IpAddr, ttl: u8) {
+        let (word, bit) = (usize::from(seq / 64), 1u64 << (seq % 64));
         let Some(sent) = self.outstanding.remove(&seq) else {
-            if self.answered.contains_key(&seq) {
+            if self.answered.get(word).is_some_and(|w| w & bit != 0) {
                 self.report.duplicates += 1;
             }
             return;
         };
-        self.answered.insert(seq, ());
+        if self.answered.len() <= word {
+            self.answered.resize(word + 1, 0);
+        }
+        self.answered[word] |= bit;
         let rtt = now - sent;
         let r = &mut self.report;
         r.received += 1;
