@@ -49,7 +49,12 @@ impl Host {
             }
             NdiscRepr::RouterSolicit { options } => {
                 // ndisc_recv_rs: only a forwarding interface learns from RS, and never from :: (B46).
-                if self.tables.sysctl.v6(ifindex).forwarding == 0 || src.is_unspecified() {
+                if self.tables.sysctl.v6(ifindex).forwarding == 0 {
+                    return;
+                }
+                // radvd reads RSs on its raw socket, from :: too (RFC 4861 §6.2.6).
+                self.radvd_recv_rs(ctx, ifindex, src, options.source_lladdr());
+                if src.is_unspecified() {
                     return;
                 }
                 let Some(slla) = options.source_lladdr() else {

@@ -109,6 +109,8 @@ pub struct Host {
     pub(super) ipv4_ident: u16,
     /// ICMP error token buckets per destination (`inet_peer`), for the rate limit.
     pub(super) icmp_peers: BTreeMap<IpAddr, (u64, Instant)>,
+    /// RA daemons on advertising interfaces (a router running radvd, [`crate::radvd`]).
+    pub radvd: crate::radvd::Radvd,
 }
 
 impl Host {
@@ -128,6 +130,7 @@ impl Host {
             next_ping_ident: 0x4000,
             ipv4_ident: 1,
             icmp_peers: BTreeMap::new(),
+            radvd: crate::radvd::Radvd::default(),
         }
     }
 
@@ -455,12 +458,19 @@ impl Node for Host {
             self.apply_dad(ctx, &mut out);
             self.dad_out = out;
         }
+        if self.radvd.next_deadline() <= now {
+            self.radvd_poll(ctx);
+        }
         self.run_pings(ctx);
         self.drain_loopback(ctx);
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
-        let mut t = self.neigh.next_deadline().min(self.dad.next_deadline());
+        let mut t = self
+            .neigh
+            .next_deadline()
+            .min(self.dad.next_deadline())
+            .min(self.radvd.next_deadline());
         if let Some(d) = self.tables.next_deadline() {
             t = t.min(d);
         }
