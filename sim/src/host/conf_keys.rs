@@ -240,6 +240,89 @@ conf_struct! {
     locktime = 0, [0, MAX];
 }
 
+/// Namespace-wide sysctls outside `conf` and `neigh`, with the kernel's defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GlobalConf {
+    /// `net.ipv6.bindv6only` (0): AF_INET6 sockets also accept IPv4.
+    pub bindv6only: i32,
+    /// `net.ipv6.route.gc_timeout`, seconds (A28: 60).
+    pub route6_gc_timeout: i32,
+    /// `net.ipv6.route.gc_interval`, seconds (A28: 30).
+    pub route6_gc_interval: i32,
+    /// `net.ipv4.ip_default_ttl` (64): TTL of locally generated IPv4 packets.
+    pub ip_default_ttl: i32,
+    /// `net.ipv4.tcp_syncookies` (1).
+    pub tcp_syncookies: i32,
+    /// `net.ipv4.icmp_echo_ignore_all` (0).
+    pub icmp_echo_ignore_all: i32,
+    /// `net.ipv4.icmp_echo_ignore_broadcasts` (1).
+    pub icmp_echo_ignore_broadcasts: i32,
+    /// `net.ipv4.icmp_ignore_bogus_error_responses` (1).
+    pub icmp_ignore_bogus_error_responses: i32,
+    /// `net.ipv6.icmp.echo_ignore_all` (0).
+    pub icmp6_echo_ignore_all: i32,
+    /// `net.ipv6.icmp.echo_ignore_multicast` (0).
+    pub icmp6_echo_ignore_multicast: i32,
+}
+
+impl Default for GlobalConf {
+    fn default() -> Self {
+        GlobalConf {
+            bindv6only: 0,
+            route6_gc_timeout: 60,
+            route6_gc_interval: 30,
+            ip_default_ttl: 64,
+            tcp_syncookies: 1,
+            icmp_echo_ignore_all: 0,
+            icmp_echo_ignore_broadcasts: 1,
+            icmp_ignore_bogus_error_responses: 1,
+            icmp6_echo_ignore_all: 0,
+            icmp6_echo_ignore_multicast: 0,
+        }
+    }
+}
+
+/// Whether two keys are equal when `/` and `.` are the same separator (`sysctl` accepts both forms).
+pub(crate) fn key_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .all(|(x, y)| x == y || (x == b'/' && y == b'.') || (x == b'.' && y == b'/'))
+}
+
+impl GlobalConf {
+    /// The value slot and accepted range of a key (dotted or slashed).
+    pub(crate) fn slot(&mut self, key: &str) -> Option<(&mut i32, i32, i32)> {
+        let table: [(&str, i32, i32); 10] = [
+            ("net.ipv6.bindv6only", 0, 1),
+            ("net.ipv6.route.gc_timeout", 0, MAX),
+            ("net.ipv6.route.gc_interval", 0, MAX),
+            ("net.ipv4.ip_default_ttl", 1, 255),
+            ("net.ipv4.tcp_syncookies", 0, 2),
+            ("net.ipv4.icmp_echo_ignore_all", 0, 1),
+            ("net.ipv4.icmp_echo_ignore_broadcasts", 0, 1),
+            ("net.ipv4.icmp_ignore_bogus_error_responses", 0, 1),
+            ("net.ipv6.icmp.echo_ignore_all", 0, 1),
+            ("net.ipv6.icmp.echo_ignore_multicast", 0, 1),
+        ];
+        let i = table.iter().position(|(k, _, _)| key_eq(key, k))?;
+        let (_, min, max) = table[i];
+        let field = match i {
+            0 => &mut self.bindv6only,
+            1 => &mut self.route6_gc_timeout,
+            2 => &mut self.route6_gc_interval,
+            3 => &mut self.ip_default_ttl,
+            4 => &mut self.tcp_syncookies,
+            5 => &mut self.icmp_echo_ignore_all,
+            6 => &mut self.icmp_echo_ignore_broadcasts,
+            7 => &mut self.icmp_ignore_bogus_error_responses,
+            8 => &mut self.icmp6_echo_ignore_all,
+            _ => &mut self.icmp6_echo_ignore_multicast,
+        };
+        Some((field, min, max))
+    }
+}
+
 // ---- sysctl key text ----
 
 pub(crate) fn unknown(key: &str) -> SysctlError {
@@ -286,17 +369,19 @@ pub(crate) fn parse_key(key: &str) -> Result<Key<'_>, SysctlError> {
 }
 
 fn parse_slash_key(key: &str) -> Result<Key<'_>, SysctlError> {
-    let parts: Vec<&str> = key.split('/').collect();
-    match parts.as_slice() {
-        ["net", "ipv6", "conf", s, n] => Ok(Key::Conf6(s, n)),
-        ["net", "ipv4", "conf", s, n] => Ok(Key::Conf4(s, n)),
-        ["net", "ipv6", "neigh", s, n] => Ok(Key::Neigh(true, s, n)),
-        ["net", "ipv4", "neigh", s, n] => Ok(Key::Neigh(false, s, n)),
-        ["net", "ipv6", "bindv6only"] => Ok(Key::Global("net.ipv6.bindv6only")),
-        ["net", "ipv4", "ip_forward"] => Ok(Key::Global("net.ipv4.ip_forward")),
-        ["net", "ipv6", "route", "gc_timeout"] => Ok(Key::Global("net.ipv6.route.gc_timeout")),
-        ["net", "ipv6", "route", "gc_interval"] => Ok(Key::Global("net.ipv6.route.gc_interval")),
-        _ => Err(unknown(key)),
+    let mut parts = key.splitn(4, '/');
+    let (net, family, kind, rest) = (parts.next(), parts.next(), parts.next(), parts.next());
+    match (net, family, kind, rest) {
+        (Some("net"), Some(fam @ ("ipv6" | "ipv4")), Some(kind @ ("conf" | "neigh")), Some(rest)) => {
+            let (scope, name) = rest.rsplit_once('/').ok_or_else(|| unknown(key))?;
+            Ok(match (fam, kind) {
+                ("ipv6", "conf") => Key::Conf6(scope, name),
+                ("ipv4", "conf") => Key::Conf4(scope, name),
+                (v6, _) => Key::Neigh(v6 == "ipv6", scope, name),
+            })
+        }
+        // Namespace-wide keys are matched with `/` and `.` as the same separator (conf_keys::key_eq).
+        _ => Ok(Key::Global(key)),
     }
 }
 

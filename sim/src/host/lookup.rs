@@ -83,7 +83,7 @@ pub struct RouteDecision {
     /// Path MTU: the route's `mtu` metric, else the IPv6 conf mtu / device MTU.
     pub mtu: u32,
     /// Hop limit / TTL for locally generated packets: the route's `hoplimit` metric, else conf/IF/hop_limit (IPv6,
-    /// ip6_dst_hoplimit) or 64 (IPv4 sysctl_ip_default_ttl).
+    /// ip6_dst_hoplimit) or net.ipv4.ip_default_ttl (IPv4).
     pub hoplimit: u8,
 }
 
@@ -393,7 +393,7 @@ impl HostTables {
                     gateway: None,
                     src: src.map(IpAddr::V4),
                     mtu,
-                    hoplimit: 64,
+                    hoplimit: self.ttl4(),
                 });
             }
             Err(e) => return Err(e),
@@ -427,8 +427,13 @@ impl HostTables {
             gateway: r.gateway,
             src: src.map(IpAddr::V4),
             mtu,
-            hoplimit: r.metrics.hoplimit.unwrap_or(64),
+            hoplimit: r.metrics.hoplimit.unwrap_or_else(|| self.ttl4()),
         })
+    }
+
+    /// net.ipv4.ip_default_ttl (sysctl_ip_default_ttl).
+    fn ttl4(&self) -> u8 {
+        u8::try_from(self.sysctl.global.ip_default_ttl).unwrap_or(64)
     }
 
     /// fib_table_lookup: the longest prefix whose aliases (in metric, insertion order) have a usable one; a reject

@@ -1,12 +1,13 @@
 //! The Linux-like host stack.
 //!
-//! Control-plane tables (pure logic, no packets): sysctls ([`sysctl`], [`conf_keys`]), interfaces ([`iface`]),
-//! addresses ([`addr`]), routes and tables ([`route`], [`fib`]), policy rules ([`rule`]), route lookup ([`lookup`]),
-//! source address selection ([`srcsel`]), IPv4 martian and reverse-path checks ([`rpf`]), the route-table side of RA
-//! processing ([`ra_routes`]), the aggregate that keeps them consistent ([`tables`]) and the `ip`-style renderers
-//! ([`render`], [`render_addr`]). Time comes in as `now`; nothing here reads a clock.
+//! Control-plane tables (pure logic, no packets): sysctls ([`sysctl`], [`conf_keys`], [`conf_effective`]),
+//! interfaces ([`iface`]), addresses ([`addr`]), routes and tables ([`route`], [`fib`]), policy rules ([`rule`]),
+//! route lookup ([`lookup`]), source address selection ([`srcsel`]), IPv4 martian and reverse-path checks ([`rpf`]),
+//! the route-table side of RA processing ([`ra_routes`]), the aggregate that keeps them consistent ([`tables`]) and
+//! the `ip`-style renderers ([`render`], [`render_addr`]). Time comes in as `now`; nothing here reads a clock.
 
 pub mod addr;
+pub mod conf_effective;
 pub mod conf_keys;
 pub mod dad;
 pub mod fib;

@@ -9,7 +9,7 @@ use std::net::Ipv6Addr;
 
 use crate::id::IfIndex;
 
-use super::conf_keys::{parse_int, parse_key, unknown, Ipv4DevConf, Ipv6DevConf, Key, NeighParams};
+use super::conf_keys::{key_eq, parse_int, parse_key, unknown, GlobalConf, Ipv4DevConf, Ipv6DevConf, Key, NeighParams};
 
 /// Why a sysctl read or write failed (the errno `sysctl(8)` would print).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -25,6 +25,9 @@ pub enum SysctlError {
         /// The rejected value text.
         value: String,
     },
+    /// EACCES: reading a write-only key (`net.ipv6.route.flush`).
+    #[error("permission denied on key \"{0}\"")]
+    PermissionDenied(String),
     /// The kernel answers EIO: reading an unset `stable_secret`, or writing `all.stable_secret` (linux-ipv6.md A3).
     #[error("key \"{0}\": Input/output error")]
     Io(String),
@@ -47,6 +50,8 @@ pub enum SysctlEffect {
     Ipv6Enabled(Vec<IfIndex>),
     /// IPv4 forwarding changed on these interfaces (devinet.c:inet_forward_change).
     Ipv4ForwardingChanged(Vec<IfIndex>),
+    /// `net.ipv6.route.flush` was written: cached routes (redirect/PMTU exceptions) go (route.c:ipv6_sysctl_rtcache_flush).
+    Ipv6RouteFlush,
 }
 
 #[derive(Debug, Clone)]
@@ -74,12 +79,8 @@ pub struct Sysctls {
     pub neigh6_default: NeighParams,
     /// `net.ipv4.neigh.default.*`.
     pub neigh4_default: NeighParams,
-    /// `net.ipv6.bindv6only` (default 0).
-    pub bindv6only: i32,
-    /// `net.ipv6.route.gc_timeout` in seconds (A28: 60).
-    pub route6_gc_timeout: i32,
-    /// `net.ipv6.route.gc_interval` in seconds (A28: 30).
-    pub route6_gc_interval: i32,
+    /// Namespace-wide keys (`net.ipv6.bindv6only`, `net.ipv4.ip_default_ttl`, …).
+    pub global: GlobalConf,
     /// Per interface, indexed by position; looked up by ifindex.
     ifs: Vec<IfConf>,
 }
@@ -104,9 +105,7 @@ impl Sysctls {
             default4: Ipv4DevConf::default(),
             neigh6_default: NeighParams::default(),
             neigh4_default: NeighParams::default(),
-            bindv6only: 0,
-            route6_gc_timeout: 60,
-            route6_gc_interval: 30,
+            global: GlobalConf::default(),
             ifs: Vec::new(),
         }
     }
@@ -175,137 +174,14 @@ impl Sysctls {
         self.conf(ifindex).map_or(&self.neigh4_default, |c| &c.neigh4)
     }
 
-    // ---- combined reads (linux-ipv6.md A3, A6, A20) ----
-
-    /// Packet forwarding is gated by `all.forwarding` (A4; ip6_output.c:ip6_forward).
-    pub fn ipv6_forwarding_all(&self) -> bool {
-        self.all6.forwarding != 0
-    }
-
-    /// accept_dad = max(all, IF) (A25; addrconf.c:addrconf_dad_begin).
-    pub fn accept_dad(&self, ifindex: IfIndex) -> i32 {
-        self.all6.accept_dad.max(self.v6(ifindex).accept_dad)
-    }
-
-    /// optimistic_dad = all OR IF (A3; addrconf.c:ipv6_use_optimistic_addr).
-    pub fn optimistic_dad(&self, ifindex: IfIndex) -> bool {
-        self.all6.optimistic_dad != 0 || self.v6(ifindex).optimistic_dad != 0
-    }
-
-    /// Optimistic addresses may be used as source when optimistic_dad and use_optimistic hold, each all OR IF
-    /// (A3; addrconf.c:ipv6_use_optimistic_addr).
-    pub fn use_optimistic(&self, ifindex: IfIndex) -> bool {
-        self.optimistic_dad(ifindex) && (self.all6.use_optimistic != 0 || self.v6(ifindex).use_optimistic != 0)
-    }
-
-    /// Enhanced DAD sends a nonce unless both all and IF are 0 (A3, RFC 7527).
-    pub fn enhanced_dad(&self, ifindex: IfIndex) -> bool {
-        self.all6.enhanced_dad != 0 || self.v6(ifindex).enhanced_dad != 0
-    }
-
-    /// accept_source_route = min(all, IF) (A3, A21; exthdrs.c:ipv6_rthdr_rcv).
-    pub fn accept_source_route6(&self, ifindex: IfIndex) -> i32 {
-        self.all6.accept_source_route.min(self.v6(ifindex).accept_source_route)
-    }
-
-    /// keep_addr_on_down: `all` wins if non-zero (A3; addrconf.c:addrconf_ifdown).
-    pub fn keep_addr_on_down(&self, ifindex: IfIndex) -> bool {
-        if self.all6.keep_addr_on_down != 0 {
-            self.all6.keep_addr_on_down > 0
-        } else {
-            self.v6(ifindex).keep_addr_on_down > 0
-        }
-    }
-
-    /// ndisc_notify = all OR IF (A3).
-    pub fn ndisc_notify(&self, ifindex: IfIndex) -> bool {
-        self.all6.ndisc_notify != 0 || self.v6(ifindex).ndisc_notify != 0
-    }
-
-    /// ndisc_evict_nocarrier = all AND IF (A3; ndisc.c:ndisc_netdev_event).
-    pub fn ndisc_evict_nocarrier(&self, ifindex: IfIndex) -> bool {
-        self.all6.ndisc_evict_nocarrier != 0 && self.v6(ifindex).ndisc_evict_nocarrier != 0
-    }
-
-    /// proxy_ndp = all OR IF, and only on a forwarding interface (A3, B40).
-    pub fn proxy_ndp(&self, ifindex: IfIndex) -> bool {
-        let c = self.v6(ifindex);
-        c.forwarding != 0 && (self.all6.proxy_ndp != 0 || c.proxy_ndp != 0)
-    }
-
-    /// RAs are processed when `forwarding ? accept_ra == 2 : accept_ra != 0` (A6; include/net/ipv6.h:ipv6_accept_ra).
-    pub fn accept_ra(&self, ifindex: IfIndex) -> bool {
-        let c = self.v6(ifindex);
-        if c.forwarding != 0 {
-            c.accept_ra == 2
-        } else {
-            c.accept_ra != 0
-        }
-    }
-
-    /// Redirects are honoured only if IF.forwarding == 0 and IF.accept_redirects != 0; `all` is not read
-    /// (A20; route.c:rt6_do_redirect).
-    pub fn accept_redirects6(&self, ifindex: IfIndex) -> bool {
-        let c = self.v6(ifindex);
-        c.forwarding == 0 && c.accept_redirects != 0
-    }
-
-    /// Source addresses only from the outgoing interface (E2; addrconf.c:ipv6_dev_get_saddr).
-    pub fn use_oif_addrs_only(&self, ifindex: IfIndex) -> bool {
-        self.v6(ifindex).use_oif_addrs_only != 0
-    }
-
-    /// IPv4 forwarding on an interface (IN_DEV_FORWARD reads the device value; `all` is pushed down).
-    pub fn ipv4_forwarding(&self, ifindex: IfIndex) -> bool {
-        self.v4(ifindex).forwarding != 0
-    }
-
-    /// rp_filter = max(all, IF) (include/linux/inetdevice.h:IN_DEV_RPFILTER, IN_DEV_MAXCONF).
-    pub fn rp_filter(&self, ifindex: IfIndex) -> i32 {
-        self.all4.rp_filter.max(self.v4(ifindex).rp_filter)
-    }
-
-    /// IPv4 redirects accepted: forwarding ? (all AND IF) : (all OR IF) (inetdevice.h:IN_DEV_RX_REDIRECTS).
-    pub fn accept_redirects4(&self, ifindex: IfIndex) -> bool {
-        let c = self.v4(ifindex);
-        if c.forwarding != 0 {
-            self.all4.accept_redirects != 0 && c.accept_redirects != 0
-        } else {
-            self.all4.accept_redirects != 0 || c.accept_redirects != 0
-        }
-    }
-
-    /// send_redirects = all OR IF (inetdevice.h:IN_DEV_TX_REDIRECTS).
-    pub fn send_redirects4(&self, ifindex: IfIndex) -> bool {
-        self.all4.send_redirects != 0 || self.v4(ifindex).send_redirects != 0
-    }
-
-    /// arp_ignore = max(all, IF) (inetdevice.h:IN_DEV_ARP_IGNORE).
-    pub fn arp_ignore(&self, ifindex: IfIndex) -> i32 {
-        self.all4.arp_ignore.max(self.v4(ifindex).arp_ignore)
-    }
-
-    /// arp_announce = max(all, IF) (inetdevice.h:IN_DEV_ARP_ANNOUNCE).
-    pub fn arp_announce(&self, ifindex: IfIndex) -> i32 {
-        self.all4.arp_announce.max(self.v4(ifindex).arp_announce)
-    }
-
-    /// arp_filter = all OR IF (inetdevice.h:IN_DEV_ARPFILTER).
-    pub fn arp_filter(&self, ifindex: IfIndex) -> bool {
-        self.all4.arp_filter != 0 || self.v4(ifindex).arp_filter != 0
-    }
-
-    /// proxy_arp = all OR IF (inetdevice.h:IN_DEV_PROXY_ARP).
-    pub fn proxy_arp(&self, ifindex: IfIndex) -> bool {
-        self.all4.proxy_arp != 0 || self.v4(ifindex).proxy_arp != 0
-    }
-
     // ---- key text ----
 
     /// Reads a sysctl by its Linux key text (`net.ipv6.conf.eth0.accept_ra` or `net/ipv6/conf/eth0/accept_ra`).
     pub fn get(&self, key: &str) -> Result<String, SysctlError> {
         let k = parse_key(key)?;
         match k {
+            // route/flush is write-only (mode 0200): reading it is EACCES.
+            Key::Global(name) if key_eq(name, "net.ipv6.route.flush") => Err(SysctlError::PermissionDenied(key.into())),
             Key::Global(name) => self.global(name).map(|v| v.to_string()).ok_or_else(|| unknown(key)),
             Key::Conf6(scope, name) => {
                 let conf = match scope {
@@ -348,13 +224,11 @@ impl Sysctls {
     }
 
     fn global(&self, name: &str) -> Option<i32> {
-        match name {
-            "net.ipv6.bindv6only" => Some(self.bindv6only),
-            "net.ipv4.ip_forward" => Some(self.all4.forwarding),
-            "net.ipv6.route.gc_timeout" => Some(self.route6_gc_timeout),
-            "net.ipv6.route.gc_interval" => Some(self.route6_gc_interval),
-            _ => None,
+        if key_eq(name, "net.ipv4.ip_forward") {
+            return Some(self.all4.forwarding);
         }
+        let mut g = self.global.clone();
+        g.slot(name).map(|(v, _, _)| *v)
     }
 
     fn by_name(&self, name: &str) -> Option<&IfConf> {
@@ -375,13 +249,17 @@ impl Sysctls {
         match k {
             Key::Global(name) => {
                 let v = parse_int(value).ok_or_else(bad)?;
-                match name {
-                    "net.ipv6.bindv6only" => self.bindv6only = v,
-                    "net.ipv4.ip_forward" => return Ok(self.set_ipv4_forwarding_all(v)),
-                    "net.ipv6.route.gc_timeout" => self.route6_gc_timeout = v,
-                    "net.ipv6.route.gc_interval" => self.route6_gc_interval = v,
-                    _ => return Err(unknown(key)),
+                if key_eq(name, "net.ipv4.ip_forward") {
+                    return Ok(self.set_ipv4_forwarding_all(v));
                 }
+                if key_eq(name, "net.ipv6.route.flush") {
+                    return Ok(SysctlEffect::Ipv6RouteFlush);
+                }
+                let (slot, min, max) = self.global.slot(name).ok_or_else(|| unknown(key))?;
+                if !(min..=max).contains(&v) {
+                    return Err(bad());
+                }
+                *slot = v;
                 Ok(SysctlEffect::None)
             }
             Key::Conf6(scope, name) => self.set6(key, scope, name, value),
@@ -572,6 +450,7 @@ mod tests {
         assert_eq!(s.get("net.ipv6.conf.eth0.temp_valid_lft").unwrap(), "604800");
         assert_eq!(s.get("net.ipv6.neigh.eth0.base_reachable_time_ms").unwrap(), "30000");
         assert_eq!(s.get("net.ipv6.bindv6only").unwrap(), "0");
+        assert_eq!(s.get("net/ipv4/ip_default_ttl").unwrap(), "64");
     }
 
     #[test]
@@ -600,37 +479,6 @@ mod tests {
         let eff = s.set("net.ipv6.conf.all.disable_ipv6", "1").unwrap();
         assert_eq!(eff, SysctlEffect::Ipv6Disabled(vec![IfIndex(1), IfIndex(2)]));
         assert_eq!(s.default6.disable_ipv6, 1);
-    }
-
-    #[test]
-    fn a3_combined_reads() {
-        let mut s = host();
-        let eth0 = IfIndex(2);
-        assert_eq!(s.accept_dad(eth0), 1);
-        s.set("net.ipv6.conf.all.accept_dad", "2").unwrap();
-        assert_eq!(s.accept_dad(eth0), 2);
-        assert_eq!(s.v6(eth0).accept_dad, 1);
-        s.set("net.ipv6.conf.all.ndisc_evict_nocarrier", "0").unwrap();
-        assert!(!s.ndisc_evict_nocarrier(eth0));
-        assert!(!s.proxy_ndp(eth0));
-        s.set("net.ipv6.conf.all.proxy_ndp", "1").unwrap();
-        assert!(!s.proxy_ndp(eth0), "only while forwarding");
-        s.set("net.ipv6.conf.eth0.forwarding", "1").unwrap();
-        assert!(s.proxy_ndp(eth0));
-    }
-
-    #[test]
-    fn a6_a20_effective_accept_ra_and_redirects() {
-        let mut s = host();
-        let eth0 = IfIndex(2);
-        assert!(s.accept_ra(eth0) && s.accept_redirects6(eth0));
-        s.set("net.ipv6.conf.eth0.forwarding", "1").unwrap();
-        assert!(!s.accept_ra(eth0) && !s.accept_redirects6(eth0));
-        s.set("net.ipv6.conf.eth0.accept_ra", "2").unwrap();
-        assert!(s.accept_ra(eth0));
-        s.set("net.ipv6.conf.eth0.forwarding", "0").unwrap();
-        s.set("net.ipv6.conf.all.accept_redirects", "0").unwrap();
-        assert!(s.accept_redirects6(eth0), "all.accept_redirects is not read (A20)");
     }
 
     #[test]
@@ -689,5 +537,41 @@ mod tests {
         s.set("net.ipv6.conf.eth0.100.accept_ra", "0").unwrap();
         assert_eq!(s.v6(IfIndex(3)).accept_ra, 0);
         assert_eq!(s.v6(IfIndex(2)).accept_ra, 1);
+    }
+
+    #[test]
+    fn stemcell_sysctl_conf_applies() {
+        // reference/bosh-networking.md §3: the lines of 60-bosh-sysctl.conf that touch the network stack.
+        let mut s = host();
+        let lines = [
+            ("net.ipv6.conf.all.accept_ra", "0"),
+            ("net.ipv6.conf.default.accept_ra", "0"),
+            ("net.ipv6.conf.all.disable_ipv6", "1"),
+            ("net.ipv6.conf.default.disable_ipv6", "1"),
+            ("net.ipv6.conf.default.accept_redirects", "0"),
+            ("net.ipv6.conf.all.accept_redirects", "0"),
+            ("net.ipv4.conf.all.rp_filter", "1"),
+            ("net.ipv4.conf.all.log_martians", "1"),
+            ("net.ipv4.ip_forward", "0"),
+            ("net.ipv4.tcp_syncookies", "1"),
+        ];
+        for (k, v) in lines {
+            s.set(k, v).unwrap();
+        }
+        assert_eq!(s.set("net.ipv6.route.flush", "1"), Ok(SysctlEffect::Ipv6RouteFlush));
+        assert!(matches!(
+            s.get("net.ipv6.route.flush"),
+            Err(SysctlError::PermissionDenied(_))
+        ));
+        assert_eq!(s.v6(IfIndex(2)).disable_ipv6, 1, "all.disable_ipv6 is pushed down (A2)");
+        assert_eq!(s.v6(IfIndex(2)).accept_ra, 1, "all.accept_ra is not (A1)");
+        assert!(matches!(
+            s.set("net.ipv4.ip_default_ttl", "0"),
+            Err(SysctlError::InvalidValue { .. })
+        ));
+        assert!(matches!(
+            s.set("net.ipv4.no_such_key", "1"),
+            Err(SysctlError::UnknownKey(_))
+        ));
     }
 }

@@ -460,6 +460,9 @@ impl HostTables {
                     }
                 }
             }
+            SysctlEffect::Ipv6RouteFlush => {
+                self.fib6.remove_where(|r| r.flags.has(super::route::RouteFlags::CACHE));
+            }
             _ => {}
         }
         Ok(effect)
