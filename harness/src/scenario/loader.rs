@@ -71,3 +71,65 @@ pub fn parse(source: &SourceFile) -> Result<Scenario, ScenarioError> {
         ScenarioError::syntax(source, pos, message)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syntax_errors_carry_file_line_column_and_message_without_location_suffix() {
+        let err = load_str("s.yml", "name: x\nduration: 10s\nseed: many\n");
+        let Err(ScenarioError::Syntax(e)) = err else {
+            panic!("expected a syntax error, got {err:?}")
+        };
+        assert_eq!((e.file.as_str(), e.line, e.column), ("s.yml", 3, 7));
+        assert!(
+            !e.message.contains("line 3"),
+            "location is not repeated in the message: {}",
+            e.message
+        );
+        assert_eq!(e.to_string(), format!("s.yml:3:7: {}", e.message));
+    }
+
+    #[test]
+    fn empty_and_non_mapping_documents_are_syntax_errors() {
+        for text in ["", "- a\n- b\n", "just a string\n"] {
+            assert!(
+                matches!(load_str("s.yml", text), Err(ScenarioError::Syntax(_))),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn parse_skips_semantic_validation() {
+        let text = "name: x\nduration: 10s\ntimeline:\n  - at: 1m\n    snapshot: {label: late}\n";
+        assert!(matches!(load_str("s.yml", text), Err(ScenarioError::Invalid { .. })));
+        let parsed = parse(&SourceFile::new("s.yml", text));
+        assert!(parsed.is_ok_and(|s| s.timeline.len() == 1));
+    }
+
+    #[test]
+    fn validation_problems_are_all_returned() {
+        let text = "name: x\nduration: 10s\ntimeline:\n  - at: 1m\n    snapshot: {label: a}\n  - at: 2m\n    snapshot: {label: b}\n";
+        let Err(err) = load_str("s.yml", text) else {
+            panic!("accepted")
+        };
+        let lines: Vec<u32> = err.problems().iter().map(|p| p.pos.line).collect();
+        assert_eq!(lines, [4, 6]);
+        assert_eq!(err.to_string(), "s.yml: 2 problems in scenario");
+    }
+
+    #[test]
+    fn load_scenario_sets_the_base_dir_and_reports_io_errors() {
+        let dir = std::env::temp_dir().join(format!("dualhome-loader-test-{}", std::process::id()));
+        let file = dir.join("s.yml");
+        let written = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&file, "name: x\nduration: 1s\n"));
+        assert!(written.is_ok());
+        let loaded = load_scenario(&file);
+        assert!(loaded.is_ok_and(|s| s.base_dir.as_deref() == Some(dir.as_path())));
+        let missing = load_scenario(dir.join("missing.yml"));
+        assert!(matches!(missing, Err(ScenarioError::Io { ref path, .. }) if path.ends_with("missing.yml")));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

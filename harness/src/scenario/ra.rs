@@ -125,3 +125,39 @@ pub struct RaConfig {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dnssl: Vec<RaDnssl>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn an_empty_block_is_all_defaults() -> Result<(), serde_saphyr::Error> {
+        let ra: RaConfig = serde_saphyr::from_str("{}")?;
+        assert_eq!(ra, RaConfig::default());
+        Ok(())
+    }
+
+    #[test]
+    fn full_block_reads_every_option() -> Result<(), serde_saphyr::Error> {
+        let text = "min_interval: 3s\nmax_interval: 10s\ndefault_lifetime: 0s\npreference: low\ncur_hop_limit: 255\nmanaged: true\nother_config: true\nreachable_time: 30s\nretrans_timer: 1s\nmtu: 1280\nprefixes:\n  - {prefix: \"2001:db8::/64\", on_link: false, autonomous: true, valid_lifetime: infinity, preferred_lifetime: 0s}\nroutes:\n  - {prefix: \"::/0\", preference: high}\nrdnss:\n  - {servers: [\"2001:db8::53\"], lifetime: 10m}\ndnssl:\n  - {domains: [example.net]}\n";
+        let ra: RaConfig = serde_saphyr::from_str(text)?;
+        assert_eq!(ra.default_lifetime.map(|d| d.value.0), Some(Duration::ZERO));
+        assert_eq!(
+            (ra.preference, ra.cur_hop_limit, ra.managed),
+            (Some(Preference::Low), Some(255), Some(true))
+        );
+        assert_eq!(ra.prefixes[0].on_link, Some(false));
+        assert_eq!(ra.routes[0].preference, Preference::High);
+        assert_eq!(ra.rdnss[0].servers[0].value.to_string(), "2001:db8::53");
+        assert_eq!(ra.dnssl[0].domains, ["example.net"]);
+        Ok(())
+    }
+
+    #[test]
+    fn unknown_options_are_rejected() {
+        assert!(serde_saphyr::from_str::<RaConfig>("AdvDefaultLifetime: 0s\n").is_err());
+        assert!(serde_saphyr::from_str::<RaConfig>("prefixes: [{prefix: \"2001:db8::/64\", L: true}]\n").is_err());
+        assert!(serde_saphyr::from_str::<RaConfig>("preference: highest\n").is_err());
+    }
+}

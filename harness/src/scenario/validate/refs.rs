@@ -49,12 +49,17 @@ fn addr(ctx: &mut Ctx<'_>, index: &NodeIndex, r: &Located<AddrRef>) {
     let located = Located::at(node.clone(), r.pos);
     let Some(entry) = index.node(ctx, &located) else { return };
     if let Some(i) = iface {
-        // Point at the interface part of `node:iface`.
-        let node_len = node.to_string().chars().count() as u32 + 1;
+        // Point at the interface part of `node:iface`, past an opening quote if the scalar is quoted.
+        let text = &ctx.source.text;
+        let quoted = r
+            .pos
+            .byte_range(text)
+            .is_some_and(|(start, _)| text[start..].starts_with(['"', '\'']));
+        let skip = u32::try_from(node.to_string().chars().count()).unwrap_or(0) + 1 + u32::from(quoted);
         let pos = Pos {
-            column: r.pos.column + node_len,
-            offset: r.pos.offset + node_len,
-            len: i.chars().count() as u32,
+            column: r.pos.column.saturating_add(skip),
+            offset: r.pos.offset.saturating_add(skip),
+            len: u32::try_from(i.chars().count()).unwrap_or(0),
             ..r.pos
         };
         check_iface_of(ctx, &node.to_string(), entry, i, pos);
