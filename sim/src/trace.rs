@@ -94,6 +94,15 @@ pub enum TraceEvent {
         /// True when forwarding someone else's packet.
         forwarded: bool,
     },
+    /// A node looked up the next hop's link-layer address before sending (`neigh_resolve_output`).
+    Neighbour {
+        /// The interface.
+        dev: IfIndex,
+        /// The next hop.
+        next_hop: IpAddr,
+        /// The entry's state after the lookup (`INCOMPLETE` means the packet waits for resolution).
+        state: &'static str,
+    },
     /// Something was dropped.
     Dropped {
         /// The frame number if it was a frame on a link; `None` for a packet inside a node.

@@ -82,6 +82,19 @@ fn ipv6_ping_resolves_neighbours_and_gets_every_reply() {
         .get(IfIndex(2), IpAddr::V6(a6("2001:db8:1::b")))
         .expect("entry");
     assert_eq!(n.state, NudState::Reachable);
+    // The trace shows why the first request waited: the next hop was INCOMPLETE, later REACHABLE.
+    let states: Vec<&str> = sim
+        .trace()
+        .records()
+        .iter()
+        .filter(|r| r.actor == dualhome_sim::trace::Actor::Node(a))
+        .filter_map(|r| match r.event {
+            dualhome_sim::trace::TraceEvent::Neighbour { state, .. } => Some(state),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(states.first(), Some(&"INCOMPLETE"), "{states:?}");
+    assert_eq!(states.last(), Some(&"REACHABLE"), "{states:?}");
     // b learned a from the NS (STALE, B42) and answered without asking.
     let hb = sim.host(b).expect("b");
     assert!(hb.neigh.get(IfIndex(2), IpAddr::V6(a6("2001:db8:1::a"))).is_some());

@@ -71,7 +71,12 @@ impl Host {
             return ctx.send(dev, frame);
         }
         let mut out = std::mem::take(&mut self.neigh_out);
-        match self.neigh.resolve(ctx.now, dev, next_hop, frame, &mut out) {
+        let resolution = self.neigh.resolve(ctx.now, dev, next_hop, frame, &mut out);
+        if ctx.tracing() {
+            let state = self.neigh.get(dev, next_hop).map_or("NONE", |n| n.state.name());
+            ctx.trace(|| TraceEvent::Neighbour { dev, next_hop, state });
+        }
+        match resolution {
             Resolution::Send { lladdr, mut packet } => {
                 patch_dst(&mut packet, lladdr);
                 ctx.send(dev, packet);
