@@ -10,6 +10,7 @@ pub mod host;
 pub mod id;
 pub mod node;
 pub mod pcap;
+pub mod ra_guard;
 pub mod radvd;
 pub mod segment;
 pub mod time;

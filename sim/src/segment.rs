@@ -8,6 +8,7 @@
 
 use crate::frame::{is_group_mac, Frame, MacBytes};
 use crate::id::{IfIndex, NodeId, PortId};
+pub use crate::ra_guard::RaGuard;
 use crate::time::Instant;
 use crate::trace::DropReason;
 use std::collections::HashMap;
@@ -104,6 +105,9 @@ pub struct Segment {
     pub vlan: Option<u16>,
     /// MAC ageing time.
     pub ageing: Duration,
+    /// RA-Guard on host ports (RFC 6105); router ports always pass RAs.
+    pub ra_guard: RaGuard,
+    ra_guard_drops: u64,
     ports: Vec<Port>,
     // Only looked up, never iterated into an output, so hash order cannot leak.
     macs: MacMap<(PortId, Instant)>,
@@ -116,6 +120,8 @@ impl Segment {
             name: name.into(),
             vlan,
             ageing: DEFAULT_MAC_AGEING,
+            ra_guard: RaGuard::Off,
+            ra_guard_drops: 0,
             ports: Vec::new(),
             macs: MacMap::default(),
         }
@@ -156,6 +162,17 @@ impl Segment {
         if frame.len() < 14 {
             return Err(DropReason::RuntFrame);
         }
+        // RA-Guard filters at ingress, before learning: a dropped rogue RA teaches the switch nothing.
+        if self.ra_guard != RaGuard::Off
+            && self
+                .ports
+                .get(in_port.index())
+                .is_some_and(|p| p.config.role == PortRole::Host)
+            && self.ra_guard.blocks(frame.bytes())
+        {
+            self.ra_guard_drops += 1;
+            return Err(DropReason::RaGuard);
+        }
         // A group source address is invalid and never learned.
         if !is_group_mac(&src) {
             self.macs.insert(src, (in_port, now));
@@ -173,6 +190,11 @@ impl Segment {
             }
             _ => Ok(Forwarding::Flood),
         }
+    }
+
+    /// Frames RA-Guard dropped so far.
+    pub fn ra_guard_drops(&self) -> u64 {
+        self.ra_guard_drops
     }
 
     /// Forgets every MAC learned on `port` (its link went down).
@@ -260,6 +282,39 @@ mod tests {
             s.switch(Instant::ZERO, PortId(0), &Frame::new(vec![0; 13])),
             Err(DropReason::RuntFrame)
         );
+    }
+
+    #[test]
+    fn ra_guard_drops_ras_from_host_ports_only_rfc6105() {
+        use crate::wire::build::{ipv6_frame, Ipv6Params, Upper, L2};
+        use crate::wire::{Icmpv6Repr, MacAddr, NdOptions, NdiscRepr, RaFlags};
+        let mac = MacAddr(A);
+        let all_nodes = crate::wire::ipv6::ALL_NODES;
+        let ra = Upper::Icmpv6(Icmpv6Repr::Ndisc(NdiscRepr::RouterAdvert {
+            hop_limit: 64,
+            flags: RaFlags::default(),
+            router_lifetime: 1800,
+            reachable_time: 0,
+            retrans_time: 0,
+            options: NdOptions::NONE,
+        }));
+        let l2 = L2 {
+            src: mac,
+            dst: MacAddr::from_ipv6_multicast(all_nodes),
+            vlan: None,
+        };
+        let bytes = ipv6_frame(l2, &Ipv6Params::new(mac.eui64_link_local(), all_nodes, 255), &ra).unwrap_or_default();
+        let f = Frame::new(bytes);
+        let mut s = two_port();
+        s.ra_guard = RaGuard::FullChain;
+        if let Some(p) = s.port_mut(PortId(1)) {
+            p.config.role = PortRole::Router;
+        }
+        assert_eq!(s.switch(Instant::ZERO, PortId(0), &f), Err(DropReason::RaGuard));
+        assert_eq!(s.switch(Instant::ZERO, PortId(1), &f), Ok(Forwarding::Flood));
+        assert_eq!(s.ra_guard_drops(), 1);
+        // Dropped before learning: the rogue's MAC is only known from the router port's frame.
+        assert_eq!(s.fdb(Instant::ZERO)[0].1, PortId(1));
     }
 
     #[test]
