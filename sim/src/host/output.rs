@@ -7,7 +7,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::lookup::{LookupError, RouteQuery};
+use super::lookup::{LookupError, RouteDecision, RouteQuery};
 use super::neigh::{NeighAction, Probe, Resolution};
 use super::node::{Host, PendingFrame};
 use super::route::RouteType;
@@ -184,6 +184,40 @@ impl Host {
         self.send_ipv6(ctx, src, dst, oif, None, &Upper::Icmpv6(msg))
     }
 
+    /// The route for a locally generated packet (`ip6_route_output` / `ip_route_output_key`), counted and traced.
+    fn output_route(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        dst: IpAddr,
+        src: Option<IpAddr>,
+        oif: Option<IfIndex>,
+    ) -> Result<RouteDecision, LookupError> {
+        let mut q = RouteQuery::to(dst);
+        if let Some(s) = src {
+            q = q.from(s);
+        }
+        if let Some(o) = oif {
+            q = q.oif(o);
+        }
+        match self.route_get(&q) {
+            Ok(d) => {
+                ctx.trace(|| TraceEvent::Routed {
+                    dst,
+                    dev: d.dev,
+                    via: d.gateway,
+                    table: d.table,
+                    forwarded: false,
+                });
+                Ok(d)
+            }
+            Err(e) => {
+                self.counters.ip_out_no_routes += 1;
+                self.drop_packet(ctx, DropReason::NoRoute);
+                Err(e)
+            }
+        }
+    }
+
     /// The IPv6 output path (`ip6_route_output` + `ip6_finish_output2`).
     pub fn send_ipv6(
         &mut self,
@@ -210,28 +244,7 @@ impl Host {
             let mtu = self.tables.ifaces.get(dev).map_or(1500, |i| i.mtu);
             (dev, IpAddr::V6(dst), s, mtu)
         } else {
-            let mut q = RouteQuery::to(IpAddr::V6(dst));
-            if let Some(s) = src {
-                q = q.from(IpAddr::V6(s));
-            }
-            if let Some(o) = oif {
-                q = q.oif(o);
-            }
-            let d = match self.route_get(&q) {
-                Ok(d) => d,
-                Err(e) => {
-                    self.counters.ip_out_no_routes += 1;
-                    self.drop_packet(ctx, DropReason::NoRoute);
-                    return Err(e);
-                }
-            };
-            ctx.trace(|| TraceEvent::Routed {
-                dst: IpAddr::V6(dst),
-                dev: d.dev,
-                via: d.gateway,
-                table: d.table,
-                forwarded: false,
-            });
+            let d = self.output_route(ctx, IpAddr::V6(dst), src.map(IpAddr::V6), oif)?;
             let s = src.or(match d.src {
                 Some(IpAddr::V6(s)) => Some(s),
                 _ => None,
@@ -283,28 +296,7 @@ impl Host {
         oif: Option<IfIndex>,
         upper: &Upper<'_>,
     ) -> Result<(), LookupError> {
-        let mut q = RouteQuery::to(IpAddr::V4(dst));
-        if let Some(s) = src {
-            q = q.from(IpAddr::V4(s));
-        }
-        if let Some(o) = oif {
-            q = q.oif(o);
-        }
-        let d = match self.route_get(&q) {
-            Ok(d) => d,
-            Err(e) => {
-                self.counters.ip_out_no_routes += 1;
-                self.drop_packet(ctx, DropReason::NoRoute);
-                return Err(e);
-            }
-        };
-        ctx.trace(|| TraceEvent::Routed {
-            dst: IpAddr::V4(dst),
-            dev: d.dev,
-            via: d.gateway,
-            table: d.table,
-            forwarded: false,
-        });
+        let d = self.output_route(ctx, IpAddr::V4(dst), src.map(IpAddr::V4), oif)?;
         let s = src.or(match d.src {
             Some(IpAddr::V4(s)) => Some(s),
             _ => None,
