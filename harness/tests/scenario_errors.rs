@@ -523,6 +523,14 @@ fn each_rule_fires_on_its_case() {
             "    address: 10.0.9.151/24\n    mac: 02:00:00:00:00:66\n",
             &["duplicate-mac"],
         ),
+        ("  era: current\n", "  era: current\n  vm_macs: [{nic: \"nginx/0:eth0\", mac: \"02:00:00:00:00:01\"}]\n", &["duplicate-mac"]),
+        ("  era: current\n", "  era: current\n  vm_macs: [{nic: \"nginx/0\", mac: \"02:00:00:00:00:99\"}]\n", &["wrong-node-kind"]),
+        ("  era: current\n", "  era: current\n  vm_macs: [{nic: \"nginx/0:eth3\", mac: \"02:00:00:00:00:99\"}]\n", &["unknown-interface"]),
+        (
+            "  era: current\n",
+            "  era: current\n  vm_macs:\n    - {nic: \"nginx/0:eth0\", mac: \"02:00:00:00:00:98\"}\n    - {nic: \"nginx/0:eth0\", mac: \"02:00:00:00:00:99\"}\n",
+            &["duplicate-name"],
+        ),
     ];
     for (from, to, want) in cases {
         let got = codes(&broken(from, to));

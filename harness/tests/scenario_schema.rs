@@ -281,6 +281,13 @@ fn docs_document_exactly_the_schema() {
 }
 
 #[test]
+fn docs_tables_are_well_formed() {
+    let doc = std::fs::read_to_string(repo().join("docs/scenarios.md")).unwrap_or_default();
+    let broken: Vec<&str> = doc.lines().filter(|l| l.starts_with("| ") && !l.trim_end().ends_with('|')).collect();
+    assert!(broken.is_empty(), "table rows split across lines: {broken:#?}");
+}
+
+#[test]
 fn docs_list_every_validation_rule() {
     let doc = std::fs::read_to_string(repo().join("docs/scenarios.md")).unwrap_or_default();
     let section = doc.split("## Validation rules").nth(1).unwrap_or_default();

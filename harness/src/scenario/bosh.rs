@@ -3,6 +3,7 @@
 //! manifest the validator needs to check references (`nginx/0:eth1`) without running the IPAM.
 
 use super::located::Located;
+use super::reference::AddrRef;
 use super::topology::Sysctls;
 use super::values::{Cidr, IpLit, MacAddr};
 use indexmap::IndexMap;
@@ -31,6 +32,20 @@ pub struct Bosh {
     pub overrides: AgentOverrides,
     /// Which director IPAM behaviour plans the addresses.
     pub era: Era,
+    /// MACs for BOSH VM NICs (vSphere assigns them; SLAAC addresses derive from them). Unlisted NICs get MACs
+    /// derived from the scenario seed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vm_macs: Vec<VmMac>,
+}
+
+/// The MAC of one BOSH VM NIC.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VmMac {
+    /// The NIC, as `group/index:ethN` (`nginx/0:eth0`).
+    pub nic: Located<AddrRef>,
+    /// Its MAC (the seed's `nginx/0:eth0` is `00:50:56:8c:86:a9`).
+    pub mac: Located<MacAddr>,
 }
 
 /// The BOSH director node.

@@ -5,7 +5,7 @@ use super::located::{Located, Pos};
 use super::reference::{AddrRef, NodeName};
 use super::timed::{deserialize_timed, serialize_timed, timed_schema, EntryKinds};
 use super::timeline::Family;
-use super::values::{HumanDuration, IpLit};
+use super::values::{HumanDuration, IpText};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::borrow::Cow;
@@ -217,9 +217,9 @@ pub struct InstanceRow {
     pub instance: Located<NodeName>,
     /// Its process state.
     pub state: InstanceState,
-    /// Its IPs exactly as the director prints them (the 2018 director prints IPv6 fully expanded).
+    /// Its IPs exactly as the director prints them, compared as text (the 2018 director prints IPv6 expanded).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub ips: Vec<Located<IpLit>>,
+    pub ips: Vec<Located<IpText>>,
 }
 
 /// What kind of frames a capture count counts.

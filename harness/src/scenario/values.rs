@@ -257,6 +257,41 @@ impl fmt::Display for IpLit {
 
 string_value!(IpLit, "IpAddress", "A literal IPv4 or IPv6 address.", None);
 
+/// An IP address that remembers how it was written (`2601:0646:0100:69f1:0000:0000:0000:0165` stays expanded):
+/// the `bosh instances` table is compared as text, because which form the director prints is the point.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct IpText {
+    /// The address as written.
+    pub text: String,
+    /// The parsed address.
+    pub addr: IpAddr,
+}
+
+impl FromStr for IpText {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let addr = s.parse::<IpAddr>().map_err(|_| format!("malformed IP address `{s}`"))?;
+        Ok(IpText {
+            text: s.to_owned(),
+            addr,
+        })
+    }
+}
+
+impl fmt::Display for IpText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+string_value!(
+    IpText,
+    "IpText",
+    "An IP address compared as written (expanded or abbreviated IPv6 are different texts).",
+    None
+);
+
 /// A router-advertisement lifetime: a duration or `infinity` (all ones, RFC 4861 §4.6.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Lifetime {
@@ -429,6 +464,18 @@ mod tests {
         assert!(!wider.is_within(&net));
         assert!("10.0.9.1".parse::<Cidr>().is_err());
         assert!("10.0.9.1/33".parse::<Cidr>().is_err());
+    }
+
+    #[test]
+    fn ip_text_keeps_the_written_form() {
+        let expanded: Result<IpText, _> = "2601:0646:0100:69f1:0000:0000:0000:0165".parse();
+        let short: Result<IpText, _> = "2601:646:100:69f1::165".parse();
+        assert!(matches!((&expanded, &short), (Ok(a), Ok(b)) if a.addr == b.addr && a != b));
+        assert_eq!(
+            expanded.map(|e| e.to_string()),
+            Ok("2601:0646:0100:69f1:0000:0000:0000:0165".to_owned())
+        );
+        assert!("2601::0646::1".parse::<IpText>().is_err());
     }
 
     #[test]

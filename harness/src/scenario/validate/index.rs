@@ -119,6 +119,9 @@ impl NodeIndex {
             if let Some(mac) = &d.mac {
                 check_mac(ctx, mac, &mut macs);
             }
+            for vm in &bosh.vm_macs {
+                check_mac(ctx, &vm.mac, &mut macs);
+            }
             match manifest {
                 Some(m) => {
                     for g in &m.instance_groups {

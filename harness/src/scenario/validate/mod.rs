@@ -60,6 +60,7 @@ pub fn validate(scenario: &Scenario, source: &SourceFile, bosh_check: Option<&dy
     let index = NodeIndex::build(&mut ctx, views.manifest.as_ref());
     bosh::check(&mut ctx, &index, &views, bosh_check);
     config::check(&mut ctx, &index);
+    refs::check_vm_macs(&mut ctx, &index);
     refs::check_timeline(&mut ctx, &index);
     refs::check_expectations(&mut ctx, &index);
     check_times(&mut ctx);

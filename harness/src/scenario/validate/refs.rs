@@ -262,3 +262,32 @@ pub(crate) fn check_expectations(ctx: &mut Ctx<'_>, index: &NodeIndex) {
         }
     }
 }
+
+/// `bosh.vm_macs`: each entry names one NIC of an existing BOSH VM (`group/index:ethN`), once.
+pub(crate) fn check_vm_macs(ctx: &mut Ctx<'_>, index: &NodeIndex) {
+    let Some(bosh) = &ctx.scenario.bosh else { return };
+    let mut seen: BTreeMap<String, Pos> = BTreeMap::new();
+    for vm in &bosh.vm_macs {
+        let shape_ok =
+            matches!(&vm.nic.value, AddrRef::Node { node, iface: Some(_), select: None } if node.is_bosh_vm());
+        if !shape_ok {
+            ctx.report_help(
+                Rule::WrongNodeKind,
+                vm.nic.pos,
+                format!("`{}` is not a BOSH VM NIC", vm.nic.value),
+                "expected group/index:ethN",
+                "write the NIC as `nginx/0:eth0`",
+            );
+            continue;
+        }
+        addr(ctx, index, &vm.nic);
+        if let Some(prev) = seen.insert(vm.nic.value.to_string(), vm.nic.pos) {
+            ctx.report(
+                Rule::DuplicateName,
+                vm.nic.pos,
+                format!("NIC `{}` already has a MAC (line {})", vm.nic.value, prev.line),
+                "listed twice",
+            );
+        }
+    }
+}
