@@ -75,6 +75,8 @@ struct RouteText<'a> {
     cloned: bool,
     src: Option<IpAddr>,
     show_expires: bool,
+    /// Input interface of an input-route query (`iif`), printed before `pref`.
+    iif: Option<crate::id::IfIndex>,
 }
 
 fn route_line(t: &HostTables, rt: &RouteText<'_>, now: Instant) -> String {
@@ -132,6 +134,10 @@ fn route_line(t: &HostTables, rt: &RouteText<'_>, now: Instant) -> String {
         if let Some(h) = r.metrics.hoplimit {
             l.field(format_args!("hoplimit {h}"));
         }
+        if let Some(i) = rt.iif {
+            let name = l.t.ifaces.name(i).to_string();
+            l.field(format_args!("iif {name}"));
+        }
         if v6 {
             let _ = write!(l.out, "pref {}", r.pref.name());
         }
@@ -164,6 +170,7 @@ pub fn ip_route_show(t: &HostTables, v6: bool, filter: TableFilter, now: Instant
             cloned: false,
             src: r.prefsrc,
             show_expires: true,
+            iif: None,
         };
         out.push_str(&route_line(t, &text, now));
         out.push('\n');
@@ -186,6 +193,7 @@ pub fn ip_route_show_cache(t: &HostTables, now: Instant) -> String {
             cloned: true,
             src: None,
             show_expires: false,
+            iif: None,
         };
         out.push_str(&route_line(t, &text, now));
         out.push('\n');
@@ -197,7 +205,7 @@ pub fn ip_route_show_cache(t: &HostTables, now: Instant) -> String {
 ///
 /// IPv6: `from` is always printed (`::` when none was given) and `src` is the selected source even when `from`
 /// was given (rt6_fill_node recomputes it, E.log E1); exceptions print as cloned (no proto). IPv4: `from` only when
-/// given, `src` only when it differs from it, then `uid 0` and a `cache` line with `<local>`/`<local,brd>`
+/// given, `src` only when it differs from it (never for input lookups), then `uid 0` and a `cache` line with `<local>`/`<local,brd>`
 /// (rt_fill_info, RTCF_LOCAL / RTCF_BROADCAST).
 pub fn ip_route_get(t: &HostTables, d: &RouteDecision) -> String {
     let v6 = d.query.dst.is_ipv6();
@@ -206,10 +214,14 @@ pub fn ip_route_get(t: &HostTables, d: &RouteDecision) -> String {
     } else {
         d.query.src
     };
-    let src = if !v6 && d.query.src.is_some() && d.query.src == d.src {
-        None
-    } else {
-        d.src
+    // Input lookups print no selected source (rt6_fill_node prints RTA_PREFSRC from the route only; rt_fill_info
+    // skips it for input routes); IPv4 output prints it only when it differs from `from`.
+    let src = match (v6, d.query.iif) {
+        (true, Some(_)) => d.route.as_ref().and_then(|r| r.prefsrc),
+        (true, None) => d.src,
+        (false, Some(_)) => None,
+        (false, None) if d.query.src.is_some() && d.query.src == d.src => None,
+        (false, None) => d.src,
     };
     let cloned = !v6 || d.route.as_ref().is_some_and(|r| r.flags.has(RouteFlags::CACHE));
     let text = RouteText {
@@ -223,6 +235,7 @@ pub fn ip_route_get(t: &HostTables, d: &RouteDecision) -> String {
         cloned,
         src,
         show_expires: false,
+        iif: d.query.iif.filter(|_| v6),
     };
     let mut line = route_line(t, &text, Instant::ZERO);
     if !v6 {
