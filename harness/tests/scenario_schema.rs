@@ -283,8 +283,24 @@ fn docs_document_exactly_the_schema() {
 #[test]
 fn docs_tables_are_well_formed() {
     let doc = std::fs::read_to_string(repo().join("docs/scenarios.md")).unwrap_or_default();
-    let broken: Vec<&str> = doc.lines().filter(|l| l.starts_with("| ") && !l.trim_end().ends_with('|')).collect();
+    let broken: Vec<&str> = doc
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.trim_end().ends_with('|'))
+        .collect();
     assert!(broken.is_empty(), "table rows split across lines: {broken:#?}");
+    // Every row has as many cells as its table's header (a `|` inside a cell would split it).
+    let mut header_cells = 0;
+    for line in doc.lines() {
+        if !line.starts_with('|') {
+            header_cells = 0;
+            continue;
+        }
+        let cells = line.matches('|').count();
+        if header_cells == 0 {
+            header_cells = cells;
+        }
+        assert_eq!(cells, header_cells, "row with a different number of cells: {line}");
+    }
 }
 
 #[test]
