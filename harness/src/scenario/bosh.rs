@@ -340,6 +340,17 @@ mod tests {
     }
 
     #[test]
+    fn era_reads_bare_and_quoted_years() -> Result<(), serde_saphyr::Error> {
+        assert_eq!(serde_saphyr::from_str::<Era>("2018")?, Era::Y2018);
+        assert_eq!(serde_saphyr::from_str::<Era>("\"2018\"")?, Era::Y2018);
+        assert_eq!(serde_saphyr::from_str::<Era>("current")?, Era::Current);
+        assert!(serde_saphyr::from_str::<Era>("2019").is_err());
+        assert_eq!(serde_saphyr::from_str::<Profile>("trusty-2018")?, Profile::Trusty2018);
+        assert_eq!(serde_saphyr::from_str::<Profile>("noble-poc")?, Profile::NoblePoc);
+        Ok(())
+    }
+
+    #[test]
     fn views_ignore_the_rest_of_bosh_documents() -> Result<(), serde_saphyr::Error> {
         let text = "networks:\n- name: ipv6\n  type: manual\n  subnets:\n  - range: 2601::/64\n    azs: [z1]\n    cloud_properties: {name: IPv6}\n  - range: 2602::/64\n    cloud_properties: {name: IPv6}\n";
         let view: CloudConfigView = serde_saphyr::from_str(text)?;

@@ -350,3 +350,52 @@ pub struct Attacker {
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub sysctls: Sysctls,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bare_yaml_1_1_words_read_as_the_enum_values() -> Result<(), serde_saphyr::Error> {
+        let seg: Segment = serde_saphyr::from_str("name: lan\nra_guard: off\n")?;
+        assert_eq!(seg.ra_guard, RaGuard::Off);
+        let seg: Segment = serde_saphyr::from_str("name: lan\nra_guard: full-chain\nloss: 0.25\ndelay: 5ms\n")?;
+        assert_eq!(
+            (seg.ra_guard, seg.loss.map(|l| l.value)),
+            (RaGuard::FullChain, Some(0.25))
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn firewall_defaults() -> Result<(), serde_saphyr::Error> {
+        let fw: Firewall = serde_saphyr::from_str("kind: conntrack\nrules:\n  - {action: pass, direction: forward}\n")?;
+        assert_eq!(
+            (fw.invalid, fw.block, fw.sloppy),
+            (InvalidAction::Drop, BlockPolicy::Drop, false)
+        );
+        assert_eq!((fw.rules[0].proto, fw.rules[0].keep_state), (RuleProto::Any, true));
+        let fw: Firewall = serde_saphyr::from_str("kind: conntrack\ninvalid: reject-tcp-reset\n")?;
+        assert_eq!(fw.invalid, InvalidAction::RejectTcpReset);
+        assert!(serde_saphyr::from_str::<Firewall>("kind: iptables\n").is_err());
+        assert!(serde_saphyr::from_str::<FirewallRule>("{action: pass, direction: in, dport: 22}").is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn hosts_default_to_workstations_and_keep_sysctl_order() -> Result<(), serde_saphyr::Error> {
+        let text = "name: ws\ninterfaces: []\nsysctls:\n  net.ipv6.conf.all.forwarding: 0\n  net.ipv6.conf.eth0.accept_ra: 2\n  net.ipv6.conf.all.accept_ra: 0\n";
+        let host: Host = serde_saphyr::from_str(text)?;
+        assert_eq!(host.role, HostRole::Workstation);
+        let keys: Vec<&str> = host.sysctls.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "net.ipv6.conf.all.forwarding",
+                "net.ipv6.conf.eth0.accept_ra",
+                "net.ipv6.conf.all.accept_ra"
+            ]
+        );
+        Ok(())
+    }
+}
