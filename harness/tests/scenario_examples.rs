@@ -74,6 +74,31 @@ fn examples_also_load_from_json() -> Result<(), String> {
     Ok(())
 }
 
+/// The key an entry serializes under (`ping`, `route-get`, …).
+fn kind_of<T: serde::Serialize>(item: &T) -> Option<String> {
+    serde_json::to_value(item).ok()?.as_object()?.keys().next().cloned()
+}
+
+#[test]
+fn examples_cover_every_action_and_expectation_kind() -> Result<(), String> {
+    use dualhome::scenario::EntryKinds;
+    use std::collections::BTreeSet;
+    let (mut actions, mut expectations) = (BTreeSet::new(), BTreeSet::new());
+    for path in example_files() {
+        let s = load_scenario(&path).map_err(|e| render_plain(&e, 100))?;
+        actions.extend(s.timeline.iter().filter_map(|e| kind_of(&e.action)));
+        expectations.extend(s.expect.iter().filter_map(|e| kind_of(&e.expectation)));
+    }
+    let want = |kinds: &[&str]| kinds.iter().map(|k| k.to_string()).collect::<BTreeSet<String>>();
+    assert_eq!(actions, want(Action::KINDS), "so the round trip covers every action");
+    assert_eq!(
+        expectations,
+        want(Expectation::KINDS),
+        "so the round trip covers every expectation"
+    );
+    Ok(())
+}
+
 #[test]
 fn seed_example_values() -> Result<(), String> {
     let s = load("seed-nginx.yml")?;
