@@ -7,7 +7,9 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::route::{table, Route, RouteScope, RouteType};
+use ipnet::{IpNet, Ipv6Net};
+
+use super::route::{table, Route, RouteFlags, RouteScope, RouteType};
 use super::rule::{RuleAction, RuleFlow, RuleSet};
 use super::srcsel::{select_v4, select_v6, TempPref};
 use super::tables::HostTables;
@@ -225,6 +227,16 @@ impl HostTables {
                 other => Ok(other),
             }
         })?;
+        // A redirect exception for this destination hanging off the selected route replaces it (D11, D13); one
+        // under a route that was not selected has no effect.
+        let host = IpNet::V6(Ipv6Net::from(dst));
+        let key = r.key();
+        let r = self
+            .fib6
+            .table(tbl)
+            .iter()
+            .find(|e| e.flags.has(RouteFlags::CACHE) && e.dst == host && e.parent == Some(key))
+            .unwrap_or(r);
         let conf = self.sysctl.v6(r.dev);
         // Local delivery leaves by lo (ip6_rt_get_dev_rcu); the source is computed on the route's own device
         // (ip6_route_get_saddr), which for our own address picks it by rule 1.
@@ -272,10 +284,11 @@ impl HostTables {
         let d = IpAddr::V6(dst);
         for reach in [strict.reachable, false] {
             let mut upper = 129u8;
+            // Exceptions (RTF_CACHE) are not FIB nodes: they are found through their parent, above.
             let longest_below = |upper: u8| {
                 routes
                     .iter()
-                    .filter(|r| r.dst.prefix_len() < upper && r.matches(d))
+                    .filter(|r| r.dst.prefix_len() < upper && r.matches(d) && !r.flags.has(RouteFlags::CACHE))
                     .map(|r| r.dst.prefix_len())
                     .max()
             };
@@ -311,7 +324,7 @@ impl HostTables {
         let node = || {
             routes
                 .iter()
-                .filter(move |r| r.dst.prefix_len() == len && r.matches(dst))
+                .filter(move |r| r.dst.prefix_len() == len && r.matches(dst) && !r.flags.has(RouteFlags::CACHE))
         };
         let min_metric = node().map(|r| r.metric).min()?;
         let score = |r: &Route| -> Option<i32> {

@@ -85,7 +85,27 @@ impl Host {
     /// Router Advertisement processing beyond the neighbour cache (default routers, prefixes, options): the
     /// RA module extends this; the core host keeps RAs to the neighbour update above.
     fn ra_input(&mut self, ctx: &mut Ctx<'_>, ifindex: IfIndex, view: &FrameView<'_>, ip: Ipv6View, nd: NdiscRepr<'_>) {
-        let _ = (ctx, ifindex, view, ip, nd);
+        let _ = view;
+        if let NdiscRepr::RouterAdvert {
+            hop_limit,
+            flags,
+            router_lifetime,
+            reachable_time,
+            retrans_time,
+            options,
+        } = nd
+        {
+            let ra = super::ra::RaMessage {
+                src: ip.repr.src,
+                hop_limit,
+                flags,
+                router_lifetime,
+                reachable_time,
+                retrans_time,
+                options,
+            };
+            self.process_ra(ctx, ifindex, &ra);
+        }
     }
 
     /// Redirect processing (RFC 4861 §8.1): the RA/redirect module extends this; the core host ignores them.
@@ -97,7 +117,10 @@ impl Host {
         ip: Ipv6View,
         nd: NdiscRepr<'_>,
     ) {
-        let _ = (ctx, ifindex, view, ip, nd);
+        let _ = view;
+        if let NdiscRepr::Redirect { target, dest, options } = nd {
+            self.process_redirect(ctx, ifindex, ip.repr.src, target, dest, options);
+        }
     }
 
     /// `ndisc_recv_ns` (B39–B42, C5).

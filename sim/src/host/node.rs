@@ -111,6 +111,8 @@ pub struct Host {
     pub(super) icmp_peers: BTreeMap<IpAddr, (u64, Instant)>,
     /// RA daemons on advertising interfaces (a router running radvd, [`crate::radvd`]).
     pub radvd: crate::radvd::Radvd,
+    /// RA, SLAAC, RS and redirect state ([`super::ra`]).
+    pub(super) ra: super::ra::RaHostState,
 }
 
 impl Host {
@@ -131,6 +133,7 @@ impl Host {
             ipv4_ident: 1,
             icmp_peers: BTreeMap::new(),
             radvd: crate::radvd::Radvd::default(),
+            ra: super::ra::RaHostState::default(),
         }
     }
 
@@ -173,7 +176,7 @@ impl Host {
         Ok(())
     }
 
-    fn iid_inputs(&self, ifindex: IfIndex) -> IidInputs<'static> {
+    pub(super) fn iid_inputs(&self, ifindex: IfIndex) -> IidInputs<'static> {
         let conf = self.tables.sysctl.v6(ifindex);
         let mode = AddrGenMode::from_sysctl(i64::from(conf.addr_gen_mode)).unwrap_or(AddrGenMode::Eui64);
         let set = conf
@@ -271,6 +274,14 @@ impl Host {
                     }
                 }
             }
+            SysctlEffect::Ipv6ForwardingEnabled(ifs) => {
+                // A router sends no RS (A4, A6: addrconf_rs_timer stops once ipv6_accept_ra() is false).
+                for &i in ifs.clone().iter() {
+                    if !self.tables.sysctl.accept_ra(i) {
+                        self.rs_stop(i);
+                    }
+                }
+            }
             _ => {}
         }
         Ok(effect)
@@ -346,6 +357,7 @@ impl Host {
                 } => self.send_dad_ns(ctx, ifindex, target, dst, dst_mac, nonce),
                 DadAction::Succeeded { ifindex, addr } => {
                     let _ = self.tables.dad_completed(ifindex, addr);
+                    self.rs_start(ctx, ifindex, addr);
                 }
                 DadAction::Failed { ifindex, addr, failure } => {
                     self.counters.dad_failures += 1;
@@ -444,7 +456,11 @@ impl Node for Host {
     fn handle_timeout(&mut self, ctx: &mut Ctx<'_>) {
         let now = ctx.now;
         if self.tables.next_deadline().is_some_and(|t| t <= now) {
-            self.tables.expire(now);
+            let expired = self.tables.expire(now);
+            self.flush_exceptions(&expired.routes);
+        }
+        if self.rs_next_deadline().is_some_and(|t| t <= now) {
+            self.rs_poll(ctx);
         }
         if self.neigh.next_deadline() <= now {
             let mut out = std::mem::take(&mut self.neigh_out);
@@ -472,6 +488,9 @@ impl Node for Host {
             .min(self.dad.next_deadline())
             .min(self.radvd.next_deadline());
         if let Some(d) = self.tables.next_deadline() {
+            t = t.min(d);
+        }
+        if let Some(d) = self.rs_next_deadline() {
             t = t.min(d);
         }
         for p in &self.pings {

@@ -288,6 +288,21 @@ pub struct Route {
     pub flags: RouteFlags,
     /// Insertion sequence: ties are broken by list order and a re-added route goes last (B15b).
     pub(crate) seq: u64,
+    /// For an exception (RTF_CACHE): the FIB route it hangs off (`rt->from`, linux-ipv6.md D9/D13).
+    pub parent: Option<RouteKey>,
+}
+
+/// What identifies a FIB route as an exception's parent: prefix, next hop, device and metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RouteKey {
+    /// Prefix.
+    pub dst: IpNet,
+    /// Next hop.
+    pub gateway: Option<IpAddr>,
+    /// Device.
+    pub dev: IfIndex,
+    /// Metric.
+    pub metric: u32,
 }
 
 impl Route {
@@ -314,6 +329,7 @@ impl Route {
             metrics: RouteMetrics::default(),
             flags: RouteFlags(if gateway.is_some() { RouteFlags::GATEWAY } else { 0 }),
             seq: 0,
+            parent: None,
         }
     }
 
@@ -384,6 +400,16 @@ impl Route {
     /// Whether the prefix contains `addr` (families must agree).
     pub fn matches(&self, addr: IpAddr) -> bool {
         self.dst.contains(&addr)
+    }
+
+    /// This route's identity as an exception parent.
+    pub fn key(&self) -> RouteKey {
+        RouteKey {
+            dst: self.dst,
+            gateway: self.gateway,
+            dev: self.dev,
+            metric: self.metric,
+        }
     }
 
     /// RA-learned default route (RTF_DEFAULT or RTF_ADDRCONF at ::/0), as __rt6_purge_dflt_routers selects (A5).
