@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod engine;
+pub mod firewall;
 pub mod frame;
 pub mod host;
 pub mod id;
@@ -15,4 +16,5 @@ pub mod radvd;
 pub mod segment;
 pub mod time;
 pub mod trace;
+pub mod transport;
 pub mod wire;

@@ -4,4 +4,6 @@
 //! packets, and is told what came back. The host owns sockets and routing; an application owns only its schedule
 //! and its record.
 
+pub mod host_app;
 pub mod ping;
+pub mod ssh;

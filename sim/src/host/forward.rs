@@ -101,6 +101,10 @@ impl Host {
             self.send_icmp6_error(ctx, iif, l3, Icmp6Error::PacketTooBig(d.mtu));
             return self.drop_packet(ctx, DropReason::Policy);
         }
+        // netfilter's forward hook (nftables `forward` chain / pf): after routing, before output.
+        if !self.firewall_forward(ctx, view) {
+            return;
+        }
         // Leaving by the interface it came in on: tell the sender about the better first hop (RFC 4861 §8.2).
         if d.dev == iif {
             self.send_redirect(ctx, iif, src, dst, d.gateway, l3);
@@ -218,6 +222,9 @@ impl Host {
             let err = Icmp4Error::Unreachable(Icmpv4Unreachable::FragNeeded, mtu);
             self.send_icmp4_error(ctx, iif, l3, err);
             return self.drop_packet(ctx, DropReason::Policy);
+        }
+        if !self.firewall_forward(ctx, view) {
+            return;
         }
         self.counters.ip_forwarded += 1;
         let l3_off = usize::from(view.l3_offset);

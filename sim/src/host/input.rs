@@ -16,6 +16,7 @@ use crate::frame::Frame;
 use crate::id::IfIndex;
 use crate::node::Ctx;
 use crate::trace::{DropReason, TraceEvent};
+use crate::transport::glue::TcpDemux;
 use crate::wire::{
     ArpOperation, ArpRepr, FrameView, Icmpv4Packet, Icmpv4Repr, Icmpv4Unreachable, Icmpv6Packet, Icmpv6Repr,
     Icmpv6Unreachable, Ipv4View, Ipv6View, L3View, L4View, MacAddr,
@@ -140,6 +141,15 @@ impl Host {
         let l3 = view.l3_bytes();
         match ip.l4 {
             L4View::Icmpv4 { .. } => self.icmpv4_input(ctx, ifindex, view, ip),
+            L4View::Tcp { .. } => {
+                if !(self.is_broadcast_v4(dst, ifindex) || dst.is_multicast()) {
+                    let src = IpAddr::V4(ip.repr.src);
+                    if self.tcp_input(ctx, src, IpAddr::V4(dst), view.l4_bytes()) == TcpDemux::Reset {
+                        self.counters.no_listener += 1;
+                    }
+                }
+            }
+            L4View::Udp { .. } if self.udp_input(ctx, IpAddr::V4(ip.repr.src), IpAddr::V4(dst), view.l4_bytes()) => {}
             L4View::Udp { .. } => {
                 self.counters.no_listener += 1;
                 if !self.is_broadcast_v4(dst, ifindex) && !dst.is_multicast() {
@@ -275,6 +285,14 @@ impl Host {
         self.counters.ip_in_delivers += 1;
         match ip.l4 {
             L4View::Icmpv6 { .. } => self.icmpv6_input(ctx, ifindex, view, ip),
+            L4View::Tcp { .. } => {
+                if !dst.is_multicast()
+                    && self.tcp_input(ctx, IpAddr::V6(src), IpAddr::V6(dst), view.l4_bytes()) == TcpDemux::Reset
+                {
+                    self.counters.no_listener += 1;
+                }
+            }
+            L4View::Udp { .. } if self.udp_input(ctx, IpAddr::V6(src), IpAddr::V6(dst), view.l4_bytes()) => {}
             L4View::Udp { .. } => {
                 self.counters.no_listener += 1;
                 if !dst.is_multicast() {

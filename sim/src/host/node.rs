@@ -111,6 +111,14 @@ pub struct Host {
     pub(super) icmp_peers: BTreeMap<IpAddr, (u64, Instant)>,
     /// RA daemons on advertising interfaces (a router running radvd, [`crate::radvd`]).
     pub radvd: crate::radvd::Radvd,
+    /// Sockets and TCP connections.
+    pub transport: crate::transport::Transport,
+    /// Client applications (ssh, http, heartbeat, bulk, echo), in start order; a slot is empty while it runs.
+    pub apps: Vec<Option<Box<dyn crate::app::host_app::HostApp>>>,
+    /// The stateful firewall on the forward path (routers), if any.
+    pub firewall: Option<crate::firewall::Firewall>,
+    /// Scratch buffer for TCP payloads on their way out.
+    pub(crate) tx_payload: Vec<u8>,
     /// RA, SLAAC, RS and redirect state ([`super::ra`]).
     pub(super) ra: super::ra::RaHostState,
 }
@@ -133,6 +141,10 @@ impl Host {
             ipv4_ident: 1,
             icmp_peers: BTreeMap::new(),
             radvd: crate::radvd::Radvd::default(),
+            transport: crate::transport::Transport::new(),
+            apps: Vec::new(),
+            firewall: None,
+            tx_payload: Vec::new(),
             ra: super::ra::RaHostState::default(),
         }
     }
@@ -478,6 +490,8 @@ impl Node for Host {
             self.radvd_poll(ctx);
         }
         self.run_pings(ctx);
+        self.transport_timers(ctx);
+        self.run_due_apps(ctx);
         self.drain_loopback(ctx);
     }
 
@@ -497,6 +511,9 @@ impl Node for Host {
             if let Some(d) = p.poll_timeout() {
                 t = t.min(d);
             }
+        }
+        for d in [self.transport.poll_at(), self.apps_poll_at()].into_iter().flatten() {
+            t = t.min(d);
         }
         (t != Instant::FAR_FUTURE).then_some(t)
     }

@@ -1,0 +1,459 @@
+//! Linux nf_conntrack TCP tracking (net/netfilter/nf_conntrack_proto_tcp.c): the `tcp_conntracks` state table,
+//! per-state timeouts with the kernel defaults, INVALID, `tcp_loose` mid-stream pickup, the UNACK cap on
+//! unreplied ESTABLISHED entries, and the `conntrack -L` line (linux-ipv6.md F1–F9, F15).
+//!
+//! Not modelled: `tcp_in_window` sequence tracking (so `be_liberal` has nothing to relax) and `max_retrans`
+//! counting; the state table alone decides INVALID, which is what the one-direction timelines of §F depend on.
+//! Expiry is evaluated when a packet looks the entry up, so no timer is needed and `now` stays the only clock.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use super::PacketMeta;
+use crate::time::Instant;
+use crate::wire::tcp::TcpFlags;
+
+/// TCP conntrack states (`enum tcp_conntrack`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CtTcpState {
+    /// sNO: none.
+    None,
+    /// sSS.
+    SynSent,
+    /// sSR.
+    SynRecv,
+    /// sES.
+    Established,
+    /// sFW.
+    FinWait,
+    /// sCW.
+    CloseWait,
+    /// sLA.
+    LastAck,
+    /// sTW.
+    TimeWait,
+    /// sCL.
+    Close,
+    /// sS2: simultaneous open.
+    SynSent2,
+}
+
+impl CtTcpState {
+    /// The name `conntrack -L` prints.
+    pub fn name(self) -> &'static str {
+        match self {
+            CtTcpState::None => "NONE",
+            CtTcpState::SynSent => "SYN_SENT",
+            CtTcpState::SynRecv => "SYN_RECV",
+            CtTcpState::Established => "ESTABLISHED",
+            CtTcpState::FinWait => "FIN_WAIT",
+            CtTcpState::CloseWait => "CLOSE_WAIT",
+            CtTcpState::LastAck => "LAST_ACK",
+            CtTcpState::TimeWait => "TIME_WAIT",
+            CtTcpState::Close => "CLOSE",
+            CtTcpState::SynSent2 => "SYN_SENT2",
+        }
+    }
+}
+
+/// What the table says for one packet: a new state, INVALID (sIV) or ignore (sIG).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Next {
+    To(CtTcpState),
+    Invalid,
+    Ignore,
+}
+
+/// `get_conntrack_index`.
+fn flag_index(f: TcpFlags) -> usize {
+    if f.contains(TcpFlags::RST) {
+        4
+    } else if f.contains(TcpFlags::SYN) {
+        if f.contains(TcpFlags::ACK) {
+            1
+        } else {
+            0
+        }
+    } else if f.contains(TcpFlags::FIN) {
+        2
+    } else if f.contains(TcpFlags::ACK) {
+        3
+    } else {
+        5
+    }
+}
+
+/// `tcp_conntracks[dir][index][state]`, rows syn, synack, fin, ack, rst, none; columns sNO…sS2.
+fn table(reply: bool, index: usize, state: CtTcpState) -> Next {
+    use CtTcpState::*;
+    const NO: u8 = 0;
+    const SS: u8 = 1;
+    const SR: u8 = 2;
+    const ES: u8 = 3;
+    const FW: u8 = 4;
+    const CW: u8 = 5;
+    const LA: u8 = 6;
+    const TW: u8 = 7;
+    const CL: u8 = 8;
+    const S2: u8 = 9;
+    const IV: u8 = 10;
+    const IG: u8 = 11;
+    const ORIG: [[u8; 10]; 6] = [
+        [SS, SS, IG, IG, IG, IG, IG, SS, SS, S2],
+        [IV, IV, SR, IV, IV, IV, IV, IV, IV, SR],
+        [IV, IV, FW, FW, LA, LA, LA, TW, CL, IV],
+        [ES, IV, ES, ES, CW, CW, TW, TW, CL, IV],
+        [IV, CL, CL, CL, CL, CL, CL, CL, CL, CL],
+        [IV, IV, IV, IV, IV, IV, IV, IV, IV, IV],
+    ];
+    const REPLY: [[u8; 10]; 6] = [
+        [IV, S2, IV, IV, IV, IV, IV, SS, IV, S2],
+        [IV, SR, IG, IG, IG, IG, IG, IG, IG, SR],
+        [IV, IV, FW, FW, LA, LA, LA, TW, CL, IV],
+        [IV, IG, SR, ES, CW, CW, TW, TW, CL, IG],
+        [IV, CL, CL, CL, CL, CL, CL, CL, CL, CL],
+        [IV, IV, IV, IV, IV, IV, IV, IV, IV, IV],
+    ];
+    let col = state as usize;
+    let v = if reply { REPLY[index][col] } else { ORIG[index][col] };
+    let _ = NO;
+    match v {
+        IV => Next::Invalid,
+        IG => Next::Ignore,
+        x => Next::To(
+            [
+                None,
+                SynSent,
+                SynRecv,
+                Established,
+                FinWait,
+                CloseWait,
+                LastAck,
+                TimeWait,
+                Close,
+                SynSent2,
+            ][x as usize],
+        ),
+    }
+}
+
+/// `net.netfilter.nf_conntrack_tcp_*` settings (F1 defaults).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CtConfig {
+    /// `tcp_loose`: pick up connections mid-stream.
+    pub loose: bool,
+    /// timeout_syn_sent (120 s).
+    pub syn_sent: Duration,
+    /// timeout_syn_recv (60 s).
+    pub syn_recv: Duration,
+    /// timeout_established (432000 s).
+    pub established: Duration,
+    /// timeout_fin_wait (120 s).
+    pub fin_wait: Duration,
+    /// timeout_close_wait (60 s).
+    pub close_wait: Duration,
+    /// timeout_last_ack (30 s).
+    pub last_ack: Duration,
+    /// timeout_time_wait (120 s).
+    pub time_wait: Duration,
+    /// timeout_close (10 s).
+    pub close: Duration,
+    /// timeout_unacknowledged (300 s): caps unreplied ESTABLISHED entries.
+    pub unacknowledged: Duration,
+}
+
+impl Default for CtConfig {
+    fn default() -> Self {
+        let s = Duration::from_secs;
+        CtConfig {
+            loose: true,
+            syn_sent: s(120),
+            syn_recv: s(60),
+            established: s(432_000),
+            fin_wait: s(120),
+            close_wait: s(60),
+            last_ack: s(30),
+            time_wait: s(120),
+            close: s(10),
+            unacknowledged: s(300),
+        }
+    }
+}
+
+impl CtConfig {
+    fn timeout(&self, st: CtTcpState) -> Duration {
+        match st {
+            CtTcpState::SynSent | CtTcpState::SynSent2 => self.syn_sent,
+            CtTcpState::SynRecv => self.syn_recv,
+            CtTcpState::Established => self.established,
+            CtTcpState::FinWait => self.fin_wait,
+            CtTcpState::CloseWait => self.close_wait,
+            CtTcpState::LastAck => self.last_ack,
+            CtTcpState::TimeWait => self.time_wait,
+            CtTcpState::Close | CtTcpState::None => self.close,
+        }
+    }
+}
+
+/// `ct state` of a packet, as rules match it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CtInfo {
+    /// No valid entry for it.
+    Invalid,
+    /// Original direction of an entry that has not seen a reply (a mid-stream pickup is NEW too, F13).
+    New,
+    /// Either direction once a reply was seen, or the reply direction.
+    Established,
+}
+
+/// A connection's tuple in its original direction.
+pub type Tuple = (IpAddr, u16, IpAddr, u16);
+
+/// One tracked TCP connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CtEntry {
+    /// Original direction (the first packet seen).
+    pub orig: Tuple,
+    /// State.
+    pub state: CtTcpState,
+    /// When it expires.
+    pub expires: Instant,
+    /// A reply-direction packet was seen.
+    pub seen_reply: bool,
+}
+
+/// The conntrack table (TCP only; other protocols are passed through as untracked by [`super::nft`]).
+#[derive(Debug, Clone, Default)]
+pub struct Conntrack {
+    /// Settings.
+    pub config: CtConfig,
+    entries: BTreeMap<Tuple, CtEntry>,
+}
+
+impl Conntrack {
+    /// An empty table with `config`.
+    pub fn new(config: CtConfig) -> Conntrack {
+        Conntrack {
+            config,
+            entries: BTreeMap::new(),
+        }
+    }
+
+    /// `nf_conntrack_in` + `nf_conntrack_tcp_packet` for one TCP packet: its ctinfo; updates the table.
+    pub fn track(&mut self, now: Instant, p: &PacketMeta) -> CtInfo {
+        let Some(t) = p.tcp else {
+            return CtInfo::Invalid;
+        };
+        let fwd: Tuple = (p.src, p.sport, p.dst, p.dport);
+        let rev: Tuple = (p.dst, p.dport, p.src, p.sport);
+        for k in [fwd, rev] {
+            if self.entries.get(&k).is_some_and(|e| e.expires <= now) {
+                self.entries.remove(&k);
+            }
+        }
+        let (key, reply) = if self.entries.contains_key(&fwd) {
+            (fwd, false)
+        } else if self.entries.contains_key(&rev) {
+            (rev, true)
+        } else {
+            return self.new_entry(now, fwd, t.flags);
+        };
+        let Some(e) = self.entries.get_mut(&key) else {
+            return CtInfo::Invalid;
+        };
+        let old = e.state;
+        let idx = flag_index(t.flags);
+        let next = table(reply, idx, old);
+        let new_state = match next {
+            Next::Invalid => return CtInfo::Invalid,
+            // Ignored packets pass with their ctinfo and change nothing, not even the timeout.
+            Next::Ignore => return info(e.seen_reply, reply),
+            Next::To(s) => s,
+        };
+        if reply {
+            e.seen_reply = true;
+        }
+        // "If only reply is a RST, we can consider ourselves not to have an established connection" (F9).
+        if t.flags.contains(TcpFlags::RST) && !e.seen_reply {
+            self.entries.remove(&key);
+            return CtInfo::New;
+        }
+        let cfg = self.config;
+        let mut timeout = cfg.timeout(new_state);
+        // "do not renew timeout on SYN retransmit" (F2).
+        let syn_retransmit = idx == 0 && old == CtTcpState::SynSent && new_state == CtTcpState::SynSent;
+        if !e.seen_reply && new_state == CtTcpState::Established && timeout > cfg.unacknowledged {
+            timeout = cfg.unacknowledged;
+        }
+        e.state = new_state;
+        if !syn_retransmit {
+            e.expires = now + timeout;
+        }
+        info(e.seen_reply, reply)
+    }
+
+    /// `tcp_new`: a SYN opens SYN_SENT; with `tcp_loose` any other non-RST segment with ACK opens ESTABLISHED
+    /// (mid-stream pickup, F4/F5); everything else is INVALID.
+    fn new_entry(&mut self, now: Instant, fwd: Tuple, flags: TcpFlags) -> CtInfo {
+        let state = match table(false, flag_index(flags), CtTcpState::None) {
+            Next::To(CtTcpState::SynSent) => CtTcpState::SynSent,
+            Next::To(CtTcpState::Established) if self.config.loose => CtTcpState::Established,
+            _ => return CtInfo::Invalid,
+        };
+        let mut timeout = self.config.timeout(state);
+        if state == CtTcpState::Established {
+            timeout = timeout.min(self.config.unacknowledged);
+        }
+        self.entries.insert(
+            fwd,
+            CtEntry {
+                orig: fwd,
+                state,
+                expires: now + timeout,
+                seen_reply: false,
+            },
+        );
+        CtInfo::New
+    }
+
+    /// Live entries at `now`, in tuple order.
+    pub fn entries(&self, now: Instant) -> impl Iterator<Item = &CtEntry> {
+        self.entries.values().filter(move |e| e.expires > now)
+    }
+
+    /// `conntrack -L` lines (F15 shape).
+    pub fn render(&self, now: Instant) -> String {
+        let mut s = String::new();
+        for e in self.entries(now) {
+            let (a, ap, b, bp) = e.orig;
+            let left = e.expires.saturating_since(now).as_secs();
+            let unreplied = if e.seen_reply { "" } else { " [UNREPLIED]" };
+            let _ = writeln!(
+                s,
+                "tcp      6 {left} {} src={a} dst={b} sport={ap} dport={bp}{unreplied} src={b} dst={a} sport={bp} dport={ap} mark=0 use=1",
+                e.state.name()
+            );
+        }
+        s
+    }
+}
+
+fn info(seen_reply: bool, reply: bool) -> CtInfo {
+    if seen_reply || reply {
+        CtInfo::Established
+    } else {
+        CtInfo::New
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::firewall::TcpMeta;
+
+    const C: IpAddr = IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 0xa, 0, 0, 0, 0, 0xc));
+    const S: IpAddr = IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 0xb, 0, 0, 0, 0, 0x10));
+
+    fn pkt(from_client: bool, flags: TcpFlags) -> PacketMeta {
+        let (src, dst, sport, dport) = if from_client {
+            (C, S, 55082, 2222)
+        } else {
+            (S, C, 2222, 55082)
+        };
+        PacketMeta {
+            src,
+            dst,
+            proto: 6,
+            sport,
+            dport,
+            tcp: Some(TcpMeta {
+                seq: 1,
+                ack: 1,
+                flags,
+                window: 502,
+                wscale: None,
+                len: 0,
+            }),
+        }
+    }
+
+    fn at(s: u64) -> Instant {
+        Instant::from_secs(s)
+    }
+
+    const SYN: TcpFlags = TcpFlags::SYN;
+    const ACK: TcpFlags = TcpFlags::ACK;
+
+    #[test]
+    fn one_direction_timeline_f3_f4() {
+        let mut ct = Conntrack::default();
+        assert_eq!(ct.track(at(0), &pkt(true, SYN)), CtInfo::New);
+        // The handshake ACK and data in SYN_SENT are INVALID and do not refresh (F3).
+        assert_eq!(ct.track(at(0), &pkt(true, ACK)), CtInfo::Invalid);
+        assert_eq!(ct.track(at(100), &pkt(true, ACK | TcpFlags::PSH)), CtInfo::Invalid);
+        assert!(ct.render(at(10)).starts_with("tcp      6 110 SYN_SENT src=2001:db8:a::c dst=2001:db8:b::10 sport=55082 dport=2222 [UNREPLIED] src=2001:db8:b::10"));
+        // A SYN retransmit does not renew the timeout (F2).
+        assert_eq!(ct.track(at(3), &pkt(true, SYN)), CtInfo::New);
+        assert_eq!(ct.entries(at(119)).count(), 1);
+        assert_eq!(ct.entries(at(120)).count(), 0);
+        // After expiry a data segment is picked up loose: NEW, ESTABLISHED [UNREPLIED], 300 s (F4, F5).
+        assert_eq!(ct.track(at(204), &pkt(true, ACK)), CtInfo::New);
+        let r = ct.render(at(210));
+        assert!(r.starts_with("tcp      6 294 ESTABLISHED"), "{r}");
+        assert!(r.contains("[UNREPLIED]"));
+        // Refreshed per packet, still capped at 300 s.
+        assert_eq!(ct.track(at(250), &pkt(true, ACK)), CtInfo::New);
+        assert!(ct.render(at(250)).starts_with("tcp      6 300 ESTABLISHED"));
+    }
+
+    #[test]
+    fn loose_off_never_picks_up_f7() {
+        let mut ct = Conntrack::new(CtConfig {
+            loose: false,
+            ..CtConfig::default()
+        });
+        assert_eq!(ct.track(at(0), &pkt(true, ACK)), CtInfo::Invalid);
+        assert_eq!(ct.entries(at(0)).count(), 0);
+    }
+
+    #[test]
+    fn symmetric_handshake_and_close() {
+        let mut ct = Conntrack::default();
+        ct.track(at(0), &pkt(true, SYN));
+        assert_eq!(ct.track(at(0), &pkt(false, SYN | ACK)), CtInfo::Established);
+        assert_eq!(ct.entries(at(0)).next().map(|e| e.state), Some(CtTcpState::SynRecv));
+        assert_eq!(ct.track(at(0), &pkt(true, ACK)), CtInfo::Established);
+        let e = ct.entries(at(1)).next().cloned().unwrap();
+        assert_eq!((e.state, e.expires), (CtTcpState::Established, at(432_000)));
+        assert!(!ct.render(at(1)).contains("UNREPLIED"));
+        ct.track(at(5), &pkt(true, TcpFlags::FIN | ACK));
+        assert_eq!(ct.entries(at(5)).next().map(|e| e.state), Some(CtTcpState::FinWait));
+        ct.track(at(5), &pkt(false, TcpFlags::FIN | ACK));
+        assert_eq!(ct.entries(at(5)).next().map(|e| e.state), Some(CtTcpState::LastAck));
+        ct.track(at(5), &pkt(true, ACK));
+        let e = ct.entries(at(5)).next().cloned().unwrap();
+        assert_eq!((e.state, e.expires), (CtTcpState::TimeWait, at(125)));
+        // Reply SYN-ACK in ESTABLISHED is ignored: passes, changes nothing.
+        assert_eq!(ct.track(at(6), &pkt(false, SYN | ACK)), CtInfo::Established);
+        assert_eq!(ct.entries(at(6)).next().map(|e| e.state), Some(CtTcpState::TimeWait));
+    }
+
+    #[test]
+    fn rst_before_any_reply_deletes_f9_and_after_closes() {
+        let mut ct = Conntrack::default();
+        ct.track(at(0), &pkt(true, ACK));
+        ct.track(at(1), &pkt(true, TcpFlags::RST));
+        assert_eq!(ct.entries(at(1)).count(), 0);
+        ct.track(at(0), &pkt(true, SYN));
+        ct.track(at(0), &pkt(false, SYN | ACK));
+        ct.track(at(2), &pkt(false, TcpFlags::RST));
+        let e = ct.entries(at(2)).next().cloned().unwrap();
+        assert_eq!((e.state, e.expires), (CtTcpState::Close, at(12)));
+        // A packet without flags, and a lone SYN-ACK, are INVALID as new.
+        assert_eq!(ct.track(at(3), &pkt(true, TcpFlags(0)).clone()), CtInfo::Invalid);
+        let mut fresh = Conntrack::default();
+        assert_eq!(fresh.track(at(0), &pkt(false, SYN | ACK)), CtInfo::Invalid);
+    }
+}
