@@ -4,6 +4,7 @@
 //! simulation, no threads and no wall clock. The same scenario and seed give the same frames, byte for byte.
 
 pub mod app;
+pub mod attack;
 pub mod engine;
 pub mod firewall;
 pub mod frame;

@@ -86,9 +86,11 @@ impl Host {
         let ifindex = self
             .ifindex(&config.ifname)
             .ok_or_else(|| RadvdError::NoSuchInterface(config.ifname.clone()))?;
-        if self.radvd.daemon(ifindex).is_some() {
+        if self.radvd.daemon(ifindex).is_some_and(|d| !d.is_stopped()) {
             return Err(RadvdError::AlreadyRunning(config.ifname));
         }
+        // A stopped daemon is replaced (its counters go with it), as restarting radvd starts afresh.
+        self.radvd.daemons.retain(|d| d.ifindex != ifindex);
         self.radvd.daemons.push(RaDaemon::start(ifindex, config, ctx.now));
         self.radvd_poll(ctx);
         Ok(())
