@@ -329,7 +329,14 @@ fn d_log_redirect_exception_renders_as_cloned() {
         .with_proto(Proto::Redirect)
         .with_flags(RouteFlags::CACHE | RouteFlags::DYNAMIC);
     exc.metrics.hoplimit = Some(64);
-    t.route_add(exc).unwrap();
+    // The exception hangs off the route the lookup selects (rt->from): the RA default via fe80::1.
+    exc.parent = t
+        .fib6
+        .table(table::MAIN)
+        .iter()
+        .find(|r| r.dst.prefix_len() == 0)
+        .map(|r| r.key());
+    t.route_add_kernel(exc).unwrap();
     assert_eq!(
         dualhome_sim::host::render::ip_route_show_cache(&t, Instant::ZERO),
         "2001:db8:99::1 via fe80::99 dev h0 metric 1024 hoplimit 64 pref medium\n"

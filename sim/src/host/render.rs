@@ -412,4 +412,24 @@ mod tests {
             "RTNETLINK answers: Network is unreachable\n"
         );
     }
+
+    #[test]
+    fn ipv6_input_route_get_prints_iif_and_no_selected_source() {
+        use crate::host::lookup::RouteQuery;
+        let mut t = HostTables::new();
+        let sa0 = t.add_interface("sa0", [2, 0, 0, 0, 0, 1], 1500).unwrap();
+        let sb0 = t.add_interface("sb0", [2, 0, 0, 0, 0, 2], 1500).unwrap();
+        t.set_link(sa0, true).unwrap();
+        t.set_link(sb0, true).unwrap();
+        t.add_addr(Addr::new(sb0, "2001:db8:b::10".parse().unwrap(), 64).with_flags(AddrFlags::NODAD))
+            .unwrap();
+        let q = RouteQuery::to("2001:db8:b::10".parse().unwrap())
+            .from("2001:db8:a::c".parse().unwrap())
+            .iif(sa0);
+        let d = t.route_get(&q, |_, _| true).unwrap();
+        assert_eq!(
+            ip_route_get(&t, &d),
+            "local 2001:db8:b::10 from 2001:db8:a::c dev lo table local proto kernel metric 0 iif sa0 pref medium\n"
+        );
+    }
 }
