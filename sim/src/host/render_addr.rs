@@ -159,6 +159,32 @@ pub fn ip_addr_show(t: &HostTables, family: Family, dev: Option<IfIndex>, now: I
     out
 }
 
+/// `ip link show [dev IF]` (print_linkinfo): `N: IF: <FLAGS> mtu M qdisc Q state S mode DEFAULT group default qlen L`
+/// and the `link/…` line.
+pub fn ip_link_show(t: &HostTables, dev: Option<IfIndex>) -> String {
+    let mut out = String::new();
+    for i in t.ifaces.iter().filter(|i| dev.is_none_or(|d| d == i.ifindex)) {
+        let _ = writeln!(
+            out,
+            "{}: {}: <{}> mtu {} qdisc {} state {} mode DEFAULT group default qlen {}",
+            i.ifindex,
+            i.name,
+            i.link_flags(),
+            i.mtu,
+            i.qdisc,
+            i.operstate(),
+            i.txqlen
+        );
+        match i.kind {
+            LinkKind::Loopback => out.push_str("    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n"),
+            LinkKind::Ether => {
+                let _ = writeln!(out, "    link/ether {} brd ff:ff:ff:ff:ff:ff", mac_text(i.mac));
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,6 +251,23 @@ mod tests {
         assert!(
             !ip_addr_show(&t, Family::V6, None, Instant::ZERO).contains("eth0"),
             "no inet6 on eth0"
+        );
+    }
+
+    #[test]
+    fn c_log_ip_link_show() {
+        // C.log:100 (first line; `@if2` is the veth peer suffix the simulator's NICs do not have).
+        let mut t = HostTables::new();
+        let h0 = t.add_interface("h0", [0x52, 0x54, 0, 0x12, 0x34, 0x56], 1500).unwrap();
+        t.ifaces.get_mut(h0).unwrap().qdisc = "noqueue";
+        t.set_link(h0, true).unwrap();
+        assert_eq!(
+            ip_link_show(&t, Some(h0)),
+            "2: h0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP mode DEFAULT group default qlen 1000\n\
+             \x20   link/ether 52:54:00:12:34:56 brd ff:ff:ff:ff:ff:ff\n"
+        );
+        assert!(
+            ip_link_show(&t, None).starts_with("1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN")
         );
     }
 }
