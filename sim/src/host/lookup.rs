@@ -228,14 +228,15 @@ impl HostTables {
             }
         })?;
         // A redirect exception for this destination hanging off the selected route replaces it (D11, D13); one
-        // under a route that was not selected has no effect.
+        // under a route that was not selected has no effect. An exception added without a parent (by hand) hangs
+        // off whatever route is selected on its device.
         let host = IpNet::V6(Ipv6Net::from(dst));
         let key = r.key();
         let r = self
             .fib6
             .table(tbl)
             .iter()
-            .find(|e| e.flags.has(RouteFlags::CACHE) && e.dst == host && e.parent == Some(key))
+            .find(|e| e.flags.has(RouteFlags::CACHE) && e.dst == host && e.parent.map_or(e.dev == r.dev, |p| p == key))
             .unwrap_or(r);
         let conf = self.sysctl.v6(r.dev);
         // Local delivery leaves by lo (ip6_rt_get_dev_rcu); the source is computed on the route's own device

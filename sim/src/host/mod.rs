@@ -22,6 +22,8 @@ pub mod node;
 pub mod output;
 pub mod ra;
 pub mod ra_routes;
+#[cfg(test)]
+mod ra_testutil;
 pub mod redirect;
 pub mod render;
 pub mod render_addr;

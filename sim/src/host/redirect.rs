@@ -20,7 +20,7 @@ use std::time::Duration;
 use ipnet::{IpNet, Ipv6Net};
 
 use super::node::Host;
-use super::route::{Route, RouteFlags, RouteKey, RouteType};
+use super::route::{Proto, Route, RouteFlags, RouteKey, RouteType};
 use super::rule::RuleAction;
 use crate::id::IfIndex;
 use crate::node::Ctx;
@@ -236,7 +236,7 @@ impl Host {
             .with_metric(parent.metric)
             .with_pref(parent.pref)
             .with_flags(RouteFlags::CACHE | RouteFlags::DYNAMIC);
-        e.proto = parent.proto;
+        e.proto = Proto::Redirect;
         e.metrics = parent.metrics;
         e.parent = Some(key);
         let gc = u64::try_from(self.tables.sysctl.global.route6_gc_timeout).unwrap_or(60);
@@ -257,7 +257,7 @@ impl Host {
 
 #[cfg(test)]
 mod tests {
-    use super::super::ra::testutil::*;
+    use super::super::ra_testutil::*;
     use super::*;
     use crate::host::render::ip_route_show_cache;
     use crate::host::route::Pref;

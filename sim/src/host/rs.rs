@@ -176,7 +176,7 @@ impl Host {
 
 #[cfg(test)]
 mod tests {
-    use super::super::ra::testutil::*;
+    use super::super::ra_testutil::*;
     use super::*;
     use rand::SeedableRng;
 

@@ -40,12 +40,17 @@ pub struct TempAddr {
     pub created: Instant,
 }
 
-/// Remaining seconds until `until` (`None` = forever → 0xffffffff), floored like the kernel's `(now - tstamp)/HZ`.
+/// Remaining whole seconds until `until` (`None` = forever → 0xffffffff), as the kernel's
+/// `valid_lft - (now - tstamp)/HZ`: the age is floored, so a fractional remainder rounds up.
 fn remaining(until: Option<Instant>, now: Instant) -> u32 {
     match until {
         None => u32::MAX,
         Some(t) if t <= now => 0,
-        Some(t) => u32::try_from((t - now).as_secs()).unwrap_or(u32::MAX),
+        Some(t) => {
+            let d = t - now;
+            let up = u64::from(d.subsec_nanos() > 0);
+            u32::try_from(d.as_secs() + up).unwrap_or(u32::MAX)
+        }
     }
 }
 
@@ -64,20 +69,20 @@ fn set_lifetimes(a: &mut Addr, now: Instant, valid: u32, preferred: u32) {
     }
 }
 
-/// RFC 4862 §5.5.3(e) as Linux implements it for an existing address (B21): `Some((valid, preferred))` to store,
-/// `None` to leave the address alone. Linux differs from the RFC text in two ways: `ra_honor_pio_life` turns the
-/// rule off (A18), and when the stored lifetime is already ≤ 2 h the preferred lifetime is not updated either.
+/// RFC 4862 §5.5.3(e) for an existing address (B21), as the 6.18 kernel behaves in B2.log: `Some((valid,
+/// preferred))` to store, `None` to leave the address alone (stored lifetime already 0). New valid =
+/// max(received, min(stored, 2 h)); the preferred lifetime is always the received one (capped at the valid one).
+/// Linux adds `ra_honor_pio_life` (A18), which takes the received lifetime as is.
 pub fn two_hour_rule(stored: u32, valid: u32, preferred: u32, honor_pio_life: bool) -> Option<(u32, u32)> {
     if stored == 0 {
         return None;
     }
-    if honor_pio_life || valid > MIN_VALID_LIFETIME || valid > stored {
-        Some((valid, preferred))
-    } else if stored <= MIN_VALID_LIFETIME {
-        None
+    let v = if honor_pio_life {
+        valid
     } else {
-        Some((MIN_VALID_LIFETIME, preferred.min(MIN_VALID_LIFETIME)))
-    }
+        valid.max(stored.min(MIN_VALID_LIFETIME))
+    };
+    Some((v, preferred.min(v)))
 }
 
 /// Whether a PIO is used at all (addrconf_prefix_rcv): not link-local or multicast (B24), preferred ≤ valid (B23),
@@ -287,7 +292,7 @@ impl Host {
 
 #[cfg(test)]
 mod tests {
-    use super::super::ra::testutil::*;
+    use super::super::ra_testutil::*;
     use super::*;
     use crate::host::render_addr::ip_addr_show;
     use crate::wire::NdOptionRepr;
@@ -329,8 +334,12 @@ mod tests {
         send_pio(&mut o, pio("2001:db8:1::", 64, 60, 60, true, true));
         assert_eq!(lifetimes(&o, A1), (7200, 60, false), "received 60 → 7200");
         o.run(2);
-        send_pio(&mut o, pio("2001:db8:1::", 64, 7000, 7000, true, true));
-        assert_eq!(lifetimes(&o, A1).0, 7198, "stored ≤ 2 h: unchanged");
+        send_pio(&mut o, pio("2001:db8:1::", 64, 7000, 0, true, true));
+        assert_eq!(
+            lifetimes(&o, A1),
+            (7198, 0, true),
+            "stored ≤ 2 h: valid kept, preferred taken"
+        );
         send_pio(&mut o, pio("2001:db8:1::", 64, 10000, 5000, true, true));
         assert_eq!(lifetimes(&o, A1), (10000, 5000, false));
         send_pio(&mut o, pio("2001:db8:1::", 64, 0, 0, true, true));
