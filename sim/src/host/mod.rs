@@ -5,6 +5,11 @@
 //! route lookup ([`lookup`]), source address selection ([`srcsel`]), IPv4 martian and reverse-path checks ([`rpf`]),
 //! the route-table side of RA processing ([`ra_routes`]), the aggregate that keeps them consistent ([`tables`]) and
 //! the `ip`-style renderers ([`render`], [`render_addr`]). Time comes in as `now`; nothing here reads a clock.
+//!
+//! Not modelled in the tables: ECMP multipath (IPv6 siblings from `ip route append`, B16, stay separate routes and
+//! the first wins; no `nexthop` rendering), subnet-router anycast routes on forwarding interfaces, VRFs/l3mdev,
+//! IPv4 `fib_select_default` among several default routes, rule actions `goto`/`nop`, `tos`/realms selectors and
+//! FIB_RULE_FIND_SADDR, and `ip addrlabel` edits (the default label table only).
 
 pub mod addr;
 pub mod conf_effective;
