@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 mod cli_agent;
 mod cli_ipam;
+mod cli_run;
 mod cli_schema;
 
 /// Deterministic simulator and conformance harness for multihomed (IPv4 + IPv6) cloud VMs.
@@ -25,14 +26,18 @@ enum Command {
     Agent(cli_agent::AgentCommand),
     /// Print the JSON Schema of scenario files.
     Schema(cli_schema::SchemaCommand),
+    /// Run scenario files on the simulator and write reports (JUnit, JSON, Markdown, pcapng).
+    Run(cli_run::RunCommand),
 }
 
 fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Ipam(cmd) => cli_ipam::run(cmd),
         Command::Agent(cmd) => cli_agent::run(cmd),
         Command::Schema(cmd) => cli_schema::run(cmd),
+        Command::Run(cmd) => cli_run::run(cmd, args),
     };
     ExitCode::from(code)
 }

@@ -1,0 +1,100 @@
+//! `dualhome run [PATH...]`: run scenario files on the simulator and write the CI reports.
+//!
+//! Exit codes: 0 every scenario passed; 1 an expectation failed or a scenario errored at run time; 2 invalid input
+//! (a scenario that does not load, a bad `--format`/`--shard`): every problem is printed with file, line, column
+//! and a caret, and no report file is written.
+
+use clap::Args;
+use dualhome::run::batch;
+use dualhome::run::RunOptions;
+use dualhome_reports::{Exit, Formats, Shard};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+/// Run scenarios and write reports.
+#[derive(Args)]
+pub struct RunCommand {
+    /// Scenario files or directories (walked for `*.yml`).
+    #[arg(default_value = "scenarios")]
+    pub paths: Vec<PathBuf>,
+    /// Where the reports go.
+    #[arg(long, default_value = "target/dualhome")]
+    pub report_dir: PathBuf,
+    /// Comma-separated outputs: junit, json, md, pcap.
+    #[arg(long, default_value = "junit,json,md,pcap")]
+    pub format: String,
+    /// Scenarios run in parallel (each one single-threaded); 0 = one per CPU.
+    #[arg(long, default_value_t = 0)]
+    pub jobs: usize,
+    /// Run only the K-th of N slices of the corpus (sorted by path, round-robin), e.g. `2/4`.
+    #[arg(long)]
+    pub shard: Option<String>,
+    /// Only scenarios whose path or name contains this text, or that carry this tag.
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// Replace every scenario's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+fn invalid(msg: &str) -> u8 {
+    eprintln!("dualhome run: {msg}");
+    Exit::InvalidInput.code()
+}
+
+/// Runs the command and returns the exit code.
+pub fn run(cmd: RunCommand, args: Vec<String>) -> u8 {
+    let formats = match Formats::parse(&cmd.format) {
+        Ok(f) => f,
+        Err(e) => return invalid(&e.to_string()),
+    };
+    let shard = match cmd.shard.as_deref().map(str::parse::<Shard>).transpose() {
+        Ok(s) => s,
+        Err(e) => return invalid(&e.to_string()),
+    };
+    let files = match batch::collect(&cmd.paths) {
+        Ok(f) => batch::shard(f, shard),
+        Err(e) => return invalid(&e.to_string()),
+    };
+    let mut scenarios = match batch::load_all(&files) {
+        Ok(s) => s,
+        Err(errors) => {
+            for e in errors {
+                eprintln!("{:?}", miette::Report::new(e));
+            }
+            eprintln!("dualhome run: invalid input, no report written");
+            return Exit::InvalidInput.code();
+        }
+    };
+    if let Some(f) = &cmd.filter {
+        scenarios.retain(|(p, s)| batch::matches(p, s, f));
+    }
+    let bar = if std::io::stderr().is_terminal() {
+        ProgressBar::with_draw_target(Some(scenarios.len() as u64), ProgressDrawTarget::stderr())
+    } else {
+        ProgressBar::hidden()
+    };
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}") {
+        bar.set_style(style);
+    }
+    let opts = RunOptions { seed: cmd.seed };
+    let runs = batch::run_all(&scenarios, &opts, cmd.jobs, &|run| {
+        bar.set_message(run.report.name.clone());
+        bar.inc(1);
+    });
+    bar.finish_and_clear();
+    let report = match batch::assemble(runs, &cmd.report_dir, &formats, args, shard) {
+        Ok(r) => r,
+        Err(e) => return invalid(&e.to_string()),
+    };
+    if let Err(e) = dualhome_reports::write_reports(&report, &cmd.report_dir, &formats) {
+        eprintln!("dualhome run: {e}");
+        return Exit::Failed.code();
+    }
+    match dualhome_reports::terminal::to_text(&report) {
+        Ok(text) => print!("{text}"),
+        Err(e) => eprintln!("dualhome run: {e}"),
+    }
+    report.exit().code()
+}

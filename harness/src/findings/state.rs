@@ -1,0 +1,244 @@
+//! Run analyzers: findings read from the simulated network's state at a moment (its sysctls, addresses, routes and
+//! the deployed VMs' agent probes). Each analyzer names the rule it applies.
+
+use super::{
+    about_node, AGENT_UNRESPONSIVE, BOOT_OP_REFUSED, DAD_FAILED, GATEWAY_OFF_SUBNET, RA_ACCEPTED_WHILE_FORWARDING,
+    RA_FROM_NON_GATEWAY, RA_MITM_EXPOSURE, REDIRECTS_ACCEPTED, SINGLE_DEFAULT_ROUTE_OFFLINK, SLAAC_ON_IPV4_INTERFACE,
+};
+use crate::run::deploy::DeployedVm;
+use crate::run::world::{NodeKind, World};
+use dualhome_reports::Finding;
+use dualhome_sim::host::addr::AddrFlags;
+use dualhome_sim::host::lookup::RouteQuery;
+use dualhome_sim::host::node::Host;
+use dualhome_sim::host::route::Proto;
+use std::net::IpAddr;
+
+fn is_link_local(ip: IpAddr) -> bool {
+    matches!(ip, IpAddr::V6(a) if a.segments()[0] & 0xffc0 == 0xfe80)
+}
+
+fn default_routes(host: &Host) -> Vec<String> {
+    let t = &host.tables;
+    t.fib4
+        .dump(None)
+        .into_iter()
+        .chain(t.fib6.dump(None))
+        .filter(|r| r.dst.prefix_len() == 0)
+        .map(|r| {
+            let via = r.gateway.map_or_else(String::new, |g| format!(" via {g}"));
+            format!("default{via} dev {} table {}", t.ifaces.name(r.dev), r.table)
+        })
+        .collect()
+}
+
+/// Every state finding now. `director` is the director's address when the scenario deploys with BOSH.
+pub fn analyze(world: &World, vms: &[DeployedVm], director: Option<IpAddr>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for vm in vms {
+        vm_findings(world, vm, director, &mut out);
+    }
+    for (name, entry) in &world.nodes {
+        let Some(host) = world.sim.host(entry.id) else { continue };
+        node_findings(name, host, &mut out);
+    }
+    out
+}
+
+fn vm_findings(world: &World, vm: &DeployedVm, director: Option<IpAddr>, out: &mut Vec<Finding>) {
+    let Some(entry) = world.nodes.get(&vm.name) else { return };
+    let Some(host) = world.sim.host(entry.id) else { return };
+    for f in &vm.failures {
+        out.push(about_node(
+            BOOT_OP_REFUSED,
+            &vm.name,
+            None,
+            format!("boot op #{} `{}` refused: {}", f.index, f.op, f.reason),
+            vec![f.op.clone()],
+        ));
+    }
+    if let Some(d) = director {
+        // Seed "single default route": the agent needs a route to the director; with the only default route on the
+        // other family, an off-link director is unreachable (route.c: ENETUNREACH from the null entry).
+        if let Err(e) = host.route_get(&RouteQuery::to(d)) {
+            let mut evidence = vec![format!("ip route get {d}: RTNETLINK answers: {e}")];
+            evidence.extend(default_routes(host));
+            out.push(about_node(
+                SINGLE_DEFAULT_ROUTE_OFFLINK,
+                &vm.name,
+                None,
+                format!(
+                    "{} has no route to the director {d}: its default route is of the other family or absent, and the director is off-link",
+                    vm.name
+                ),
+                evidence,
+            ));
+        }
+        if let Some(i) = vm.agent_ping {
+            if let Some(p) = host.pings.get(i) {
+                let r = &p.report;
+                if r.received == 0 && r.transmitted > 0 && (r.errors > 0 || r.transmitted >= p.config.count) {
+                    out.push(about_node(
+                        AGENT_UNRESPONSIVE,
+                        &vm.name,
+                        None,
+                        format!(
+                            "the agent on {} got no answer from the director {d} ({} sent, {} errors)",
+                            vm.name, r.transmitted, r.errors
+                        ),
+                        Vec::new(),
+                    ));
+                }
+            }
+        }
+    }
+    let designated: Vec<IpAddr> = vm
+        .networks
+        .iter()
+        .filter_map(|n| n.gateway)
+        .filter(IpAddr::is_ipv6)
+        .collect();
+    for iface in &entry.ifaces {
+        let conf = host.tables.sysctl.v6(iface.ifindex);
+        let v6_planned = vm
+            .networks
+            .iter()
+            .any(|n| n.nic == iface.name && n.address.is_some_and(|a| a.addr().is_ipv6()));
+        // SLAAC forms a global address from an autonomous PIO on any interface that accepts RAs (RFC 4862 §5.5.3).
+        if !v6_planned {
+            for a in host.tables.addrs.on(iface.ifindex, true) {
+                if !is_link_local(a.addr) && !a.flags.has(AddrFlags::PERMANENT) {
+                    out.push(about_node(
+                        SLAAC_ON_IPV4_INTERFACE,
+                        &vm.name,
+                        Some(&iface.name),
+                        format!(
+                            "{} {} has {}/{} from an RA although BOSH gave it no IPv6",
+                            vm.name, iface.name, a.addr, a.prefix_len
+                        ),
+                        vec![format!("inet6 {}/{} scope global dynamic", a.addr, a.prefix_len)],
+                    ));
+                }
+            }
+        }
+        // linux-ipv6.md A6/A8: RAs install a default router when accept_ra is effective and accept_ra_defrtr is set.
+        if host.tables.sysctl.accept_ra(iface.ifindex) && conf.accept_ra_defrtr != 0 && conf.disable_ipv6 == 0 {
+            out.push(about_node(
+                RA_MITM_EXPOSURE,
+                &vm.name,
+                Some(&iface.name),
+                format!(
+                    "{} {} accepts router advertisements (accept_ra={}, accept_ra_defrtr={}): any node on {} can become its IPv6 router",
+                    vm.name, iface.name, conf.accept_ra, conf.accept_ra_defrtr, iface.segment
+                ),
+                vec![format!("net.ipv6.conf.{}.accept_ra = {}", iface.name, conf.accept_ra)],
+            ));
+        }
+        // linux-ipv6.md A20 (route.c:rt6_do_redirect): honoured iff IF.forwarding = 0 and IF.accept_redirects != 0.
+        if host.tables.sysctl.accept_redirects6(iface.ifindex) && conf.disable_ipv6 == 0 {
+            out.push(about_node(
+                REDIRECTS_ACCEPTED,
+                &vm.name,
+                Some(&iface.name),
+                format!("{} {} accepts ICMPv6 redirects", vm.name, iface.name),
+                vec![format!(
+                    "net.ipv6.conf.{}.accept_redirects = {}",
+                    iface.name, conf.accept_redirects
+                )],
+            ));
+        }
+    }
+    for r in host.tables.fib6.dump(None) {
+        if r.dst.prefix_len() != 0 || r.proto != Proto::Ra {
+            continue;
+        }
+        let Some(gw) = r.gateway else { continue };
+        let owner = owner_of(world, gw);
+        let owner_is_gateway = owner
+            .as_ref()
+            .is_some_and(|(_, addrs)| addrs.iter().any(|a| designated.contains(a)));
+        if !owner_is_gateway {
+            let who = owner.map_or_else(|| "an unknown node".to_owned(), |(n, _)| format!("`{n}`"));
+            out.push(about_node(
+                RA_FROM_NON_GATEWAY,
+                &vm.name,
+                Some(host.tables.ifaces.name(r.dev)),
+                format!(
+                    "{} has a default route via {gw} learned from an RA sent by {who}, not by the BOSH gateway ({})",
+                    vm.name,
+                    designated.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
+                ),
+                vec![format!(
+                    "default via {gw} dev {} proto ra",
+                    host.tables.ifaces.name(r.dev)
+                )],
+            ));
+        }
+    }
+}
+
+/// The node that owns `addr`, and every address of that node.
+fn owner_of(world: &World, addr: IpAddr) -> Option<(String, Vec<IpAddr>)> {
+    world.nodes.iter().find_map(|(name, e)| {
+        let host = world.sim.host(e.id)?;
+        let all: Vec<IpAddr> = host.tables.addrs.iter().map(|a| a.addr).collect();
+        all.contains(&addr).then(|| (name.clone(), all))
+    })
+}
+
+fn node_findings(name: &str, host: &Host, out: &mut Vec<Finding>) {
+    let t = &host.tables;
+    for r in t.fib4.dump(None).into_iter().chain(t.fib6.dump(None)) {
+        let Some(gw) = r.gateway else { continue };
+        if r.dst.prefix_len() != 0 || is_link_local(gw) {
+            continue;
+        }
+        let on_subnet = t.addrs.on(r.dev, gw.is_ipv6()).any(|a| a.same_subnet(gw));
+        if !on_subnet {
+            out.push(about_node(
+                GATEWAY_OFF_SUBNET,
+                name,
+                Some(t.ifaces.name(r.dev)),
+                format!(
+                    "{name}: default route via {gw} dev {}, but no address on {} covers {gw}",
+                    t.ifaces.name(r.dev),
+                    t.ifaces.name(r.dev)
+                ),
+                vec![format!(
+                    "default via {gw} dev {} table {}",
+                    t.ifaces.name(r.dev),
+                    r.table
+                )],
+            ));
+        }
+    }
+    for i in t.ifaces.iter() {
+        let conf = t.sysctl.v6(i.ifindex);
+        if conf.forwarding != 0 && conf.accept_ra == 2 {
+            out.push(about_node(
+                RA_ACCEPTED_WHILE_FORWARDING,
+                name,
+                Some(t.ifaces.name(i.ifindex)),
+                format!(
+                    "{name} {} forwards and accepts RAs (accept_ra = 2)",
+                    t.ifaces.name(i.ifindex)
+                ),
+                Vec::new(),
+            ));
+        }
+    }
+    for a in t.addrs.iter().filter(|a| a.flags.has(AddrFlags::DADFAILED)) {
+        out.push(about_node(
+            DAD_FAILED,
+            name,
+            Some(t.ifaces.name(a.ifindex)),
+            format!("{name}: {} failed duplicate address detection", a.addr),
+            vec![format!("inet6 {}/{} dadfailed tentative", a.addr, a.prefix_len)],
+        ));
+    }
+}
+
+/// Whether the node is a deployed VM (findings about VMs name them as `group/index`).
+pub fn is_vm(world: &World, name: &str) -> bool {
+    world.nodes.get(name).is_some_and(|n| n.kind == NodeKind::Vm)
+}

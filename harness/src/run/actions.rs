@@ -1,0 +1,104 @@
+//! Timeline actions carried out on the simulation at their time. Actions whose simulator part has not landed
+//! (flows, attacker frames, on-demand RAs) are errors naming the part they need, so a scenario using them fails
+//! loudly instead of passing without its stimulus.
+
+use super::resolve::{node, resolve};
+use super::tables::all_tables;
+use super::world::World;
+use super::RunError;
+use crate::scenario::timeline::{Action, Link};
+use dualhome_sim::app::ping::PingConfig;
+use std::time::Duration;
+
+/// A `snapshot` taken during the run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    /// Its label.
+    pub label: String,
+    /// Simulated time in nanoseconds.
+    pub at_ns: u64,
+    /// The nodes' tables as `ip` prints them.
+    pub text: String,
+}
+
+fn not_built(action: &str, needs: &'static str) -> RunError {
+    RunError::NotBuilt {
+        what: format!("action `{action}`"),
+        needs,
+    }
+}
+
+const TRANSPORT: &str = "the transport layer and its apps (sim/src/transport, sim/src/app)";
+const ATTACK: &str = "the attacker node (sim/src/attack)";
+
+/// Carries out one action now; snapshots are appended to `snapshots`.
+pub fn apply(world: &mut World, action: &Action, snapshots: &mut Vec<Snapshot>) -> Result<(), RunError> {
+    match action {
+        Action::Ping(p) => {
+            let dst = resolve(world, &p.to.value, p.family)?;
+            let from = node(world, &p.from.value)?.id;
+            let mut cfg = PingConfig::new(dst, p.count.unwrap_or(1));
+            if let Some(i) = p.interval {
+                cfg.interval = i.0;
+            }
+            world
+                .sim
+                .with_host(from, |h, ctx| h.start_ping(ctx, cfg))
+                .ok_or_else(|| RunError::Setup(format!("`{}` is not a host", p.from.value)))?;
+            Ok(())
+        }
+        Action::LinkDown(l) => link(world, l, false),
+        Action::LinkUp(l) => link(world, l, true),
+        Action::Sysctl(s) => {
+            let id = node(world, &s.node.value)?.id;
+            let value = s.value.value.to_string();
+            world
+                .sim
+                .with_host(id, |h, ctx| h.set_sysctl(ctx, &s.key.value, &value))
+                .ok_or_else(|| RunError::Setup(format!("`{}` is not a host", s.node.value)))?
+                .map(|_| ())
+                .map_err(|e| RunError::Setup(format!("{}: sysctl {}={value}: {e}", s.node.value, s.key.value)))
+        }
+        Action::Snapshot(s) => {
+            let only: Vec<String> = s.nodes.iter().map(|n| n.value.to_string()).collect();
+            snapshots.push(Snapshot {
+                label: s.label.value.clone(),
+                at_ns: world.sim.now().as_nanos(),
+                text: all_tables(world, &only),
+            });
+            Ok(())
+        }
+        Action::Ssh(_) => Err(not_built("ssh", TRANSPORT)),
+        Action::Http(_) => Err(not_built("http", TRANSPORT)),
+        Action::Heartbeat(_) => Err(not_built("heartbeat", TRANSPORT)),
+        Action::SendRa(_) => Err(not_built(
+            "send-ra",
+            "an on-demand unsolicited RA verb on the RA daemon (sim/src/radvd)",
+        )),
+        Action::RogueRa(_) => Err(not_built("rogue-ra", ATTACK)),
+        Action::KillRouter(_) => Err(not_built("kill-router", ATTACK)),
+        Action::RaFlood(_) => Err(not_built("ra-flood", ATTACK)),
+        Action::Redirect(_) => Err(not_built("redirect", ATTACK)),
+        Action::NaSpoof(_) => Err(not_built("na-spoof", ATTACK)),
+        Action::DadDos(_) => Err(not_built("dad-dos", ATTACK)),
+    }
+}
+
+/// `ip link set IF down|up`: the host's view (addresses flushed, neighbours dropped) and the carrier.
+fn link(world: &mut World, l: &Link, up: bool) -> Result<(), RunError> {
+    let entry = node(world, &l.node.value)?;
+    let iface = entry
+        .iface(&l.iface.value)
+        .ok_or_else(|| RunError::Unresolved(format!("`{}` has no interface `{}`", l.node.value, l.iface.value)))?;
+    let (id, ifindex) = (entry.id, iface.ifindex);
+    world
+        .sim
+        .with_host(id, |h, ctx| h.set_link(ctx, ifindex, up))
+        .ok_or_else(|| RunError::Setup(format!("`{}` is not a host", l.node.value)))?
+        .map_err(|e| RunError::Setup(format!("{}: ip link set {}: {e}", l.node.value, l.iface.value)))?;
+    if let Some((seg, port)) = world.sim.attachment(id, ifindex) {
+        let now = world.sim.now();
+        world.sim.schedule_carrier(now + Duration::ZERO, seg, port, up);
+    }
+    Ok(())
+}

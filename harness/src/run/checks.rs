@@ -1,0 +1,407 @@
+//! Expectations evaluated against the running simulation. A check either decides at once (tables, findings,
+//! captures, the instances table) or starts a probe (a ping) whose answer is read `within` later.
+//!
+//! Expectations about flows (`established`, `reset-within`, `survives`, `path`) and tcp/http probes need the
+//! transport layer; until it is wired they are errors ([`RunError::NotBuilt`]), never silent passes.
+
+use super::deploy::DeployedVm;
+use super::resolve::{node, resolve};
+use super::world::World;
+use super::RunError;
+use crate::findings;
+use crate::scenario::expect::{
+    AddrFlag, AddressCheck, CaptureCount, DefaultRouters, Expectation, FindingCheck, FrameKind, InstanceRow,
+    InstanceState, Probe, Reach, RouteGet,
+};
+use crate::scenario::timeline::Family;
+use dualhome_reports::Finding;
+use dualhome_sim::app::ping::PingConfig;
+use dualhome_sim::host::addr::AddrFlags;
+use dualhome_sim::host::lookup::RouteQuery;
+use dualhome_sim::host::render::{ip_route_get, ip_route_get_error};
+use dualhome_sim::id::NodeId;
+use dualhome_sim::time::Instant;
+use dualhome_sim::wire::{L3View, L4View};
+use std::net::IpAddr;
+use std::time::Duration;
+
+/// What the run knows besides the simulation.
+pub struct RunFacts<'a> {
+    /// Deployed VMs.
+    pub vms: &'a [DeployedVm],
+    /// The director's address.
+    pub director: Option<IpAddr>,
+    /// Findings from the configuration analyzers.
+    pub config_findings: &'a [Finding],
+}
+
+/// The result of starting a check.
+pub enum Eval {
+    /// Decided now.
+    Done {
+        /// Whether it held.
+        passed: bool,
+        /// What was expected.
+        expected: String,
+        /// What was seen.
+        observed: String,
+    },
+    /// A ping is under way; read it at `finish`.
+    Probe {
+        /// The sending node.
+        node: NodeId,
+        /// Its ping index.
+        ping: usize,
+        /// When to read the answer.
+        finish: Instant,
+        /// `reachable` (true) or `unreachable` (false).
+        want_reply: bool,
+        /// What was expected.
+        expected: String,
+    },
+}
+
+fn done(passed: bool, expected: impl Into<String>, observed: impl Into<String>) -> Eval {
+    Eval::Done {
+        passed,
+        expected: expected.into(),
+        observed: observed.into(),
+    }
+}
+
+fn flows_not_built(what: &str) -> RunError {
+    RunError::NotBuilt {
+        what: format!("expectation `{what}`"),
+        needs: "the transport layer and its flow records (sim/src/transport, sim/src/app)",
+    }
+}
+
+/// Starts (or decides) one expectation at the current simulated time.
+pub fn begin(world: &mut World, facts: &RunFacts<'_>, e: &Expectation) -> Result<Eval, RunError> {
+    match e {
+        Expectation::Reachable(r) => probe(world, r, true),
+        Expectation::Unreachable(r) => probe(world, r, false),
+        Expectation::Established(_) => Err(flows_not_built("established")),
+        Expectation::ResetWithin(_) => Err(flows_not_built("reset-within")),
+        Expectation::Survives(_) => Err(flows_not_built("survives")),
+        Expectation::Path(_) => Err(flows_not_built("path")),
+        Expectation::RouteGet(r) => route_get(world, r),
+        Expectation::AddressPresent(a) => address(world, a, true),
+        Expectation::AddressAbsent(a) => address(world, a, false),
+        Expectation::DefaultRouters(d) => default_routers(world, d),
+        Expectation::FindingPresent(f) => finding(world, facts, f, true),
+        Expectation::FindingAbsent(f) => finding(world, facts, f, false),
+        Expectation::Instances(rows) => instances(world, facts, rows),
+        Expectation::Capture(c) => capture(world, c),
+    }
+}
+
+/// Reads a probe's answer.
+pub fn finish(world: &World, node: NodeId, ping: usize, want_reply: bool) -> (bool, String) {
+    let Some(p) = world.sim.host(node).and_then(|h| h.pings.get(ping)) else {
+        return (false, "the probe vanished".into());
+    };
+    let r = &p.report;
+    let observed = if r.received > 0 {
+        let from: Vec<String> = r.responders.iter().map(ToString::to_string).collect();
+        format!("reply from {}", from.join(", "))
+    } else {
+        format!("no reply ({} sent, {} errors)", r.transmitted, r.errors)
+    };
+    ((r.received > 0) == want_reply, observed)
+}
+
+fn probe(world: &mut World, r: &Reach, want_reply: bool) -> Result<Eval, RunError> {
+    if r.probe != Probe::Ping {
+        return Err(RunError::NotBuilt {
+            what: format!("a {:?} probe", r.probe).to_lowercase(),
+            needs: "the transport layer (sim/src/transport)",
+        });
+    }
+    let dst = resolve(world, &r.to.value, r.family)?;
+    let from = node(world, &r.from.value)?.id;
+    let within = r.within.map_or(Duration::from_secs(5), |w| w.0);
+    let mut cfg = PingConfig::new(dst, 1);
+    cfg.timeout = within;
+    let ping = world
+        .sim
+        .with_host(from, |h, ctx| h.start_ping(ctx, cfg))
+        .ok_or_else(|| RunError::Setup(format!("`{}` is not a host", r.from.value)))?;
+    let finish = world.sim.now() + within;
+    Ok(Eval::Probe {
+        node: from,
+        ping,
+        finish,
+        want_reply,
+        expected: if want_reply {
+            format!(
+                "echo reply from {dst} within {}",
+                crate::scenario::values::HumanDuration(within)
+            )
+        } else {
+            format!("no echo reply from {dst}")
+        },
+    })
+}
+
+fn route_get(world: &World, r: &RouteGet) -> Result<Eval, RunError> {
+    let entry = node(world, &r.node.value)?;
+    let host = world
+        .sim
+        .host(entry.id)
+        .ok_or_else(|| RunError::Setup(format!("`{}` is not a host", r.node.value)))?;
+    let dst = resolve(world, &r.dst.value, None)?;
+    let mut q = RouteQuery::to(dst);
+    if let Some(src) = &r.src {
+        q = q.from(resolve(world, &src.value, None)?);
+    }
+    let answer = host.route_get(&q);
+    let want = &r.expect;
+    let mut expected = Vec::new();
+    if want.unreachable {
+        expected.push("unreachable".to_owned());
+    }
+    let via = want.via.as_ref().map(|v| resolve(world, &v.value, None)).transpose()?;
+    let src = want.src.as_ref().map(|s| resolve(world, &s.value, None)).transpose()?;
+    if let Some(d) = &want.dev {
+        expected.push(format!("dev {}", d.value));
+    }
+    if let Some(v) = via {
+        expected.push(format!("via {v}"));
+    }
+    if let Some(s) = src {
+        expected.push(format!("src {s}"));
+    }
+    let expected = format!("ip route get {dst}: {}", expected.join(" "));
+    Ok(match answer {
+        Err(e) => done(want.unreachable, expected, ip_route_get_error(&e).trim_end().to_owned()),
+        Ok(d) => {
+            let t = &host.tables;
+            let passed = !want.unreachable
+                && want.dev.as_ref().is_none_or(|x| t.ifaces.name(d.dev) == x.value)
+                && via.is_none_or(|v| d.gateway == Some(v))
+                && src.is_none_or(|s| d.src == Some(s));
+            done(passed, expected, ip_route_get(t, &d).trim_end().to_owned())
+        }
+    })
+}
+
+fn flag_bit(f: AddrFlag) -> (u32, bool) {
+    match f {
+        AddrFlag::Dynamic => (AddrFlags::PERMANENT, false),
+        AddrFlag::Permanent => (AddrFlags::PERMANENT, true),
+        AddrFlag::Tentative => (AddrFlags::TENTATIVE, true),
+        AddrFlag::Dadfailed => (AddrFlags::DADFAILED, true),
+        AddrFlag::Deprecated => (AddrFlags::DEPRECATED, true),
+        AddrFlag::Nodad => (AddrFlags::NODAD, true),
+        AddrFlag::Mngtmpaddr => (AddrFlags::MNGTMPADDR, true),
+    }
+}
+
+fn address(world: &World, a: &AddressCheck, present: bool) -> Result<Eval, RunError> {
+    let entry = node(world, &a.node.value)?;
+    let iface = entry
+        .iface(&a.iface.value)
+        .ok_or_else(|| RunError::Unresolved(format!("`{}` has no interface `{}`", a.node.value, a.iface.value)))?;
+    let host = world
+        .sim
+        .host(entry.id)
+        .ok_or_else(|| RunError::Setup(format!("`{}` is not a host", a.node.value)))?;
+    let ip = match resolve(world, &a.address.value, None) {
+        Ok(ip) => ip,
+        // An address that cannot be formed (no SLAAC prefix yet) is absent.
+        Err(RunError::Unresolved(why)) if !present => {
+            return Ok(done(true, format!("{} absent", a.address.value), why));
+        }
+        Err(e) => return Err(e),
+    };
+    let found = host.tables.addrs.on(iface.ifindex, ip.is_ipv6()).find(|x| x.addr == ip);
+    let list: Vec<String> = host
+        .tables
+        .addrs
+        .on(iface.ifindex, ip.is_ipv6())
+        .map(|x| format!("{}/{} flags {:#x}", x.addr, x.prefix_len, x.flags.0))
+        .collect();
+    let observed = if list.is_empty() {
+        format!("no addresses on {}", a.iface.value)
+    } else {
+        list.join(", ")
+    };
+    if !present {
+        return Ok(done(
+            found.is_none(),
+            format!("{ip} not on {}", a.iface.value),
+            observed,
+        ));
+    }
+    let mut expected = format!("{ip}");
+    if let Some(p) = a.prefix_len {
+        expected.push_str(&format!("/{p}"));
+    }
+    expected.push_str(&format!(" on {}", a.iface.value));
+    if !a.flags.is_empty() {
+        let names: Vec<String> = a.flags.iter().map(|f| format!("{f:?}").to_lowercase()).collect();
+        expected.push_str(&format!(" with {}", names.join(" ")));
+    }
+    let passed = found.is_some_and(|x| {
+        a.prefix_len.is_none_or(|p| p == x.prefix_len)
+            && a.flags.iter().all(|f| {
+                let (bit, set) = flag_bit(*f);
+                x.flags.has(bit) == set
+            })
+    });
+    Ok(done(passed, expected, observed))
+}
+
+fn default_routers(world: &World, d: &DefaultRouters) -> Result<Eval, RunError> {
+    let entry = node(world, &d.node.value)?;
+    let host = world
+        .sim
+        .host(entry.id)
+        .ok_or_else(|| RunError::Setup(format!("`{}` is not a host", d.node.value)))?;
+    let v6 = d.family != Some(Family::Ipv4);
+    let fib = if v6 { &host.tables.fib6 } else { &host.tables.fib4 };
+    let seen: Vec<String> = fib
+        .dump(Some(254))
+        .into_iter()
+        .filter(|r| r.dst.prefix_len() == 0)
+        .map(|r| {
+            r.gateway
+                .map_or_else(|| format!("dev {}", host.tables.ifaces.name(r.dev)), |g| g.to_string())
+        })
+        .collect();
+    let want: Vec<String> = d
+        .routers
+        .iter()
+        .map(|r| resolve(world, &r.value, Some(if v6 { Family::Ipv6 } else { Family::Ipv4 })).map(|ip| ip.to_string()))
+        .collect::<Result<_, _>>()?;
+    let show = |l: &[String]| if l.is_empty() { "none".to_owned() } else { l.join(", ") };
+    Ok(done(seen == want, show(&want), show(&seen)))
+}
+
+fn finding(world: &World, facts: &RunFacts<'_>, f: &FindingCheck, present: bool) -> Result<Eval, RunError> {
+    let info = findings::info(&f.code.value)
+        .ok_or_else(|| RunError::Setup(format!("unknown finding code `{}` (docs/findings.md)", f.code.value)))?;
+    if let Some(needs) = info.needs {
+        return Err(RunError::NotBuilt {
+            what: format!("finding `{}`", info.code),
+            needs,
+        });
+    }
+    let mut all: Vec<Finding> = facts.config_findings.to_vec();
+    all.extend(findings::state::analyze(world, facts.vms, facts.director));
+    let node = f.node.as_ref().map(|n| n.value.to_string());
+    let matching: Vec<&Finding> = all
+        .iter()
+        .filter(|x| x.code == info.code && node.as_ref().is_none_or(|n| x.location.node.as_ref() == Some(n)))
+        .collect();
+    let about = node.map_or_else(String::new, |n| format!(" about {n}"));
+    let observed = match matching.first() {
+        Some(x) => format!("{} reported: {}", info.code, x.message),
+        None => format!("no {}{about}", info.code),
+    };
+    let expected = if present {
+        format!("{}{about}", info.code)
+    } else {
+        format!("no {}{about}", info.code)
+    };
+    Ok(done(matching.is_empty() != present, expected, observed))
+}
+
+fn instances(world: &World, facts: &RunFacts<'_>, rows: &[InstanceRow]) -> Result<Eval, RunError> {
+    let mut expected = Vec::new();
+    let mut observed = Vec::new();
+    let mut passed = true;
+    for row in rows {
+        let name = row.instance.value.to_string();
+        let want_ips: Vec<&str> = row.ips.iter().map(|i| i.value.text.as_str()).collect();
+        let state_name = |s: InstanceState| format!("{s:?}").to_lowercase();
+        expected.push(format!("{name} {} [{}]", state_name(row.state), want_ips.join(", ")));
+        let Some(vm) = facts.vms.iter().find(|v| v.name == name) else {
+            observed.push(format!("{name} not deployed"));
+            passed = false;
+            continue;
+        };
+        let state = agent_state(world, vm);
+        let ips: Vec<&str> = vm.director_ips.iter().map(String::as_str).collect();
+        observed.push(format!("{name} {} [{}]", state_name(state), ips.join(", ")));
+        passed &= state == row.state && (want_ips.is_empty() || want_ips == ips);
+    }
+    Ok(done(passed, expected.join("; "), observed.join("; ")))
+}
+
+/// `running` once the agent's probe got an answer; `unresponsive-agent` otherwise.
+pub fn agent_state(world: &World, vm: &DeployedVm) -> InstanceState {
+    let answered = world
+        .nodes
+        .get(&vm.name)
+        .and_then(|e| world.sim.host(e.id))
+        .zip(vm.agent_ping)
+        .and_then(|(h, i)| h.pings.get(i))
+        .is_some_and(|p| p.report.received > 0);
+    if answered {
+        InstanceState::Running
+    } else {
+        InstanceState::UnresponsiveAgent
+    }
+}
+
+/// Whether a captured frame is of `kind` (ICMPv6 types from RFC 4861 §4).
+pub fn frame_is(kind: FrameKind, l3: &L3View) -> bool {
+    let icmp6 =
+        |t: u8| matches!(l3, L3View::Ipv6(v) if matches!(v.l4, L4View::Icmpv6 { msg_type, .. } if msg_type == t));
+    match kind {
+        FrameKind::Any => true,
+        FrameKind::Arp => matches!(l3, L3View::Arp(_)),
+        FrameKind::Rs => icmp6(133),
+        FrameKind::Ra => icmp6(134),
+        FrameKind::Ns => icmp6(135),
+        FrameKind::Na => icmp6(136),
+        FrameKind::Redirect => icmp6(137),
+        FrameKind::Icmpv6 => matches!(l3, L3View::Ipv6(v) if matches!(v.l4, L4View::Icmpv6 { .. })),
+        FrameKind::TcpRst => {
+            let l4 = match l3 {
+                L3View::Ipv6(v) => v.l4,
+                L3View::Ipv4(v) => v.l4,
+                _ => return false,
+            };
+            matches!(l4, L4View::Tcp { flags, .. } if flags.0 & 0x04 != 0)
+        }
+    }
+}
+
+fn capture(world: &World, c: &CaptureCount) -> Result<Eval, RunError> {
+    let seg = world.segment(&c.segment.value)?;
+    let macs: Option<Vec<[u8; 6]>> = c
+        .from
+        .as_ref()
+        .map(|f| node(world, &f.value).map(|n| n.ifaces.iter().map(|i| i.mac).collect()))
+        .transpose()?;
+    let n = world
+        .sim
+        .captured(seg)
+        .iter()
+        .filter_map(|f| f.frame.view().ok())
+        .filter(|v| macs.as_ref().is_none_or(|m| m.contains(&v.src.0)))
+        .filter(|v| frame_is(c.kind, &v.l3))
+        .count() as u64;
+    let mut expected = Vec::new();
+    if let Some(x) = &c.count {
+        expected.push(format!("exactly {}", x.value));
+    }
+    if let Some(x) = &c.min {
+        expected.push(format!("at least {}", x.value));
+    }
+    if let Some(x) = &c.max {
+        expected.push(format!("at most {}", x.value));
+    }
+    let passed = c.count.as_ref().is_none_or(|x| n == x.value)
+        && c.min.as_ref().is_none_or(|x| n >= x.value)
+        && c.max.as_ref().is_none_or(|x| n <= x.value);
+    let what = format!("{:?} frames on {}", c.kind, c.segment.value).to_lowercase();
+    Ok(done(
+        passed,
+        format!("{} {what}", expected.join(", ")),
+        format!("{n} {what}"),
+    ))
+}

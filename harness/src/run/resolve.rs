@@ -1,0 +1,87 @@
+//! Address references (`nginx/0:eth1`, `rtr:eth1:ll`, `nginx/0:eth0:slaac`) resolved against the running
+//! simulation. Configured addresses come from the scenario or the IPAM plan; link-local and SLAAC addresses are
+//! read from the node's address table at the moment of resolution, because they exist only once the kernel (or
+//! an RA) made them (reference grammar: docs/scenarios.md "Names and references").
+
+use super::world::{NodeEntry, World};
+use super::RunError;
+use crate::scenario::reference::{AddrRef, AddrSelect, NodeName};
+use crate::scenario::timeline::Family;
+use dualhome_sim::host::addr::AddrFlags;
+use std::net::IpAddr;
+
+fn family_ok(ip: IpAddr, family: Option<Family>) -> bool {
+    match family {
+        None => true,
+        Some(Family::Ipv4) => ip.is_ipv4(),
+        Some(Family::Ipv6) => ip.is_ipv6(),
+    }
+}
+
+fn is_link_local(ip: IpAddr) -> bool {
+    matches!(ip, IpAddr::V6(a) if a.segments()[0] & 0xffc0 == 0xfe80)
+}
+
+/// The node a name refers to.
+pub fn node<'w>(world: &'w World, name: &NodeName) -> Result<&'w NodeEntry, RunError> {
+    world.node(&name.to_string())
+}
+
+/// Resolves `r` now. `family` picks among a node's addresses when the reference has no selector.
+pub fn resolve(world: &World, r: &AddrRef, family: Option<Family>) -> Result<IpAddr, RunError> {
+    let (name, iface, select) = match r {
+        AddrRef::Literal(ip) => return Ok(*ip),
+        AddrRef::Node { node, iface, select } => (node, iface, select),
+    };
+    let entry = node(world, name)?;
+    let unresolved = |why: &str| RunError::Unresolved(format!("`{r}`: {why}"));
+    let ifaces: Vec<_> = match iface {
+        Some(i) => vec![entry.iface(i).ok_or_else(|| unresolved("no such interface"))?],
+        None => entry.ifaces.iter().collect(),
+    };
+    let host = world.sim.host(entry.id).ok_or_else(|| unresolved("not a host"))?;
+    for i in ifaces {
+        let found = match select {
+            None => i.configured.iter().map(|n| n.addr()).find(|a| family_ok(*a, family)),
+            Some(AddrSelect::V4) => i.configured.iter().map(|n| n.addr()).find(IpAddr::is_ipv4),
+            Some(AddrSelect::V6) => i
+                .configured
+                .iter()
+                .map(|n| n.addr())
+                .find(|a| a.is_ipv6() && !is_link_local(*a)),
+            Some(AddrSelect::LinkLocal) => host
+                .tables
+                .addrs
+                .on(i.ifindex, true)
+                .map(|a| a.addr)
+                .find(|a| is_link_local(*a)),
+            Some(AddrSelect::Slaac) => host
+                .tables
+                .addrs
+                .on(i.ifindex, true)
+                .find(|a| !is_link_local(a.addr) && !a.flags.has(AddrFlags::PERMANENT))
+                .map(|a| a.addr),
+        };
+        if let Some(ip) = found {
+            return Ok(ip);
+        }
+    }
+    Err(unresolved(match select {
+        Some(AddrSelect::Slaac) => "no SLAAC address (has an RA with an autonomous prefix arrived?)",
+        Some(AddrSelect::LinkLocal) => "no link-local address",
+        _ => "no configured address of that family",
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn families_and_link_locals() {
+        let v4: IpAddr = [10, 0, 0, 1].into();
+        let ll: IpAddr = "fe80::1".parse().unwrap_or(v4);
+        assert!(family_ok(v4, None) && family_ok(v4, Some(Family::Ipv4)) && !family_ok(v4, Some(Family::Ipv6)));
+        assert!(is_link_local(ll) && !is_link_local(v4));
+    }
+}
