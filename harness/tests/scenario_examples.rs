@@ -86,8 +86,23 @@ fn examples_cover_every_action_and_expectation_kind() -> Result<(), String> {
     let (mut actions, mut expectations) = (BTreeSet::new(), BTreeSet::new());
     for path in example_files() {
         let s = load_scenario(&path).map_err(|e| render_plain(&e, 100))?;
-        actions.extend(s.timeline.iter().filter_map(|e| kind_of(&e.action)));
-        expectations.extend(s.expect.iter().filter_map(|e| kind_of(&e.expectation)));
+        for e in &s.timeline {
+            assert_eq!(
+                kind_of(&e.action).as_deref(),
+                Some(e.action.kind()),
+                "Action::kind agrees with serde"
+            );
+            actions.insert(e.action.kind().to_owned());
+        }
+        for e in &s.expect {
+            let kind = e.expectation.kind();
+            assert_eq!(
+                kind_of(&e.expectation).as_deref(),
+                Some(kind),
+                "Expectation::kind agrees with serde"
+            );
+            expectations.insert(kind.to_owned());
+        }
     }
     let want = |kinds: &[&str]| kinds.iter().map(|k| k.to_string()).collect::<BTreeSet<String>>();
     assert_eq!(actions, want(Action::KINDS), "so the round trip covers every action");

@@ -302,6 +302,28 @@ pub enum Expectation {
     Capture(CaptureCount),
 }
 
+impl Expectation {
+    /// The entry key of this expectation (`reachable`, `route-get`, …), as written in scenario files.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Expectation::Reachable(_) => "reachable",
+            Expectation::Unreachable(_) => "unreachable",
+            Expectation::Established(_) => "established",
+            Expectation::ResetWithin(_) => "reset-within",
+            Expectation::Survives(_) => "survives",
+            Expectation::RouteGet(_) => "route-get",
+            Expectation::AddressPresent(_) => "address-present",
+            Expectation::AddressAbsent(_) => "address-absent",
+            Expectation::DefaultRouters(_) => "default-routers",
+            Expectation::Path(_) => "path",
+            Expectation::FindingPresent(_) => "finding-present",
+            Expectation::FindingAbsent(_) => "finding-absent",
+            Expectation::Instances(_) => "instances",
+            Expectation::Capture(_) => "capture",
+        }
+    }
+}
+
 impl EntryKinds for Expectation {
     const KINDS: &'static [&'static str] = &[
         "reachable",

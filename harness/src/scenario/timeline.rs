@@ -348,6 +348,27 @@ impl EntryKinds for Action {
 }
 
 impl Action {
+    /// The entry key of this action (`ping`, `send-ra`, …), as written in scenario files.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Action::Ping(_) => "ping",
+            Action::Ssh(_) => "ssh",
+            Action::Http(_) => "http",
+            Action::Heartbeat(_) => "heartbeat",
+            Action::SendRa(_) => "send-ra",
+            Action::RogueRa(_) => "rogue-ra",
+            Action::KillRouter(_) => "kill-router",
+            Action::RaFlood(_) => "ra-flood",
+            Action::Redirect(_) => "redirect",
+            Action::NaSpoof(_) => "na-spoof",
+            Action::DadDos(_) => "dad-dos",
+            Action::LinkDown(_) => "link-down",
+            Action::LinkUp(_) => "link-up",
+            Action::Sysctl(_) => "sysctl",
+            Action::Snapshot(_) => "snapshot",
+        }
+    }
+
     /// The attacker performing this action, if it is an attacker action.
     pub fn attacker(&self) -> Option<&Located<NodeName>> {
         match self {
