@@ -169,6 +169,12 @@ fn every_example_satisfies_the_schema() {
 fn schema_rejects_what_the_parser_rejects() {
     let ok = "name: x\nduration: 10s\n";
     assert!(schema_errors(ok).is_empty());
+    let bosh = "name: x\nduration: 10s\ntopology: {segments: [{name: lan}]}\nbosh:\n  director: {segment: lan, address: 10.0.0.6/24}\n  cloud_config: {networks: []}\n  manifest: {instance_groups: []}\n  networks: {}\n  profile: jammy\n  era: ERA\n";
+    for era in ["2018", "\"2018\"", "current"] {
+        let text = bosh.replace("ERA", era);
+        assert_eq!(schema_errors(&text), Vec::<String>::new(), "era: {era}");
+        assert!(load_str("x.yml", &text).is_ok(), "era: {era}");
+    }
     let cases = [
         "name: x\nduration: 10s\nextra: 1\n",
         "name: x\n",

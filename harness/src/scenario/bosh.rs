@@ -87,7 +87,7 @@ pub enum Profile {
 }
 
 /// Director IPAM behaviour.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Era {
     /// The 2018 director: string compares of IPv6 addresses, per-address reserved ranges.
     #[serde(rename = "2018")]
@@ -95,6 +95,24 @@ pub enum Era {
     /// Today's IPAM: normalised addresses, interval sets.
     #[serde(rename = "current")]
     Current,
+}
+
+/// Written by hand so editors accept the bare YAML number `2018` as well as the string `"2018"`.
+impl JsonSchema for Era {
+    fn schema_name() -> Cow<'static, str> {
+        Cow::Borrowed("Era")
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "Director IPAM behaviour.",
+            "oneOf": [
+                {"const": "2018", "description": "The 2018 director: string compares of IPv6 addresses, per-address reserved ranges."},
+                {"const": 2018, "description": "The same, written as a bare YAML number."},
+                {"const": "current", "description": "Today's IPAM: normalised addresses, interval sets."}
+            ]
+        })
+    }
 }
 
 /// Changes applied on top of the agent profile.
