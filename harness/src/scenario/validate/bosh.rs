@@ -38,6 +38,33 @@ pub struct BoshInputProblem {
 
 /// A deeper check of the BOSH inputs (e.g. the IPAM crate planning the deployment). Implement it where the IPAM
 /// is available and pass it in [`crate::scenario::LoadOptions`]; its problems are reported under rule `external`.
+///
+/// ```
+/// use dualhome::scenario::{load_text, BoshInput, BoshInputCheck, BoshInputProblem, BoshInputs, LoadOptions};
+///
+/// /// Refuses abbreviated IPv6 (`::`) for the 2018 director, pointing at the first one.
+/// struct NoAbbreviations;
+///
+/// impl BoshInputCheck for NoAbbreviations {
+///     fn check(&self, inputs: &BoshInputs<'_>) -> Vec<BoshInputProblem> {
+///         let word = inputs.cloud_config.split_whitespace().find(|w| w.contains("::"));
+///         word.map(|w| BoshInputProblem {
+///             input: BoshInput::CloudConfig,
+///             message: format!("abbreviated IPv6 `{w}`"),
+///             needle: Some(w.to_owned()),
+///         })
+///         .into_iter()
+///         .collect()
+///     }
+/// }
+///
+/// let text = "name: t\nduration: 1m\ntopology: {segments: [{name: lan}]}\nbosh:\n  director: {segment: lan, address: 10.0.0.6/24}\n  cloud_config:\n    networks:\n      - name: v6\n        subnets: [{range: 2001:db8::/64, cloud_properties: {name: V6}}]\n  manifest: {instance_groups: []}\n  networks: {V6: lan}\n  profile: trusty-2018\n  era: 2018\n";
+/// let err = load_text("t.yml", text, None, &LoadOptions { bosh_check: Some(&NoAbbreviations) });
+/// let problems = err.as_ref().err().map(|e| e.problems().len());
+/// assert_eq!(problems, Some(1));
+/// # let rendered = dualhome::scenario::render_plain(&err.err().unwrap(), 100);
+/// # assert!(rendered.contains("t.yml:9:27"), "{rendered}");
+/// ```
 pub trait BoshInputCheck {
     /// Returns the problems found; an empty list means the inputs are acceptable.
     fn check(&self, inputs: &BoshInputs<'_>) -> Vec<BoshInputProblem>;
