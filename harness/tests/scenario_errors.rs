@@ -518,6 +518,8 @@ fn each_rule_fires_on_its_case() {
             &["address-outside-prefix"],
         ),
         ("  - at: 20s\n", "  - at: 20m\n", &["time-after-duration"]),
+        ("  - at: 1m\n    survives: {flow: s1, for: 30s}", "  - at: 5s\n    survives: {flow: s1, for: 30s}", &["check-before-start"]),
+        ("survives: {flow: s1, for: 30s}", "survives: {flow: s1, for: 1m55s}", &["time-after-duration"]),
         (
             "    address: 10.0.9.151/24\n",
             "    address: 10.0.9.151/24\n    mac: 02:00:00:00:00:66\n",

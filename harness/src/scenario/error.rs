@@ -40,6 +40,8 @@ pub enum Rule {
     TimeAfterDuration,
     /// A timeline entry without `at`.
     MissingAt,
+    /// A flow expectation checked (`at`) before its flow starts.
+    CheckBeforeStart,
     /// A value this context requires is absent (a `tcp` probe's port, `dev` for a link-local next hop).
     MissingValue,
     /// A file referenced by path does not exist or cannot be read.
@@ -65,7 +67,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in documentation order.
-    pub const ALL: [Rule; 24] = [
+    pub const ALL: [Rule; 25] = [
         Rule::DuplicateName,
         Rule::DuplicateInterface,
         Rule::DuplicateMac,
@@ -80,6 +82,7 @@ impl Rule {
         Rule::AddressOutsidePrefix,
         Rule::TimeAfterDuration,
         Rule::MissingAt,
+        Rule::CheckBeforeStart,
         Rule::MissingValue,
         Rule::FileNotFound,
         Rule::BadBoshInput,
@@ -109,6 +112,7 @@ impl Rule {
             Rule::AddressOutsidePrefix => "address-outside-prefix",
             Rule::TimeAfterDuration => "time-after-duration",
             Rule::MissingAt => "missing-at",
+            Rule::CheckBeforeStart => "check-before-start",
             Rule::MissingValue => "missing-value",
             Rule::FileNotFound => "file-not-found",
             Rule::BadBoshInput => "bad-bosh-input",

@@ -16,10 +16,12 @@ mod refs;
 pub use bosh::{BoshInputCheck, BoshInputProblem, BoshInputs};
 
 use super::error::{Problem, Rule, SourceFile};
+use super::expect::Expectation;
 use super::located::{Located, Pos};
 use super::model::Scenario;
 use super::values::HumanDuration;
 use index::NodeIndex;
+use std::collections::BTreeMap;
 
 /// Collects problems about one scenario text.
 pub(crate) struct Ctx<'a> {
@@ -90,6 +92,57 @@ fn check_times(ctx: &mut Ctx<'_>) {
     for entry in &scenario.expect {
         if let Some(at) = entry.at.as_ref().filter(|at| after(at)) {
             report_late(ctx, at, duration);
+        }
+    }
+    check_flow_times(ctx);
+}
+
+/// Flow expectations must be observable: not checked before the flow starts, and a survival window that ends
+/// inside the run.
+fn check_flow_times(ctx: &mut Ctx<'_>) {
+    let scenario = ctx.scenario;
+    let starts: BTreeMap<&str, HumanDuration> = scenario
+        .timeline
+        .iter()
+        .filter_map(|e| Some((e.action.flow_id()?.value.as_str(), e.at.as_ref()?.value)))
+        .collect();
+    for entry in &scenario.expect {
+        let flow = match &entry.expectation {
+            Expectation::Established(f) => &f.flow,
+            Expectation::ResetWithin(f) => &f.flow,
+            Expectation::Survives(f) => &f.flow,
+            Expectation::Path(p) => &p.flow,
+            _ => continue,
+        };
+        let Some(start) = starts.get(flow.value.as_str()) else {
+            continue;
+        };
+        if let Some(at) = entry.at.as_ref().filter(|at| at.value < *start) {
+            ctx.report_help(
+                Rule::CheckBeforeStart,
+                at.pos,
+                format!(
+                    "checked at {}, before flow `{}` starts at {start}",
+                    at.value, flow.value
+                ),
+                "before the flow exists",
+                "move `at` after the flow's start, or drop it to check at the end of the run",
+            );
+        }
+        if let Expectation::Survives(f) = &entry.expectation {
+            let end = HumanDuration(start.0.saturating_add(f.for_.value.0));
+            if end > scenario.duration.value {
+                ctx.report_help(
+                    Rule::TimeAfterDuration,
+                    f.for_.pos,
+                    format!(
+                        "flow `{}` starts at {start}; surviving {} ends at {end}, after `duration: {}`",
+                        flow.value, f.for_.value, scenario.duration.value
+                    ),
+                    "window ends after the run",
+                    "shorten `for` or raise `duration`",
+                );
+            }
         }
     }
 }
