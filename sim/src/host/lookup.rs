@@ -239,9 +239,9 @@ impl HostTables {
             .find(|e| e.flags.has(RouteFlags::CACHE) && e.dst == host && e.parent.map_or(e.dev == r.dev, |p| p == key))
             .unwrap_or(r);
         let conf = self.sysctl.v6(r.dev);
-        // Local delivery leaves by lo (ip6_rt_get_dev_rcu); the source is computed on the route's own device
-        // (ip6_route_get_saddr), which for our own address picks it by rule 1.
-        let dev = if r.kind == RouteType::Local {
+        // Local and anycast delivery leave by lo (ip6_rt_get_dev_rcu: RTF_LOCAL | RTF_ANYCAST); the source is
+        // computed on the route's own device (ip6_route_get_saddr), which for our own address picks it by rule 1.
+        let dev = if matches!(r.kind, RouteType::Local | RouteType::Anycast) {
             IfIndex::LOOPBACK
         } else {
             r.dev

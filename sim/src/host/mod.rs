@@ -6,12 +6,15 @@
 //! the route-table side of RA processing ([`ra_routes`]), the aggregate that keeps them consistent ([`tables`]) and
 //! the `ip`-style renderers ([`render`], [`render_addr`]). Time comes in as `now`; nothing here reads a clock.
 //!
+//! Subnet-router anycast routes of forwarding interfaces live in [`anycast`].
+//!
 //! Not modelled in the tables: ECMP multipath (IPv6 siblings from `ip route append`, B16, stay separate routes and
-//! the first wins; no `nexthop` rendering), subnet-router anycast routes on forwarding interfaces, VRFs/l3mdev,
+//! the first wins; no `nexthop` rendering), VRFs/l3mdev,
 //! IPv4 `fib_select_default` among several default routes, rule actions `goto`/`nop`, `tos`/realms selectors and
 //! FIB_RULE_FIND_SADDR, and `ip addrlabel` edits (the default label table only).
 
 pub mod addr;
+pub mod anycast;
 pub mod conf_effective;
 pub mod conf_keys;
 pub mod dad;

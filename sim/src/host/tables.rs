@@ -174,6 +174,7 @@ impl HostTables {
                 }
             }
         }
+        self.sync_anycast(ifindex);
     }
 
     /// Administrative up/down (`ip link set IF up|down`). Down: IPv6 routes of the device go, and its IPv6 addresses
@@ -264,6 +265,7 @@ impl HostTables {
             if self.ifaces.is_up(ifindex) {
                 self.fib6.ensure(local6(ifindex, x));
             }
+            self.sync_anycast(ifindex);
             Ok(DadNeed::None)
         } else {
             Ok(DadNeed::Start)
@@ -348,6 +350,7 @@ impl HostTables {
                         });
                     }
                 }
+                self.sync_anycast(gone.ifindex);
             }
             IpAddr::V4(_) => {
                 self.fib4.remove_where(|r| {
@@ -373,6 +376,7 @@ impl HostTables {
         if self.ifaces.is_up(ifindex) {
             self.fib6.ensure(local6(ifindex, addr));
         }
+        self.sync_anycast(ifindex);
         Ok(())
     }
 
@@ -442,11 +446,13 @@ impl HostTables {
     pub fn set_sysctl(&mut self, key: &str, value: &str) -> Result<SysctlEffect, SysctlError> {
         let effect = self.sysctl.set(key, value)?;
         match &effect {
-            SysctlEffect::Ipv6ForwardingEnabled(_) => {
+            SysctlEffect::Ipv6ForwardingEnabled(ifs) => {
                 let sysctl = &self.sysctl;
                 self.fib6
                     .remove_where(|r| r.table == table::MAIN && r.is_ra_default() && sysctl.v6(r.dev).accept_ra != 2);
+                ifs.iter().for_each(|&i| self.sync_anycast(i));
             }
+            SysctlEffect::Ipv6ForwardingDisabled(ifs) => ifs.iter().for_each(|&i| self.sync_anycast(i)),
             SysctlEffect::Ipv6Disabled(ifs) => {
                 for &i in ifs {
                     self.addrs.remove_where(|a| a.ifindex == i && a.is_v6());
@@ -494,11 +500,6 @@ impl HostTables {
         .into_iter()
         .flatten()
         .min()
-    }
-
-    /// IPv4 prefix helper for tests and callers: `Ipv4Net` of an address.
-    pub fn v4_net(addr: Ipv4Addr, len: u8) -> Option<Ipv4Net> {
-        Ipv4Net::new(addr, len).ok().map(|n| n.trunc())
     }
 }
 
