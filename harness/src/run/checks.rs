@@ -181,7 +181,9 @@ fn route_get(world: &World, r: &RouteGet) -> Result<Eval, RunError> {
                 && want.dev.as_ref().is_none_or(|x| t.ifaces.name(d.dev) == x.value)
                 && via.is_none_or(|v| d.gateway == Some(v))
                 && src.is_none_or(|s| d.src == Some(s));
-            done(passed, expected, ip_route_get(t, &d).trim_end().to_owned())
+            let text = ip_route_get(t, &d);
+            let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+            done(passed, expected, lines.join(" "))
         }
     })
 }
@@ -196,6 +198,27 @@ fn flag_bit(f: AddrFlag) -> (u32, bool) {
         AddrFlag::Nodad => (AddrFlags::NODAD, true),
         AddrFlag::Mngtmpaddr => (AddrFlags::MNGTMPADDR, true),
     }
+}
+
+/// The flags as `ip addr` names them (`permanent`/`dynamic` first).
+fn flag_names(flags: AddrFlags) -> String {
+    let mut out = vec![if flags.has(AddrFlags::PERMANENT) {
+        "permanent"
+    } else {
+        "dynamic"
+    }];
+    for (bit, name) in [
+        (AddrFlags::TENTATIVE, "tentative"),
+        (AddrFlags::DADFAILED, "dadfailed"),
+        (AddrFlags::DEPRECATED, "deprecated"),
+        (AddrFlags::NODAD, "nodad"),
+        (AddrFlags::MNGTMPADDR, "mngtmpaddr"),
+    ] {
+        if flags.has(bit) {
+            out.push(name);
+        }
+    }
+    out.join(" ")
 }
 
 fn address(world: &World, a: &AddressCheck, present: bool) -> Result<Eval, RunError> {
@@ -220,7 +243,7 @@ fn address(world: &World, a: &AddressCheck, present: bool) -> Result<Eval, RunEr
         .tables
         .addrs
         .on(iface.ifindex, ip.is_ipv6())
-        .map(|x| format!("{}/{} flags {:#x}", x.addr, x.prefix_len, x.flags.0))
+        .map(|x| format!("{}/{} {}", x.addr, x.prefix_len, flag_names(x.flags)))
         .collect();
     let observed = if list.is_empty() {
         format!("no addresses on {}", a.iface.value)
@@ -240,7 +263,11 @@ fn address(world: &World, a: &AddressCheck, present: bool) -> Result<Eval, RunEr
     }
     expected.push_str(&format!(" on {}", a.iface.value));
     if !a.flags.is_empty() {
-        let names: Vec<String> = a.flags.iter().map(|f| format!("{f:?}").to_lowercase()).collect();
+        let names: Vec<String> = a
+            .flags
+            .iter()
+            .filter_map(|f| serde_json::to_value(f).ok().and_then(|v| v.as_str().map(str::to_owned)))
+            .collect();
         expected.push_str(&format!(" with {}", names.join(" ")));
     }
     let passed = found.is_some_and(|x| {
@@ -315,7 +342,12 @@ fn instances(world: &World, facts: &RunFacts<'_>, rows: &[InstanceRow]) -> Resul
     for row in rows {
         let name = row.instance.value.to_string();
         let want_ips: Vec<&str> = row.ips.iter().map(|i| i.value.text.as_str()).collect();
-        let state_name = |s: InstanceState| format!("{s:?}").to_lowercase();
+        let state_name = |s: InstanceState| {
+            serde_json::to_value(s)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        };
         expected.push(format!("{name} {} [{}]", state_name(row.state), want_ips.join(", ")));
         let Some(vm) = facts.vms.iter().find(|v| v.name == name) else {
             observed.push(format!("{name} not deployed"));
