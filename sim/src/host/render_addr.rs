@@ -270,4 +270,37 @@ mod tests {
             ip_link_show(&t, None).starts_with("1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN")
         );
     }
+
+    #[test]
+    fn b2_deprecated_and_c2_optimistic_lines() {
+        let now = Instant::from_secs(10);
+        let h0 = IfIndex(2);
+        let line = |a: &Addr| {
+            let mut out = String::new();
+            addr_lines(&mut out, a, "h0", now);
+            out
+        };
+        // B2.log:58-59.
+        let dep = Addr::new(h0, "2001:db8:1:0:5054:ff:fe12:3456".parse().unwrap(), 64)
+            .with_lifetimes(now, 7198, 0)
+            .with_flags(AddrFlags::MNGTMPADDR);
+        assert_eq!(
+            line(&dep),
+            "    inet6 2001:db8:1:0:5054:ff:fe12:3456/64 scope global deprecated dynamic mngtmpaddr \n       valid_lft 7198sec preferred_lft 0sec\n"
+        );
+        // C2.log:129-130 (first line of each).
+        let opt = AddrFlags::OPTIMISTIC | AddrFlags::TENTATIVE;
+        let tmp = Addr::new(h0, "2001:db8:9:0:83c4:e0af:a8c1:d22".parse().unwrap(), 64)
+            .with_lifetimes(now, 86400, 14400)
+            .with_flags(opt | AddrFlags::TEMPORARY);
+        let pubaddr = Addr::new(h0, "2001:db8:9:0:5054:ff:fe12:3456".parse().unwrap(), 64)
+            .with_lifetimes(now, 86400, 14400)
+            .with_flags(opt | AddrFlags::MNGTMPADDR);
+        assert!(line(&tmp).starts_with(
+            "    inet6 2001:db8:9:0:83c4:e0af:a8c1:d22/64 scope global temporary optimistic tentative dynamic \n"
+        ));
+        assert!(line(&pubaddr).starts_with(
+            "    inet6 2001:db8:9:0:5054:ff:fe12:3456/64 scope global optimistic tentative dynamic mngtmpaddr \n"
+        ));
+    }
 }
