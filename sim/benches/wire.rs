@@ -2,7 +2,6 @@
 //! and building an echo frame into a reused buffer. `cargo bench -p dualhome-sim --bench wire`.
 
 #[path = "../tests/wire_samples/mod.rs"]
-#[allow(dead_code)]
 mod samples;
 
 use divan::black_box;
