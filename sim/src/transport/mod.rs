@@ -10,7 +10,9 @@ pub mod glue;
 pub mod nginx;
 pub mod socket;
 pub mod tcp;
-mod tcp_timer;
+mod tcp_input;
+pub mod tcp_seg;
+pub mod tcp_timer;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 use std::ops::Range;
 use std::time::Duration;
 
+pub use super::tcp_seg::{reset_for, seq_le, seq_lt, SegIn, SegOut, TcpConfig, TcpError, TcpState};
 use crate::time::Instant;
 use crate::wire::tcp::TcpFlags;
 
@@ -26,175 +27,6 @@ pub const DELACK: Duration = Duration::from_millis(40);
 pub const TIME_WAIT: Duration = Duration::from_secs(60);
 /// Window scale Linux announces with the default `tcp_rmem` (wscale 7).
 pub const WSCALE: u8 = 7;
-
-/// `a < b` in sequence space (RFC 9293 §3.4).
-pub fn seq_lt(a: u32, b: u32) -> bool {
-    (a.wrapping_sub(b) as i32) < 0
-}
-
-/// `a <= b` in sequence space.
-pub fn seq_le(a: u32, b: u32) -> bool {
-    !seq_lt(b, a)
-}
-
-/// RFC 9293 §3.3.2 states.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum TcpState {
-    /// Active open, SYN sent.
-    SynSent,
-    /// Passive open, SYN-ACK sent (Linux: a request sock).
-    SynReceived,
-    /// Data flows.
-    Established,
-    /// We closed; our FIN is not acknowledged.
-    FinWait1,
-    /// Our FIN is acknowledged; waiting for the peer's.
-    FinWait2,
-    /// The peer closed; we have not.
-    CloseWait,
-    /// Both closed at once.
-    Closing,
-    /// We closed after the peer; waiting for the ACK of our FIN.
-    LastAck,
-    /// Waiting 60 s for stray segments.
-    TimeWait,
-    /// Gone.
-    Closed,
-}
-
-/// Why a connection ended badly (the errno a socket call would return).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum TcpError {
-    /// RST in SYN_SENT.
-    #[error("ECONNREFUSED: connection refused")]
-    Refused,
-    /// RST in a synchronized state.
-    #[error("ECONNRESET: connection reset by peer")]
-    Reset,
-    /// Retransmissions or keepalive probes exhausted.
-    #[error("ETIMEDOUT: connection timed out")]
-    TimedOut,
-}
-
-/// The Linux sysctls and socket options that shape a connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TcpConfig {
-    /// `net.ipv4.tcp_syn_retries` (6).
-    pub syn_retries: u32,
-    /// `net.ipv4.tcp_synack_retries` (5).
-    pub synack_retries: u32,
-    /// `net.ipv4.tcp_retries2` (15).
-    pub retries2: u32,
-    /// MSS we announce (MTU 1500 − 40 for IPv6; the glue sets the family's value).
-    pub mss: u16,
-    /// Receive buffer (bytes), which bounds the advertised window.
-    pub rcv_buf: u32,
-    /// Send buffer (bytes): [`Tcb::send`] accepts at most this much unacknowledged data.
-    pub snd_buf: u32,
-    /// `TCP_NODELAY` (Nagle off).
-    pub nodelay: bool,
-    /// `SO_KEEPALIVE` with (`tcp_keepalive_time`, `tcp_keepalive_intvl`, `tcp_keepalive_probes`).
-    pub keepalive: Option<(Duration, Duration, u32)>,
-}
-
-impl Default for TcpConfig {
-    fn default() -> Self {
-        TcpConfig {
-            syn_retries: 6,
-            synack_retries: 5,
-            retries2: 15,
-            mss: 1440,
-            rcv_buf: 6 << 20,
-            snd_buf: 4 << 20,
-            nodelay: false,
-            keepalive: None,
-        }
-    }
-}
-
-impl TcpConfig {
-    /// Linux keepalive defaults: 7200 s idle, 75 s interval, 9 probes.
-    pub const KEEPALIVE_DEFAULT: (Duration, Duration, u32) = (Duration::from_secs(7200), Duration::from_secs(75), 9);
-}
-
-/// An incoming segment, already checksummed and demultiplexed.
-#[derive(Debug, Clone, Copy)]
-pub struct SegIn<'a> {
-    /// Sequence number.
-    pub seq: u32,
-    /// Acknowledgment number.
-    pub ack: u32,
-    /// Flags.
-    pub flags: TcpFlags,
-    /// Raw window field.
-    pub window: u16,
-    /// MSS option.
-    pub mss: Option<u16>,
-    /// Window scale option.
-    pub wscale: Option<u8>,
-    /// Data.
-    pub payload: &'a [u8],
-}
-
-impl SegIn<'_> {
-    /// Sequence space the segment occupies (data + SYN + FIN).
-    pub fn len(&self) -> u32 {
-        let mut l = self.payload.len() as u32;
-        if self.flags.contains(TcpFlags::SYN) {
-            l += 1;
-        }
-        if self.flags.contains(TcpFlags::FIN) {
-            l += 1;
-        }
-        l
-    }
-
-    /// True for a segment without data, SYN or FIN.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-/// A segment to send. Its data is `Tcb::send_bytes(data)`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SegOut {
-    /// Sequence number.
-    pub seq: u32,
-    /// Acknowledgment number (sent with ACK).
-    pub ack: u32,
-    /// Flags.
-    pub flags: TcpFlags,
-    /// Raw window field.
-    pub window: u16,
-    /// MSS option (SYN, SYN-ACK).
-    pub mss: Option<u16>,
-    /// Window scale option (SYN, SYN-ACK).
-    pub wscale: Option<u8>,
-    /// Range of the send buffer carried as data.
-    pub data: Range<usize>,
-}
-
-/// The RST `tcp_v6_send_reset` / `tcp_v4_send_reset` answers an unexpected segment with (RFC 9293 §3.10.7.1):
-/// `None` for an incoming RST, which is never answered.
-pub fn reset_for(seg: &SegIn<'_>) -> Option<SegOut> {
-    if seg.flags.contains(TcpFlags::RST) {
-        return None;
-    }
-    let (seq, ack, flags) = if seg.flags.contains(TcpFlags::ACK) {
-        (seg.ack, 0, TcpFlags::RST)
-    } else {
-        (0, seg.seq.wrapping_add(seg.len()), TcpFlags::RST | TcpFlags::ACK)
-    };
-    Some(SegOut {
-        seq,
-        ack,
-        flags,
-        window: 0,
-        mss: None,
-        wscale: None,
-        data: 0..0,
-    })
-}
 
 /// One TCP connection.
 #[derive(Debug, Clone)]
@@ -341,7 +173,7 @@ impl Tcb {
         t
     }
 
-    fn take_syn_options(&mut self, syn: &SegIn<'_>) {
+    pub(super) fn take_syn_options(&mut self, syn: &SegIn<'_>) {
         self.peer_mss = syn.mss.unwrap_or(536).min(self.cfg.mss);
         // RFC 7323 §2.2: scaling only if both sides sent the option.
         if let Some(ws) = syn.wscale {
@@ -468,7 +300,7 @@ impl Tcb {
         self.timewait_at = None;
     }
 
-    fn window_field(&self) -> u16 {
+    pub(super) fn window_field(&self) -> u16 {
         let free = self.cfg.rcv_buf.saturating_sub(self.recv_buf.len() as u32);
         (free >> self.rcv_wscale).min(65535) as u16
     }
@@ -493,7 +325,7 @@ impl Tcb {
     }
 
     /// Sequence number just past the last data byte written (before any FIN).
-    fn data_end(&self) -> u32 {
+    pub(super) fn data_end(&self) -> u32 {
         self.snd_una
             .wrapping_add(u32::from(
                 self.state == TcpState::SynSent || self.state == TcpState::SynReceived,
@@ -501,7 +333,7 @@ impl Tcb {
             .wrapping_add(self.unacked() as u32)
     }
 
-    fn fin_sent(&self) -> bool {
+    pub(super) fn fin_sent(&self) -> bool {
         self.fin_queued && seq_lt(self.data_end(), self.snd_nxt)
     }
 
@@ -592,273 +424,11 @@ impl Tcb {
         self.rto_at = Some(now + self.rto);
     }
 
-    fn keepalive_rearm(&mut self, now: Instant) {
+    pub(super) fn keepalive_rearm(&mut self, now: Instant) {
         if let Some((idle, _, _)) = self.cfg.keepalive {
             self.keepalive_at = Some(now + idle);
             self.probes_out = 0;
         }
-    }
-
-    /// RFC 9293 §3.10.7.4 acceptability test.
-    fn acceptable(&self, seg: &SegIn<'_>) -> bool {
-        let wnd = u32::from(self.window_field()) << self.rcv_wscale;
-        let len = seg.len();
-        let in_wnd = |s: u32| seq_le(self.rcv_nxt, s) && seq_lt(s, self.rcv_nxt.wrapping_add(wnd));
-        match (len, wnd) {
-            (0, 0) => seg.seq == self.rcv_nxt,
-            (0, _) => in_wnd(seg.seq),
-            (_, 0) => false,
-            _ => in_wnd(seg.seq) || in_wnd(seg.seq.wrapping_add(len - 1)),
-        }
-    }
-
-    /// Processes one segment (RFC 9293 §3.10.7 as `tcp_rcv_state_process` orders it).
-    pub fn on_segment(&mut self, now: Instant, seg: &SegIn<'_>, out: &mut Vec<SegOut>) {
-        let f = seg.flags;
-        if self.state == TcpState::Closed {
-            return;
-        }
-        if self.state == TcpState::SynSent {
-            return self.syn_sent_input(now, seg, out);
-        }
-        self.last_recv = now;
-        if self.state == TcpState::SynReceived && f.contains(TcpFlags::SYN) && !f.contains(TcpFlags::ACK) {
-            // A retransmitted SYN: the request sock resends its SYN-ACK (tcp_check_req).
-            if seg.seq.wrapping_add(1) == self.rcv_nxt {
-                out.push(self.syn_segment());
-            }
-            return;
-        }
-        if !self.acceptable(seg) {
-            if !f.contains(TcpFlags::RST) {
-                if self.state == TcpState::TimeWait {
-                    self.timewait_at = Some(now + TIME_WAIT);
-                }
-                self.send_ack(out);
-            }
-            return;
-        }
-        if f.contains(TcpFlags::RST) {
-            // RFC 5961 §3.2: only an exact match resets; any other in-window RST gets a challenge ACK.
-            if seg.seq == self.rcv_nxt {
-                let err = match self.state {
-                    TcpState::SynReceived | TcpState::TimeWait | TcpState::Closing | TcpState::LastAck => None,
-                    _ => Some(TcpError::Reset),
-                };
-                self.finish(now, err);
-            } else {
-                self.send_ack(out);
-            }
-            return;
-        }
-        if f.contains(TcpFlags::SYN) {
-            // RFC 5961 §4: a SYN in a synchronized state draws a challenge ACK.
-            self.send_ack(out);
-            return;
-        }
-        if !f.contains(TcpFlags::ACK) {
-            return;
-        }
-        if self.state == TcpState::SynReceived {
-            if seq_lt(self.snd_una, seg.ack) && seq_le(seg.ack, self.snd_nxt) {
-                self.state = TcpState::Established;
-                self.established_at = Some(now);
-                self.snd_wnd = u32::from(seg.window) << self.snd_wscale;
-                self.snd_wl1 = seg.seq;
-                self.snd_wl2 = seg.ack;
-                self.keepalive_rearm(now);
-            } else {
-                if let Some(r) = reset_for(seg) {
-                    out.push(r);
-                }
-                return;
-            }
-        }
-        self.ack_input(now, seg, out);
-        if self.state == TcpState::Closed {
-            return;
-        }
-        self.data_input(now, seg, out);
-        self.output(now, out);
-    }
-
-    fn syn_sent_input(&mut self, now: Instant, seg: &SegIn<'_>, out: &mut Vec<SegOut>) {
-        let f = seg.flags;
-        let ack_ok = f.contains(TcpFlags::ACK) && seq_lt(self.iss, seg.ack) && seq_le(seg.ack, self.snd_nxt);
-        if f.contains(TcpFlags::ACK) && !ack_ok {
-            if let Some(r) = reset_for(seg) {
-                out.push(r);
-            }
-            return;
-        }
-        if f.contains(TcpFlags::RST) {
-            if ack_ok {
-                self.finish(now, Some(TcpError::Refused));
-            }
-            return;
-        }
-        if !f.contains(TcpFlags::SYN) {
-            return;
-        }
-        self.rcv_nxt = seg.seq.wrapping_add(1);
-        self.take_syn_options(seg);
-        if !ack_ok {
-            // Simultaneous open (RFC 9293 §3.5): answer with a SYN-ACK.
-            self.state = TcpState::SynReceived;
-            out.push(self.syn_segment());
-            return;
-        }
-        if let Some((_, at)) = self.rtt_probe.take() {
-            self.rtt_sample(now.saturating_since(at));
-        }
-        self.snd_una = seg.ack;
-        self.snd_wnd = u32::from(seg.window) << self.snd_wscale;
-        self.snd_wl1 = seg.seq;
-        self.snd_wl2 = seg.ack;
-        self.state = TcpState::Established;
-        self.established_at = Some(now);
-        self.last_recv = now;
-        self.retransmits = 0;
-        self.rto_at = None;
-        self.keepalive_rearm(now);
-        self.ack_now = true;
-        self.output(now, out);
-    }
-
-    fn ack_input(&mut self, now: Instant, seg: &SegIn<'_>, out: &mut Vec<SegOut>) {
-        let ack = seg.ack;
-        if seq_lt(self.snd_nxt, ack) {
-            // Acknowledges something never sent (RFC 9293): ACK and drop.
-            self.send_ack(out);
-            return;
-        }
-        let synack_acked = self.established_at == Some(now) && self.snd_una == self.iss;
-        if seq_lt(self.snd_una, ack) {
-            let mut acked = ack.wrapping_sub(self.snd_una);
-            if synack_acked {
-                acked -= 1; // the SYN's sequence number carries no data
-            }
-            let fin_acked = self.fin_sent() && ack == self.snd_nxt;
-            let data_acked = (acked - u32::from(fin_acked)) as usize;
-            let data_acked = data_acked.min(self.unacked());
-            self.send_head += data_acked;
-            self.bytes_acked += data_acked as u64;
-            if self.send_head == self.send_buf.len() {
-                self.send_buf.clear();
-                self.send_head = 0;
-            }
-            self.snd_una = ack;
-            if let Some((s, at)) = self.rtt_probe {
-                if seq_lt(s, ack) {
-                    self.rtt_sample(now.saturating_since(at));
-                    self.rtt_probe = None;
-                }
-            }
-            // Reno: slow start below ssthresh, then about one MSS per RTT.
-            let mss = u32::from(self.peer_mss);
-            if self.cwnd < self.ssthresh {
-                self.cwnd = self.cwnd.saturating_add(acked.min(mss));
-            } else {
-                self.cwnd = self.cwnd.saturating_add((mss * mss / self.cwnd).max(1));
-            }
-            self.dupacks = 0;
-            self.retransmits = 0;
-            if self.snd_una == self.snd_nxt {
-                self.rto_at = None;
-                self.retrans_stamp = None;
-            } else {
-                self.retrans_stamp = Some(now);
-                self.arm_rto(now);
-            }
-            if fin_acked {
-                match self.state {
-                    TcpState::FinWait1 => self.state = TcpState::FinWait2,
-                    TcpState::Closing => self.enter_time_wait(now),
-                    TcpState::LastAck => return self.finish(now, None),
-                    _ => {}
-                }
-            }
-        } else if ack == self.snd_una
-            && seg.is_empty()
-            && self.snd_una != self.snd_nxt
-            && (u32::from(seg.window) << self.snd_wscale) == self.snd_wnd
-        {
-            self.dupacks += 1;
-            if self.dupacks == 3 {
-                // Fast retransmit (RFC 5681 §3.2).
-                let flight = self.snd_nxt.wrapping_sub(self.snd_una);
-                self.ssthresh = (flight / 2).max(2 * u32::from(self.peer_mss));
-                self.cwnd = self.ssthresh;
-                self.retransmit_head(out);
-            }
-        }
-        if seq_lt(self.snd_wl1, seg.seq) || (self.snd_wl1 == seg.seq && seq_le(self.snd_wl2, ack)) {
-            self.snd_wnd = u32::from(seg.window) << self.snd_wscale;
-            self.snd_wl1 = seg.seq;
-            self.snd_wl2 = ack;
-        }
-    }
-
-    fn data_input(&mut self, now: Instant, seg: &SegIn<'_>, out: &mut Vec<SegOut>) {
-        let receiving = matches!(
-            self.state,
-            TcpState::Established | TcpState::FinWait1 | TcpState::FinWait2
-        );
-        let mut payload = seg.payload;
-        let mut seq = seg.seq;
-        if !payload.is_empty() && receiving {
-            // Trim what we already have (a retransmission overlapping rcv_nxt).
-            if seq_lt(seq, self.rcv_nxt) {
-                let skip = (self.rcv_nxt.wrapping_sub(seq) as usize).min(payload.len());
-                payload = &payload[skip..];
-                seq = self.rcv_nxt;
-            }
-            if seq != self.rcv_nxt {
-                // Out of order: no reassembly queue; a duplicate ACK asks for the hole (RFC 5681 §4.2).
-                self.send_ack(out);
-                return;
-            }
-            let room = self.cfg.rcv_buf.saturating_sub(self.recv_buf.len() as u32) as usize;
-            let take = payload.len().min(room);
-            self.recv_buf.extend_from_slice(&payload[..take]);
-            self.rcv_nxt = self.rcv_nxt.wrapping_add(take as u32);
-            self.bytes_received += take as u64;
-            self.segs_unacked += 1;
-            if take > 0 && take == payload.len() {
-                payload = &[];
-            }
-            if self.segs_unacked >= 2 || self.established_at == Some(now) && self.bytes_received == take as u64 {
-                self.ack_now = true;
-            } else if self.delack_at.is_none() {
-                self.delack_at = Some(now + DELACK);
-            }
-        } else if !payload.is_empty() {
-            // Data after our receive side closed: acknowledge, keep nothing.
-            self.ack_now = true;
-        }
-        let fin_seq = seg.seq.wrapping_add(seg.payload.len() as u32);
-        if seg.flags.contains(TcpFlags::FIN) && payload.is_empty() && fin_seq == self.rcv_nxt && !self.peer_fin {
-            self.peer_fin = true;
-            self.rcv_nxt = self.rcv_nxt.wrapping_add(1);
-            self.ack_now = true;
-            match self.state {
-                TcpState::Established => self.state = TcpState::CloseWait,
-                TcpState::FinWait1 => self.state = TcpState::Closing,
-                TcpState::FinWait2 => self.enter_time_wait(now),
-                _ => {}
-            }
-        } else if seg.flags.contains(TcpFlags::FIN) && self.state == TcpState::TimeWait {
-            // A retransmitted FIN: ACK again and restart the 2MSL wait (RFC 9293 §3.10.7.4).
-            self.timewait_at = Some(now + TIME_WAIT);
-            self.ack_now = true;
-        }
-    }
-
-    fn enter_time_wait(&mut self, now: Instant) {
-        self.state = TcpState::TimeWait;
-        self.rto_at = None;
-        self.keepalive_at = None;
-        self.timewait_at = Some(now + TIME_WAIT);
     }
 
     pub(super) fn retransmit_head(&mut self, out: &mut Vec<SegOut>) {
@@ -884,4 +454,276 @@ impl Tcb {
 }
 
 #[cfg(test)]
-mod tests {}
+pub(super) mod tests {
+    use super::*;
+    use std::net::{IpAddr, Ipv6Addr};
+
+    pub(in crate::transport) const A: SocketAddr =
+        SocketAddr::new(IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0xa, 0, 0, 0, 0, 0xc)), 40000);
+    pub(in crate::transport) const B: SocketAddr =
+        SocketAddr::new(IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0xb, 0, 0, 0, 0, 0x10)), 22);
+
+    /// A segment on the wire: the descriptor and its payload, copied when it was sent (as the glue does).
+    pub(in crate::transport) type Wire = (SegOut, Vec<u8>);
+
+    /// Copies the payloads of `segs` from `from`'s send buffer, as sending does.
+    pub(in crate::transport) fn wire(from: &Tcb, segs: Vec<SegOut>) -> Vec<Wire> {
+        segs.into_iter()
+            .map(|s| {
+                let p = from.send_bytes(s.data.clone()).to_vec();
+                (s, p)
+            })
+            .collect()
+    }
+
+    /// Hands `segs` to `to` one by one, returns what `to` answered.
+    pub(in crate::transport) fn deliver(segs: &[Wire], to: &mut Tcb, now: Instant) -> Vec<Wire> {
+        let mut answers = Vec::new();
+        for (s, payload) in segs {
+            let seg = SegIn {
+                seq: s.seq,
+                ack: s.ack,
+                flags: s.flags,
+                window: s.window,
+                mss: s.mss,
+                wscale: s.wscale,
+                payload,
+            };
+            let mut out = Vec::new();
+            to.on_segment(now, &seg, &mut out);
+            answers.extend(wire(to, out));
+        }
+        answers
+    }
+
+    /// A completed handshake at t = 0 with 1 ms one-way delay; returns (client, server).
+    pub(in crate::transport) fn pair() -> (Tcb, Tcb) {
+        let cfg = TcpConfig::default();
+        let mut out = Vec::new();
+        let mut c = Tcb::connect(cfg, A, B, 1000, Instant::ZERO, &mut out);
+        let syn = out[0].clone();
+        assert_eq!(
+            (syn.flags, syn.seq, syn.mss, syn.wscale),
+            (TcpFlags::SYN, 1000, Some(1440), Some(WSCALE))
+        );
+        let payload: &[u8] = &[];
+        let syn_in = SegIn {
+            seq: syn.seq,
+            ack: 0,
+            flags: syn.flags,
+            window: syn.window,
+            mss: syn.mss,
+            wscale: syn.wscale,
+            payload,
+        };
+        let mut out = Vec::new();
+        let mut s = Tcb::accept(cfg, B, A, 5000, &syn_in, Instant::from_millis(1), &mut out);
+        assert_eq!(s.state, TcpState::SynReceived);
+        let ack = deliver(&wire(&s, out), &mut c, Instant::from_millis(2));
+        assert_eq!(c.state, TcpState::Established);
+        assert_eq!(ack.len(), 1);
+        assert_eq!(
+            (ack[0].0.flags, ack[0].0.seq, ack[0].0.ack),
+            (TcpFlags::ACK, 1001, 5001)
+        );
+        let none = deliver(&ack, &mut s, Instant::from_millis(3));
+        assert!(none.is_empty());
+        assert_eq!(s.state, TcpState::Established);
+        (c, s)
+    }
+
+    #[test]
+    fn handshake_data_and_graceful_close_through_time_wait() {
+        let (mut c, mut s) = pair();
+        assert_eq!(
+            c.rto(),
+            RTO_MIN + Duration::from_millis(2),
+            "SRTT 2 ms + max(4·RTTVAR, 200 ms)"
+        );
+        let mut out = Vec::new();
+        assert_eq!(c.send(b"hello"), 5);
+        c.output(Instant::from_millis(10), &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].flags, TcpFlags::ACK | TcpFlags::PSH);
+        let ack = deliver(&wire(&c, out), &mut s, Instant::from_millis(11));
+        assert!(
+            ack.is_empty(),
+            "the first segment is acknowledged by the delayed-ACK timer"
+        );
+        assert_eq!(s.poll_at(), Some(Instant::from_millis(11) + DELACK));
+        let mut got = Vec::new();
+        s.recv(&mut got);
+        assert_eq!(got, b"hello");
+        let mut ack = Vec::new();
+        s.on_timer(Instant::from_millis(51), &mut ack);
+        assert_eq!((ack[0].flags, ack[0].ack), (TcpFlags::ACK, 1006));
+        deliver(&wire(&s, ack), &mut c, Instant::from_millis(52));
+        assert_eq!((c.unacked(), c.bytes_acked, c.poll_at()), (0, 5, None));
+        // Active close by the client: FIN_WAIT1 → FIN_WAIT2 → TIME_WAIT; the server CLOSE_WAIT → LAST_ACK → CLOSED.
+        let mut fin = Vec::new();
+        c.close(Instant::from_millis(60), &mut fin);
+        assert_eq!(
+            (c.state, fin[0].flags),
+            (TcpState::FinWait1, TcpFlags::FIN | TcpFlags::ACK)
+        );
+        let ack = deliver(&wire(&c, fin), &mut s, Instant::from_millis(61));
+        assert_eq!((s.state, s.peer_closed()), (TcpState::CloseWait, true));
+        deliver(&ack, &mut c, Instant::from_millis(62));
+        assert_eq!(c.state, TcpState::FinWait2);
+        let mut fin2 = Vec::new();
+        s.close(Instant::from_millis(63), &mut fin2);
+        assert_eq!(s.state, TcpState::LastAck);
+        let fin2 = wire(&s, fin2);
+        let last = deliver(&fin2, &mut c, Instant::from_millis(64));
+        assert_eq!(c.state, TcpState::TimeWait);
+        deliver(&last, &mut s, Instant::from_millis(65));
+        assert_eq!((s.state, s.error), (TcpState::Closed, None));
+        assert_eq!(c.poll_at(), Some(Instant::from_millis(64) + TIME_WAIT));
+        // A retransmitted FIN in TIME_WAIT is acknowledged again.
+        let again = deliver(&fin2, &mut c, Instant::from_millis(70));
+        assert_eq!(again.len(), 1);
+        c.on_timer(Instant::from_millis(70) + TIME_WAIT, &mut Vec::new());
+        assert_eq!((c.state, c.error), (TcpState::Closed, None));
+    }
+
+    #[test]
+    fn syn_retries_back_off_1_3_7_15_31_63_then_etimedout_at_127_s() {
+        let mut out = Vec::new();
+        let mut c = Tcb::connect(TcpConfig::default(), A, B, 7, Instant::ZERO, &mut out);
+        let mut fired = Vec::new();
+        while let Some(t) = c.poll_at() {
+            out.clear();
+            c.on_timer(t, &mut out);
+            if !out.is_empty() {
+                assert_eq!(out[0].flags, TcpFlags::SYN);
+                fired.push(t.since_start().as_secs());
+            }
+        }
+        assert_eq!(fired, [1, 3, 7, 15, 31, 63]);
+        assert_eq!(
+            (c.state, c.error, c.closed_at),
+            (
+                TcpState::Closed,
+                Some(TcpError::TimedOut),
+                Some(Instant::from_secs(127))
+            )
+        );
+    }
+
+    #[test]
+    fn synack_retries_drop_the_request_silently_at_63_s() {
+        let (_, _) = pair();
+        let mut out = Vec::new();
+        let syn = SegIn {
+            seq: 1,
+            ack: 0,
+            flags: TcpFlags::SYN,
+            window: 100,
+            mss: Some(1440),
+            wscale: None,
+            payload: &[],
+        };
+        let mut s = Tcb::accept(TcpConfig::default(), B, A, 9, &syn, Instant::ZERO, &mut out);
+        let mut fired = Vec::new();
+        while let Some(t) = s.poll_at() {
+            out.clear();
+            s.on_timer(t, &mut out);
+            fired.extend(out.iter().map(|o| (t.since_start().as_secs(), o.flags)));
+        }
+        let synack = TcpFlags::SYN | TcpFlags::ACK;
+        assert_eq!(
+            fired,
+            [(1, synack), (3, synack), (7, synack), (15, synack), (31, synack)]
+        );
+        assert_eq!(
+            (s.state, s.error, s.closed_at),
+            (TcpState::Closed, None, Some(Instant::from_secs(63)))
+        );
+    }
+
+    #[test]
+    fn unacknowledged_data_backs_off_from_the_measured_rto_and_times_out_after_retries2() {
+        let (mut c, _) = pair();
+        let mut out = Vec::new();
+        c.send(b"x");
+        let t0 = Instant::from_secs(10);
+        c.output(t0, &mut out);
+        let mut fired = Vec::new();
+        while let Some(t) = c.poll_at() {
+            out.clear();
+            c.on_timer(t, &mut out);
+            if !out.is_empty() {
+                assert_eq!(
+                    (out[0].seq, out[0].data.clone()),
+                    (1001, 0..1),
+                    "the head is retransmitted"
+                );
+                fired.push(t.saturating_since(t0).as_millis() / 100);
+            }
+        }
+        // RTO 202 ms (SRTT 2 ms + 200 ms) doubling to the 120 s cap: 15 retransmissions, then ETIMEDOUT once
+        // 924.6 s (tcp_retries2 from 200 ms) have passed since the first transmission.
+        assert_eq!(fired.len(), 15);
+        assert_eq!(fired[..10], [2, 6, 14, 30, 62, 127, 256, 515, 1032, 2066]);
+        let gave_up = c.closed_at.unwrap().saturating_since(t0).as_secs_f64();
+        assert_eq!(c.error, Some(TcpError::TimedOut));
+        assert!((924.6..940.0).contains(&gave_up), "{gave_up}");
+    }
+
+    #[test]
+    fn keepalive_probes_then_etimedout() {
+        let (mut c, mut s) = pair();
+        let _ = &mut s;
+        let mut cfg_c = c.clone();
+        cfg_c.cfg.keepalive = Some((Duration::from_secs(60), Duration::from_secs(5), 3));
+        c = cfg_c;
+        c.keepalive_rearm(Instant::from_millis(2));
+        let mut probes = Vec::new();
+        while let Some(t) = c.poll_at() {
+            let mut out = Vec::new();
+            c.on_timer(t, &mut out);
+            for o in out {
+                assert_eq!((o.seq, o.flags), (1000, TcpFlags::ACK), "snd_una - 1");
+                probes.push(t.since_start().as_millis());
+            }
+        }
+        assert_eq!(probes, [60_002, 65_002, 70_002]);
+        assert_eq!(
+            (c.error, c.closed_at),
+            (Some(TcpError::TimedOut), Some(Instant::from_millis(75_002)))
+        );
+    }
+
+    #[test]
+    fn bulk_transfer_fills_the_window_and_everything_arrives_in_order() {
+        let (mut c, mut s) = pair();
+        let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let mut sent = 0;
+        let mut received = Vec::new();
+        let mut now = Instant::from_millis(10);
+        let mut to_s: Vec<Wire> = Vec::new();
+        for _ in 0..10_000 {
+            sent += c.send(&data[sent..]);
+            let mut out = Vec::new();
+            c.output(now, &mut out);
+            to_s.extend(wire(&c, out));
+            let mut to_c = deliver(&to_s, &mut s, now);
+            to_s.clear();
+            s.recv(&mut received);
+            if let Some(t) = s.poll_at() {
+                let mut out = Vec::new();
+                s.on_timer(t, &mut out);
+                to_c.extend(wire(&s, out));
+                now = now.max(t);
+            }
+            to_s.extend(deliver(&to_c, &mut c, now));
+            if received.len() == data.len() {
+                break;
+            }
+        }
+        assert_eq!(received.len(), data.len());
+        assert!(received == data, "bytes arrive intact and in order");
+        assert_eq!(c.bytes_acked, data.len() as u64);
+        assert!(c.cwnd > 10 * 1440, "slow start grew the window: {}", c.cwnd);
+    }
+}

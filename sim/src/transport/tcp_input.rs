@@ -1,0 +1,388 @@
+//! The receive path of a TCP connection (RFC 9293 §3.10.7 in the order `tcp_rcv_state_process` applies it):
+//! SYN_SENT processing, the acceptability test, RST validation (RFC 5961 §3.2: only an exact sequence match
+//! resets; any other in-window RST or a SYN in a synchronized state draws a challenge ACK), ACK processing with
+//! Reno and fast retransmit, in-order data, FIN and TIME_WAIT.
+
+use super::tcp::{reset_for, seq_le, seq_lt, SegIn, SegOut, Tcb, TcpError, TcpState, DELACK, TIME_WAIT};
+use crate::time::Instant;
+use crate::wire::tcp::TcpFlags;
+
+impl Tcb {
+    /// RFC 9293 §3.10.7.4 acceptability test.
+    fn acceptable(&self, seg: &SegIn<'_>) -> bool {
+        let wnd = u32::from(self.window_field()) << self.rcv_wscale;
+        let len = seg.len();
+        let in_wnd = |s: u32| seq_le(self.rcv_nxt, s) && seq_lt(s, self.rcv_nxt.wrapping_add(wnd));
+        match (len, wnd) {
+            (0, 0) => seg.seq == self.rcv_nxt,
+            (0, _) => in_wnd(seg.seq),
+            (_, 0) => false,
+            _ => in_wnd(seg.seq) || in_wnd(seg.seq.wrapping_add(len - 1)),
+        }
+    }
+
+    /// Processes one segment (RFC 9293 §3.10.7 as `tcp_rcv_state_process` orders it).
+    pub fn on_segment(&mut self, now: Instant, seg: &SegIn<'_>, out: &mut Vec<SegOut>) {
+        let f = seg.flags;
+        if self.state == TcpState::Closed {
+            return;
+        }
+        if self.state == TcpState::SynSent {
+            return self.syn_sent_input(now, seg, out);
+        }
+        self.last_recv = now;
+        if self.state == TcpState::SynReceived && f.contains(TcpFlags::SYN) && !f.contains(TcpFlags::ACK) {
+            // A retransmitted SYN: the request sock resends its SYN-ACK (tcp_check_req).
+            if seg.seq.wrapping_add(1) == self.rcv_nxt {
+                out.push(self.syn_segment());
+            }
+            return;
+        }
+        if !self.acceptable(seg) {
+            if !f.contains(TcpFlags::RST) {
+                if self.state == TcpState::TimeWait {
+                    self.timewait_at = Some(now + TIME_WAIT);
+                }
+                self.send_ack(out);
+            }
+            return;
+        }
+        if f.contains(TcpFlags::RST) {
+            // RFC 5961 §3.2: only an exact match resets; any other in-window RST gets a challenge ACK.
+            if seg.seq == self.rcv_nxt {
+                let err = match self.state {
+                    TcpState::SynReceived | TcpState::TimeWait | TcpState::Closing | TcpState::LastAck => None,
+                    _ => Some(TcpError::Reset),
+                };
+                self.finish(now, err);
+            } else {
+                self.send_ack(out);
+            }
+            return;
+        }
+        if f.contains(TcpFlags::SYN) {
+            // RFC 5961 §4: a SYN in a synchronized state draws a challenge ACK.
+            self.send_ack(out);
+            return;
+        }
+        if !f.contains(TcpFlags::ACK) {
+            return;
+        }
+        if self.state == TcpState::SynReceived {
+            if seq_lt(self.snd_una, seg.ack) && seq_le(seg.ack, self.snd_nxt) {
+                self.state = TcpState::Established;
+                self.established_at = Some(now);
+                self.snd_wnd = u32::from(seg.window) << self.snd_wscale;
+                self.snd_wl1 = seg.seq;
+                self.snd_wl2 = seg.ack;
+                self.keepalive_rearm(now);
+            } else {
+                if let Some(r) = reset_for(seg) {
+                    out.push(r);
+                }
+                return;
+            }
+        }
+        self.ack_input(now, seg, out);
+        if self.state == TcpState::Closed {
+            return;
+        }
+        self.data_input(now, seg, out);
+        self.output(now, out);
+    }
+
+    fn syn_sent_input(&mut self, now: Instant, seg: &SegIn<'_>, out: &mut Vec<SegOut>) {
+        let f = seg.flags;
+        let ack_ok = f.contains(TcpFlags::ACK) && seq_lt(self.iss, seg.ack) && seq_le(seg.ack, self.snd_nxt);
+        if f.contains(TcpFlags::ACK) && !ack_ok {
+            if let Some(r) = reset_for(seg) {
+                out.push(r);
+            }
+            return;
+        }
+        if f.contains(TcpFlags::RST) {
+            if ack_ok {
+                self.finish(now, Some(TcpError::Refused));
+            }
+            return;
+        }
+        if !f.contains(TcpFlags::SYN) {
+            return;
+        }
+        self.rcv_nxt = seg.seq.wrapping_add(1);
+        self.take_syn_options(seg);
+        if !ack_ok {
+            // Simultaneous open (RFC 9293 §3.5): answer with a SYN-ACK.
+            self.state = TcpState::SynReceived;
+            out.push(self.syn_segment());
+            return;
+        }
+        if let Some((_, at)) = self.rtt_probe.take() {
+            self.rtt_sample(now.saturating_since(at));
+        }
+        self.snd_una = seg.ack;
+        self.snd_wnd = u32::from(seg.window) << self.snd_wscale;
+        self.snd_wl1 = seg.seq;
+        self.snd_wl2 = seg.ack;
+        self.state = TcpState::Established;
+        self.established_at = Some(now);
+        self.last_recv = now;
+        self.retransmits = 0;
+        self.rto_at = None;
+        self.keepalive_rearm(now);
+        self.ack_now = true;
+        self.output(now, out);
+    }
+
+    fn ack_input(&mut self, now: Instant, seg: &SegIn<'_>, out: &mut Vec<SegOut>) {
+        let ack = seg.ack;
+        if seq_lt(self.snd_nxt, ack) {
+            // Acknowledges something never sent (RFC 9293): ACK and drop.
+            self.send_ack(out);
+            return;
+        }
+        let synack_acked = self.established_at == Some(now) && self.snd_una == self.iss;
+        if seq_lt(self.snd_una, ack) {
+            let mut acked = ack.wrapping_sub(self.snd_una);
+            if synack_acked {
+                acked -= 1; // the SYN's sequence number carries no data
+            }
+            let fin_acked = self.fin_sent() && ack == self.snd_nxt;
+            let data_acked = (acked - u32::from(fin_acked)) as usize;
+            let data_acked = data_acked.min(self.unacked());
+            self.send_head += data_acked;
+            self.bytes_acked += data_acked as u64;
+            if self.send_head == self.send_buf.len() {
+                self.send_buf.clear();
+                self.send_head = 0;
+            }
+            self.snd_una = ack;
+            if let Some((s, at)) = self.rtt_probe {
+                if seq_lt(s, ack) {
+                    self.rtt_sample(now.saturating_since(at));
+                    self.rtt_probe = None;
+                }
+            }
+            // Reno: slow start below ssthresh, then about one MSS per RTT.
+            let mss = u32::from(self.peer_mss);
+            if self.cwnd < self.ssthresh {
+                self.cwnd = self.cwnd.saturating_add(acked.min(mss));
+            } else {
+                self.cwnd = self.cwnd.saturating_add((mss * mss / self.cwnd).max(1));
+            }
+            self.dupacks = 0;
+            self.retransmits = 0;
+            if self.snd_una == self.snd_nxt {
+                self.rto_at = None;
+                self.retrans_stamp = None;
+            } else {
+                self.retrans_stamp = Some(now);
+                self.arm_rto(now);
+            }
+            if fin_acked {
+                match self.state {
+                    TcpState::FinWait1 => self.state = TcpState::FinWait2,
+                    TcpState::Closing => self.enter_time_wait(now),
+                    TcpState::LastAck => return self.finish(now, None),
+                    _ => {}
+                }
+            }
+        } else if ack == self.snd_una
+            && seg.is_empty()
+            && self.snd_una != self.snd_nxt
+            && (u32::from(seg.window) << self.snd_wscale) == self.snd_wnd
+        {
+            self.dupacks += 1;
+            if self.dupacks == 3 {
+                // Fast retransmit (RFC 5681 §3.2).
+                let flight = self.snd_nxt.wrapping_sub(self.snd_una);
+                self.ssthresh = (flight / 2).max(2 * u32::from(self.peer_mss));
+                self.cwnd = self.ssthresh;
+                self.retransmit_head(out);
+            }
+        }
+        if seq_lt(self.snd_wl1, seg.seq) || (self.snd_wl1 == seg.seq && seq_le(self.snd_wl2, ack)) {
+            self.snd_wnd = u32::from(seg.window) << self.snd_wscale;
+            self.snd_wl1 = seg.seq;
+            self.snd_wl2 = ack;
+        }
+    }
+
+    fn data_input(&mut self, now: Instant, seg: &SegIn<'_>, out: &mut Vec<SegOut>) {
+        let receiving = matches!(
+            self.state,
+            TcpState::Established | TcpState::FinWait1 | TcpState::FinWait2
+        );
+        let mut payload = seg.payload;
+        let mut seq = seg.seq;
+        if !payload.is_empty() && receiving {
+            // Trim what we already have (a retransmission overlapping rcv_nxt).
+            if seq_lt(seq, self.rcv_nxt) {
+                let skip = (self.rcv_nxt.wrapping_sub(seq) as usize).min(payload.len());
+                payload = &payload[skip..];
+                seq = self.rcv_nxt;
+            }
+            if seq != self.rcv_nxt {
+                // Out of order: no reassembly queue; a duplicate ACK asks for the hole (RFC 5681 §4.2).
+                self.send_ack(out);
+                return;
+            }
+            let room = self.cfg.rcv_buf.saturating_sub(self.recv_buf.len() as u32) as usize;
+            let take = payload.len().min(room);
+            self.recv_buf.extend_from_slice(&payload[..take]);
+            self.rcv_nxt = self.rcv_nxt.wrapping_add(take as u32);
+            self.bytes_received += take as u64;
+            self.segs_unacked += 1;
+            if take > 0 && take == payload.len() {
+                payload = &[];
+            }
+            if self.segs_unacked >= 2 || self.established_at == Some(now) && self.bytes_received == take as u64 {
+                self.ack_now = true;
+            } else if self.delack_at.is_none() {
+                self.delack_at = Some(now + DELACK);
+            }
+        } else if !payload.is_empty() {
+            // Data after our receive side closed: acknowledge, keep nothing.
+            self.ack_now = true;
+        }
+        let fin_seq = seg.seq.wrapping_add(seg.payload.len() as u32);
+        if seg.flags.contains(TcpFlags::FIN) && payload.is_empty() && fin_seq == self.rcv_nxt && !self.peer_fin {
+            self.peer_fin = true;
+            self.rcv_nxt = self.rcv_nxt.wrapping_add(1);
+            self.ack_now = true;
+            match self.state {
+                TcpState::Established => self.state = TcpState::CloseWait,
+                TcpState::FinWait1 => self.state = TcpState::Closing,
+                TcpState::FinWait2 => self.enter_time_wait(now),
+                _ => {}
+            }
+        } else if seg.flags.contains(TcpFlags::FIN) && self.state == TcpState::TimeWait {
+            // A retransmitted FIN: ACK again and restart the 2MSL wait (RFC 9293 §3.10.7.4).
+            self.timewait_at = Some(now + TIME_WAIT);
+            self.ack_now = true;
+        }
+    }
+
+    fn enter_time_wait(&mut self, now: Instant) {
+        self.state = TcpState::TimeWait;
+        self.rto_at = None;
+        self.keepalive_at = None;
+        self.timewait_at = Some(now + TIME_WAIT);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::tcp::tests::{pair, A, B};
+    use crate::transport::tcp::TcpConfig;
+
+    fn seg(seq: u32, ack: u32, flags: TcpFlags) -> SegIn<'static> {
+        SegIn {
+            seq,
+            ack,
+            flags,
+            window: 1000,
+            mss: None,
+            wscale: None,
+            payload: &[],
+        }
+    }
+
+    const T: Instant = Instant::from_secs(1);
+
+    #[test]
+    fn rst_resets_only_on_an_exact_sequence_match() {
+        // rcv_nxt on the client is 5001.
+        let (mut c, _) = pair();
+        let mut out = Vec::new();
+        c.on_segment(T, &seg(5001 + 100, 0, TcpFlags::RST), &mut out);
+        assert_eq!(c.state, TcpState::Established, "in window, not exact: RFC 5961 §3.2");
+        assert_eq!(out.len(), 1, "challenge ACK");
+        assert_eq!((out[0].flags, out[0].seq, out[0].ack), (TcpFlags::ACK, 1001, 5001));
+        out.clear();
+        c.on_segment(T, &seg(5001u32.wrapping_sub(10), 0, TcpFlags::RST), &mut out);
+        assert_eq!(
+            (c.state, out.len()),
+            (TcpState::Established, 0),
+            "left of the window: ignored silently"
+        );
+        c.on_segment(T, &seg(5001 + (8 << 20), 0, TcpFlags::RST), &mut out);
+        assert_eq!(
+            (c.state, out.len()),
+            (TcpState::Established, 0),
+            "beyond the window: ignored silently"
+        );
+        c.on_segment(T, &seg(5001, 0, TcpFlags::RST), &mut out);
+        assert_eq!(
+            (c.state, c.error, c.closed_at),
+            (TcpState::Closed, Some(TcpError::Reset), Some(T))
+        );
+    }
+
+    #[test]
+    fn rst_on_a_half_open_request_deletes_it_without_an_error() {
+        let mut out = Vec::new();
+        let syn = seg(1, 0, TcpFlags::SYN);
+        let mut s = Tcb::accept(TcpConfig::default(), B, A, 9, &syn, Instant::ZERO, &mut out);
+        s.on_segment(T, &seg(2, 0, TcpFlags::RST), &mut out);
+        assert_eq!((s.state, s.error), (TcpState::Closed, None));
+    }
+
+    #[test]
+    fn syn_in_a_synchronized_state_draws_a_challenge_ack() {
+        let (mut c, _) = pair();
+        let mut out = Vec::new();
+        c.on_segment(T, &seg(5001, 0, TcpFlags::SYN), &mut out);
+        assert_eq!(c.state, TcpState::Established);
+        assert_eq!((out[0].flags, out[0].ack), (TcpFlags::ACK, 5001));
+    }
+
+    #[test]
+    fn syn_sent_refused_bad_ack_and_bare_rst() {
+        let mut out = Vec::new();
+        let mut c = Tcb::connect(TcpConfig::default(), A, B, 100, Instant::ZERO, &mut out);
+        out.clear();
+        // An RST without ACK in SYN_SENT is ignored (RFC 9293 §3.10.7.3).
+        c.on_segment(T, &seg(0, 0, TcpFlags::RST), &mut out);
+        assert_eq!((c.state, out.len()), (TcpState::SynSent, 0));
+        // A SYN-ACK acknowledging something else draws an RST with seq = its ACK.
+        c.on_segment(T, &seg(7, 5000, TcpFlags::SYN | TcpFlags::ACK), &mut out);
+        assert_eq!(
+            (c.state, out[0].flags, out[0].seq),
+            (TcpState::SynSent, TcpFlags::RST, 5000)
+        );
+        out.clear();
+        // RST|ACK for our SYN: ECONNREFUSED.
+        c.on_segment(T, &seg(0, 101, TcpFlags::RST | TcpFlags::ACK), &mut out);
+        assert_eq!((c.state, c.error), (TcpState::Closed, Some(TcpError::Refused)));
+    }
+
+    #[test]
+    fn out_of_order_data_is_not_accepted_and_draws_a_duplicate_ack() {
+        let (_, mut s) = pair();
+        let data = [7u8; 10];
+        let mut later = seg(1001 + 10, 5001, TcpFlags::ACK);
+        later.payload = &data;
+        let mut out = Vec::new();
+        s.on_segment(T, &later, &mut out);
+        assert_eq!((s.rcv_nxt(), out[0].ack), (1001, 1001));
+        let mut first = seg(1001, 5001, TcpFlags::ACK);
+        first.payload = &data;
+        s.on_segment(T, &first, &mut out);
+        assert_eq!(s.rcv_nxt(), 1011);
+    }
+
+    #[test]
+    fn unanswered_segments_get_linux_resets() {
+        let with_ack = seg(10, 77, TcpFlags::ACK);
+        let r = reset_for(&with_ack).unwrap();
+        assert_eq!((r.flags, r.seq, r.ack), (TcpFlags::RST, 77, 0));
+        let mut syn = seg(10, 0, TcpFlags::SYN);
+        let data = [0u8; 5];
+        syn.payload = &data;
+        let r = reset_for(&syn).unwrap();
+        assert_eq!((r.flags, r.seq, r.ack), (TcpFlags::RST | TcpFlags::ACK, 0, 16));
+        assert!(reset_for(&seg(1, 1, TcpFlags::RST)).is_none(), "never answer an RST");
+    }
+}
