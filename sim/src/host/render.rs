@@ -161,7 +161,8 @@ pub fn ip_route_show(t: &HostTables, v6: bool, filter: TableFilter, now: Instant
             from: None,
             route: Some(r),
             gateway: r.gateway,
-            dev: Some(r.dev),
+            // IPv4 reject routes have no device (fib_dump_info omits RTA_OIF); IPv6 ones report `lo`.
+            dev: Some(r.dev).filter(|_| r.is_v6() || !r.kind.is_reject()),
             table: if filter == TableFilter::All {
                 Some(r.table)
             } else {
@@ -430,6 +431,24 @@ mod tests {
         assert_eq!(
             ip_route_get(&t, &d),
             "local 2001:db8:b::10 from 2001:db8:a::c dev lo table local proto kernel metric 0 iif sa0 pref medium\n"
+        );
+    }
+
+    #[test]
+    fn reject_routes_per_family() {
+        let mut t = HostTables::new();
+        let lo = crate::id::IfIndex::LOOPBACK;
+        t.route_add(Route::new("10.9.0.0/16".parse().unwrap(), None, lo).with_kind(RouteType::Unreachable))
+            .unwrap();
+        t.route_add(Route::new("2001:db8:a::/48".parse().unwrap(), None, lo).with_kind(RouteType::Blackhole))
+            .unwrap();
+        assert_eq!(
+            ip_route_show(&t, false, TableFilter::Only(254), Instant::ZERO),
+            "unreachable 10.9.0.0/16 \n"
+        );
+        assert_eq!(
+            ip_route_show(&t, true, TableFilter::Only(254), Instant::ZERO),
+            "blackhole 2001:db8:a::/48 dev lo metric 1024 pref medium\n"
         );
     }
 }

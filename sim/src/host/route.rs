@@ -345,6 +345,8 @@ impl Route {
         self.scope = match kind {
             RouteType::Local => RouteScope::Host,
             RouteType::Broadcast | RouteType::Multicast | RouteType::Anycast => RouteScope::Link,
+            // iproute2 sets scope link only for direct unicast routes; reject types stay global (iproute_modify).
+            k if k.is_reject() => RouteScope::Universe,
             _ => self.scope,
         };
         self
