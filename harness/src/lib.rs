@@ -7,5 +7,6 @@
 #![warn(missing_docs)]
 
 pub mod findings;
+pub mod kernel;
 pub mod run;
 pub mod scenario;

@@ -4,7 +4,9 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 mod cli_agent;
+mod cli_explain;
 mod cli_ipam;
+mod cli_kernel;
 mod cli_run;
 mod cli_schema;
 
@@ -28,6 +30,11 @@ enum Command {
     Schema(cli_schema::SchemaCommand),
     /// Run scenario files on the simulator and write reports (JUnit, JSON, Markdown, pcapng).
     Run(cli_run::RunCommand),
+    /// Kernel backend housekeeping (network namespaces).
+    #[command(subcommand)]
+    Kernel(cli_kernel::KernelCommand),
+    /// A node's `ip` tables at a time and each flow's hop-by-hop path with the routing decision at every hop.
+    Explain(cli_explain::ExplainCommand),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +45,8 @@ fn main() -> ExitCode {
         Command::Agent(cmd) => cli_agent::run(cmd),
         Command::Schema(cmd) => cli_schema::run(cmd),
         Command::Run(cmd) => cli_run::run(cmd, args),
+        Command::Kernel(cmd) => cli_kernel::run(cmd),
+        Command::Explain(cmd) => cli_explain::run(cmd),
     };
     ExitCode::from(code)
 }

@@ -1,0 +1,480 @@
+//! The kernel side of a run: the scenario's topology built into namespaces in the order `run::world::build`
+//! uses on the simulator, RA daemons (the simulator's own [`RaDaemon`] and RA bytes) driven in real time through
+//! AF_PACKET sockets, the timeline applied at its (scaled) times, and the state read at every step.
+//!
+//! A step is a distinct timeline time, plus the scenario's end; the state is read just before the step's
+//! actions run, so a step shows what the previous actions led to (the simulator side does the same,
+//! [`super::sim_steps`]).
+
+use super::netns::{ip, write_sysctl, Lab};
+use super::observe::node_state;
+use super::raw::{EchoSocket, FrameSocket};
+use super::snapshot::{NetState, StepSnapshot};
+use super::{interrupted, step_label, step_times, KernelError, KernelOptions};
+use crate::run::convert::{ra_config, sim_mac};
+use crate::run::resolve::resolve;
+use crate::run::world::{self, World};
+use crate::scenario::radvd::router_ra_configs;
+use crate::scenario::timeline::Action;
+use crate::scenario::topology::{Interface, Route as ScRoute, RoutingRule, Sysctls};
+use crate::scenario::Scenario;
+use dualhome_sim::host::iid::{eui64_iid, with_iid};
+use dualhome_sim::radvd::advert::append_ra;
+use dualhome_sim::radvd::daemon::{RaDaemon, RaSend};
+use dualhome_sim::time::Instant as SimInstant;
+use dualhome_sim::wire::MacAddr;
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv6Addr};
+use std::time::Duration;
+
+/// One RA daemon on a router interface of the kernel network.
+struct KernelRadvd {
+    ns: String,
+    ifname: String,
+    daemon: RaDaemon,
+    sock: FrameSocket,
+    mac: MacAddr,
+    ll: Ipv6Addr,
+}
+
+/// An echo request due at a scenario time.
+struct Echo {
+    at: Duration,
+    node: String,
+    dst: IpAddr,
+    ident: u16,
+    seq: u16,
+}
+
+/// The kernel network of one run.
+pub struct KernelNet {
+    lab: Lab,
+    nodes: BTreeMap<String, String>,
+    radvds: Vec<KernelRadvd>,
+    echo: BTreeMap<(String, bool), EchoSocket>,
+    pending: Vec<Echo>,
+    next_ident: u16,
+    rng: ChaCha8Rng,
+    /// Names resolved against the simulator's view of the same topology (configured and link-local addresses).
+    names: World,
+}
+
+fn is_interface_key(key: &str) -> bool {
+    let parts: Vec<&str> = key.split('.').collect();
+    parts.len() >= 5 && matches!(parts[2], "conf" | "neigh") && !matches!(parts[3], "all" | "default")
+}
+
+fn mac_text(m: [u8; 6]) -> String {
+    m.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
+}
+
+impl KernelNet {
+    /// Builds the topology: bridges, then routers, hosts, attackers, each as in `run::world::build`.
+    pub fn build(scenario: &Scenario, opts: &KernelOptions, run_id: &str) -> Result<KernelNet, KernelError> {
+        let names = world::build(scenario, opts.seed.unwrap_or(scenario.seed))
+            .map_err(|e| KernelError::Setup(e.to_string()))?;
+        let mut net = KernelNet {
+            lab: Lab::new(run_id)?,
+            nodes: BTreeMap::new(),
+            radvds: Vec::new(),
+            echo: BTreeMap::new(),
+            pending: Vec::new(),
+            next_ident: 0x4400,
+            rng: ChaCha8Rng::seed_from_u64(opts.seed.unwrap_or(scenario.seed)),
+            names,
+        };
+        let mut port = 0usize;
+        for s in &scenario.topology.segments {
+            net.lab.add_segment(&s.name.value)?;
+        }
+        let t = &scenario.topology;
+        for r in &t.routers {
+            let mut sysctls = r.sysctls.clone();
+            for key in ["net.ipv6.conf.all.forwarding", "net.ipv4.ip_forward"] {
+                if !sysctls.contains_key(key) {
+                    let one = "1".parse().map_err(KernelError::Setup)?;
+                    sysctls.insert(key.to_owned(), crate::scenario::Located::new(one));
+                }
+            }
+            net.add_node(&r.name.value, &r.interfaces, &sysctls, &r.routes, &[], &mut port)?;
+        }
+        for h in &t.hosts {
+            net.add_node(&h.name.value, &h.interfaces, &h.sysctls, &h.routes, &h.rules, &mut port)?;
+        }
+        for a in &t.attackers {
+            net.add_node(&a.name.value, &a.interfaces, &a.sysctls, &[], &[], &mut port)?;
+        }
+        for r in &t.routers {
+            let ns = net.lab.node_ns(&r.name.value);
+            let configs = router_ra_configs(scenario, r).map_err(|e| KernelError::Setup(e.to_string()))?;
+            for (ifname, ra) in configs {
+                let Some(iface) = r.interfaces.iter().find(|i| i.name.value == ifname) else {
+                    return Err(KernelError::Setup(format!(
+                        "{}: radvd interface `{ifname}` missing",
+                        r.name.value
+                    )));
+                };
+                let mac = sim_mac(iface.mac.value.0);
+                let ll = with_iid(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0), eui64_iid(mac));
+                let sock = FrameSocket::open(&ns, &ifname)?;
+                let daemon = RaDaemon::start(dualhome_sim::id::IfIndex(0), ra_config(&ifname, &ra), SimInstant::ZERO);
+                net.radvds.push(KernelRadvd {
+                    ns: ns.clone(),
+                    ifname,
+                    daemon,
+                    sock,
+                    mac,
+                    ll,
+                });
+            }
+        }
+        Ok(net)
+    }
+
+    fn add_node(
+        &mut self,
+        name: &str,
+        interfaces: &[Interface],
+        sysctls: &Sysctls,
+        routes: &[ScRoute],
+        rules: &[RoutingRule],
+        port: &mut usize,
+    ) -> Result<(), KernelError> {
+        let ns = self.lab.node_ns(name);
+        self.lab.add_ns(&ns)?;
+        let (early, late): (Vec<_>, Vec<_>) = sysctls.iter().partition(|(k, _)| !is_interface_key(k));
+        for (k, v) in &early {
+            write_sysctl(&ns, k, &v.value.to_string())?;
+        }
+        for i in interfaces {
+            self.lab
+                .add_nic(&ns, &i.name.value, &mac_text(i.mac.value.0), &i.segment.value, *port)?;
+            *port += 1;
+            self.lab.link(&ns, &i.name.value, true)?;
+        }
+        for (k, v) in &late {
+            write_sysctl(&ns, k, &v.value.to_string())?;
+        }
+        for i in interfaces {
+            for a in &i.addresses {
+                ip(&["-n", &ns, "addr", "add", &a.value.0.to_string(), "dev", &i.name.value])?;
+            }
+        }
+        for r in routes {
+            let dst = r.dst.value.0.to_string();
+            let mut args: Vec<String> = vec!["-n".into(), ns.clone(), "route".into(), "add".into(), dst];
+            if let Some(v) = &r.via {
+                args.extend(["via".into(), v.value.0.to_string()]);
+            }
+            if let Some(d) = &r.dev {
+                args.extend(["dev".into(), d.value.clone()]);
+            }
+            if let Some(m) = r.metric {
+                args.extend(["metric".into(), m.to_string()]);
+            }
+            if let Some(t) = r.table {
+                args.extend(["table".into(), t.to_string()]);
+            }
+            ip(&args.iter().map(String::as_str).collect::<Vec<_>>())?;
+        }
+        for rule in rules {
+            let v6 = rule
+                .from
+                .as_ref()
+                .or(rule.to.as_ref())
+                .is_none_or(|c| c.value.0.addr().is_ipv6());
+            let mut args: Vec<String> = vec![
+                "-n".into(),
+                ns.clone(),
+                if v6 { "-6" } else { "-4" }.into(),
+                "rule".into(),
+                "add".into(),
+            ];
+            args.extend(["priority".into(), rule.priority.to_string()]);
+            if let Some(f) = &rule.from {
+                args.extend(["from".into(), f.value.0.to_string()]);
+            }
+            if let Some(t) = &rule.to {
+                args.extend(["to".into(), t.value.0.to_string()]);
+            }
+            if let Some(i) = &rule.iif {
+                args.extend(["iif".into(), i.value.clone()]);
+            }
+            if let Some(o) = &rule.oif {
+                args.extend(["oif".into(), o.value.clone()]);
+            }
+            args.extend(["lookup".into(), rule.table.to_string()]);
+            ip(&args.iter().map(String::as_str).collect::<Vec<_>>())?;
+        }
+        self.nodes.insert(name.to_owned(), ns);
+        Ok(())
+    }
+
+    /// Whether the router interface's link-local address is usable (radvd cannot send from a tentative one).
+    fn ll_ready(ns: &str, ifname: &str, ll: Ipv6Addr) -> bool {
+        super::observe::addrs(ns).is_ok_and(|a| {
+            a.iter().any(|e| {
+                e.dev == ifname
+                    && e.cidr == format!("{ll}/64")
+                    && !e.flags.iter().any(|f| f == "tentative" || f == "dadfailed")
+            })
+        })
+    }
+
+    /// Feeds received RSs to the daemons and sends what they have due at scenario time `now`.
+    fn poll_radvd(&mut self, now: SimInstant) -> Result<(), KernelError> {
+        for r in &mut self.radvds {
+            while let Some(frame) = r.sock.recv() {
+                if let Some((src, slla)) = parse_rs(&frame) {
+                    r.daemon.recv_rs(now, &mut self.rng, src, slla);
+                }
+            }
+            if r.daemon.next_deadline() > now {
+                continue;
+            }
+            let ready = Self::ll_ready(&r.ns, &r.ifname, r.ll);
+            let mut out = Vec::new();
+            r.daemon.poll(now, &mut self.rng, ready, &mut out);
+            for kind in out {
+                let mut buf = Vec::new();
+                if append_ra(
+                    &mut buf,
+                    &r.daemon.config,
+                    kind,
+                    r.ll,
+                    r.mac,
+                    r.daemon.started_at(),
+                    now,
+                )
+                .is_ok()
+                {
+                    r.sock.send(&buf)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn echo_socket(&mut self, node: &str, v6: bool) -> Result<&EchoSocket, KernelError> {
+        let ns = self
+            .nodes
+            .get(node)
+            .ok_or_else(|| KernelError::Setup(format!("unknown node `{node}`")))?
+            .clone();
+        let key = (node.to_owned(), v6);
+        if !self.echo.contains_key(&key) {
+            let s = EchoSocket::open(&ns, v6)?;
+            self.echo.insert(key.clone(), s);
+        }
+        self.echo
+            .get(&key)
+            .ok_or_else(|| KernelError::Setup("echo socket".into()))
+    }
+
+    fn send_due_echoes(&mut self, now: Duration) -> Result<(), KernelError> {
+        let (due, rest): (Vec<Echo>, Vec<Echo>) =
+            std::mem::take(&mut self.pending).into_iter().partition(|e| e.at <= now);
+        self.pending = rest;
+        for e in due {
+            let sock = self.echo_socket(&e.node, e.dst.is_ipv6())?;
+            sock.send(e.dst, e.ident, e.seq)?;
+        }
+        Ok(())
+    }
+
+    /// Applies one timeline action at scenario time `now`. Returns a note when the action was skipped.
+    fn apply(&mut self, action: &Action, now: Duration) -> Result<Option<String>, KernelError> {
+        let ns_of = |net: &KernelNet, n: &str| {
+            net.nodes
+                .get(n)
+                .cloned()
+                .ok_or_else(|| KernelError::Setup(format!("unknown node `{n}`")))
+        };
+        match action {
+            Action::Ping(p) => {
+                let dst = resolve(&self.names, &p.to.value, p.family).map_err(|e| KernelError::Setup(e.to_string()))?;
+                let from = p.from.value.to_string();
+                let ident = self.next_ident;
+                self.next_ident = self.next_ident.wrapping_add(1);
+                let interval = p.interval.map_or(Duration::from_secs(1), |i| i.0);
+                for seq in 0..p.count.unwrap_or(1) {
+                    let at = now + interval * seq;
+                    let seq = u16::try_from(seq + 1).unwrap_or(u16::MAX);
+                    self.pending.push(Echo {
+                        at,
+                        node: from.clone(),
+                        dst,
+                        ident,
+                        seq,
+                    });
+                }
+                Ok(None)
+            }
+            Action::LinkDown(l) | Action::LinkUp(l) => {
+                let ns = ns_of(self, &l.node.value.to_string())?;
+                self.lab
+                    .link(&ns, &l.iface.value, matches!(action, Action::LinkUp(_)))?;
+                Ok(None)
+            }
+            Action::Sysctl(s) => {
+                let ns = ns_of(self, &s.node.value.to_string())?;
+                write_sysctl(&ns, &s.key.value, &s.value.value.to_string())?;
+                Ok(None)
+            }
+            Action::Snapshot(_) => Ok(None),
+            Action::SendRa(s) if s.ra.is_none() => {
+                let router = s.router.value.to_string();
+                let now = SimInstant::from_nanos(u64::try_from(now.as_nanos()).unwrap_or(u64::MAX));
+                let Some(r) = self
+                    .radvds
+                    .iter()
+                    .find(|r| self.nodes.get(&router) == Some(&r.ns) && r.ifname == s.iface.value)
+                else {
+                    return Err(KernelError::Unsupported(format!(
+                        "send-ra: `{router}:{}` runs no RA daemon",
+                        s.iface.value
+                    )));
+                };
+                let mut buf = Vec::new();
+                if append_ra(
+                    &mut buf,
+                    &r.daemon.config,
+                    RaSend::Multicast,
+                    r.ll,
+                    r.mac,
+                    r.daemon.started_at(),
+                    now,
+                )
+                .is_ok()
+                {
+                    r.sock.send(&buf)?;
+                }
+                Ok(None)
+            }
+            other => Err(KernelError::Unsupported(format!(
+                "action `{}` on the kernel backend",
+                other.kind()
+            ))),
+        }
+    }
+
+    /// Every node's state now.
+    pub fn observe(&self) -> Result<NetState, KernelError> {
+        let mut out = NetState::default();
+        for (name, ns) in &self.nodes {
+            out.nodes.insert(name.clone(), node_state(ns)?);
+        }
+        Ok(out)
+    }
+
+    /// Deletes the namespaces now, reporting failures (also done on drop).
+    pub fn teardown(mut self) -> Result<(), KernelError> {
+        match self.lab.teardown().into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The source and SLLA of a Router Solicitation frame without extension headers; anything else is `None`
+/// (malformed frames are ignored, RFC 4861 §6.1.1 validity is the daemon's and the sender kernel's business).
+pub fn parse_rs(frame: &[u8]) -> Option<(Ipv6Addr, Option<MacAddr>)> {
+    if frame.get(12..14)? != [0x86, 0xdd] || *frame.get(20)? != 58 || *frame.get(54)? != 133 {
+        return None;
+    }
+    let src: [u8; 16] = frame.get(22..38)?.try_into().ok()?;
+    let mut slla = None;
+    let mut off = 62;
+    while let (Some(&kind), Some(&len)) = (frame.get(off), frame.get(off + 1)) {
+        if len == 0 {
+            break;
+        }
+        if kind == 1 {
+            let m: [u8; 6] = frame.get(off + 2..off + 8)?.try_into().ok()?;
+            slla = Some(sim_mac(m));
+        }
+        off += usize::from(len) * 8;
+    }
+    Some((Ipv6Addr::from(src), slla))
+}
+
+/// Runs the timeline on `net` in real time, returning the state at every step.
+pub fn run_timeline(
+    net: &mut KernelNet,
+    scenario: &Scenario,
+    scale: f64,
+) -> Result<(Vec<StepSnapshot>, Vec<String>), KernelError> {
+    let start = std::time::Instant::now();
+    let mut steps = Vec::new();
+    let mut notes = Vec::new();
+    let times = step_times(scenario);
+    for at in times {
+        loop {
+            if interrupted() {
+                return Err(KernelError::Interrupted);
+            }
+            let now = start.elapsed().div_f64(scale);
+            net.poll_radvd(SimInstant::from_nanos(
+                u64::try_from(now.as_nanos()).unwrap_or(u64::MAX),
+            ))?;
+            net.send_due_echoes(now)?;
+            if now >= at {
+                break;
+            }
+            std::thread::sleep((at - now).mul_f64(scale).min(Duration::from_millis(10)));
+        }
+        let state = net.observe()?;
+        steps.push(StepSnapshot {
+            at_ms: u64::try_from(at.as_millis()).unwrap_or(u64::MAX),
+            label: step_label(at),
+            state,
+        });
+        for e in scenario
+            .timeline
+            .iter()
+            .filter(|e| e.at.as_ref().map(|a| a.value.0) == Some(at))
+        {
+            match net.apply(&e.action, at) {
+                Ok(None) => {}
+                Ok(Some(note)) => notes.push(note),
+                Err(KernelError::Unsupported(what)) => return Err(KernelError::Unsupported(what)),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok((steps, notes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rs_frames_parse_and_others_do_not() {
+        let mut f = vec![0u8; 70];
+        f[12] = 0x86;
+        f[13] = 0xdd;
+        f[20] = 58;
+        f[22] = 0xfe;
+        f[23] = 0x80;
+        f[37] = 7;
+        f[54] = 133;
+        f[62] = 1;
+        f[63] = 1;
+        f[64..70].copy_from_slice(&[2, 0, 0, 0, 0, 9]);
+        let parsed = parse_rs(&f);
+        assert_eq!(
+            parsed.map(|p| p.0),
+            Some("fe80::7".parse::<Ipv6Addr>().unwrap_or(Ipv6Addr::UNSPECIFIED))
+        );
+        assert!(parsed.is_some_and(|p| p.1.is_some()));
+        f[54] = 134;
+        assert!(parse_rs(&f).is_none());
+        assert!(parse_rs(&f[..30]).is_none());
+        f[54] = 133;
+        f[63] = 0;
+        assert!(parse_rs(&f).is_some_and(|p| p.1.is_none()));
+    }
+}
