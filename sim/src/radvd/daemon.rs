@@ -20,7 +20,7 @@ use crate::wire::MacAddr;
 
 /// How many unicast answers may wait at once; further RSs are counted and ignored, so an RS flood cannot grow
 /// the daemon's memory (radvd keeps no queue at all: it answers inline).
-pub const MAX_PENDING_UNICAST: usize = 64;
+pub const MAX_PENDING_UNICAST: usize = 1024;
 
 /// One RA to send now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -301,12 +301,12 @@ mod tests {
     fn unicast_queue_is_bounded() {
         let mut rng = ChaCha8Rng::seed_from_u64(4);
         let mut d = daemon(600);
-        for i in 0..200u16 {
+        for i in 0..1100u16 {
             let src = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, i + 1);
             d.recv_rs(Instant::ZERO, &mut rng, src, Some(MacAddr([2, 0, 0, 0, 0, 1])));
         }
         assert_eq!(d.pending.len(), MAX_PENDING_UNICAST);
-        assert_eq!(d.stats.rs_ignored, 200 - MAX_PENDING_UNICAST as u64);
+        assert_eq!(d.stats.rs_ignored, 1100 - MAX_PENDING_UNICAST as u64);
     }
 
     #[test]
