@@ -78,7 +78,10 @@ pub fn run(cmd: RunCommand, args: Vec<String>) -> u8 {
     if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}") {
         bar.set_style(style);
     }
-    let opts = RunOptions { seed: cmd.seed };
+    let opts = RunOptions {
+        seed: cmd.seed,
+        stop_at: None,
+    };
     let runs = batch::run_all(&scenarios, &opts, cmd.jobs, &|run| {
         bar.set_message(run.report.name.clone());
         bar.inc(1);

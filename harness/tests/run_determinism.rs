@@ -26,7 +26,7 @@ fn run_into(files: &[PathBuf], out: &Path, jobs: usize, seed: Option<u64>) -> (V
         Ok(s) => s,
         Err(e) => panic!("{e:?}"),
     };
-    let runs = batch::run_all(&scenarios, &RunOptions { seed }, jobs, &|_| {});
+    let runs = batch::run_all(&scenarios, &RunOptions { seed, stop_at: None }, jobs, &|_| {});
     let formats = Formats::parse("json,pcap").unwrap_or_else(|e| panic!("{e}"));
     let report = batch::assemble(runs, out, &formats, vec!["run".into()], None).unwrap_or_else(|e| panic!("{e}"));
     let written = dualhome_reports::write_reports(&report, out, &formats);

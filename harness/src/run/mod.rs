@@ -12,6 +12,7 @@ pub mod batch;
 pub mod checks;
 pub mod convert;
 pub mod deploy;
+pub mod explain;
 pub mod resolve;
 pub mod tables;
 pub mod world;
@@ -54,6 +55,9 @@ pub enum RunError {
 pub struct RunOptions {
     /// Replaces the scenario's seed.
     pub seed: Option<u64>,
+    /// Stop at this simulated time instead of `duration` (`dualhome explain --at`): the timeline runs up to it and
+    /// no expectation is checked.
+    pub stop_at: Option<std::time::Duration>,
 }
 
 /// A finished run: the report, the captures and the snapshots.
@@ -111,7 +115,7 @@ pub fn run_keeping_world(scenario: &Scenario, file: &str, opts: &RunOptions) -> 
                 &mut w,
                 scenario,
                 file,
-                seed,
+                (seed, opts.stop_at),
                 &mut outcomes,
                 &mut snapshots,
                 &mut report.findings,
@@ -163,7 +167,7 @@ fn execute(
     world: &mut World,
     scenario: &Scenario,
     file: &str,
-    seed: u64,
+    (seed, stop_at): (u64, Option<std::time::Duration>),
     outcomes: &mut [Option<ExpectationOutcome>],
     snapshots: &mut Vec<Snapshot>,
     found: &mut Vec<Finding>,
@@ -193,7 +197,9 @@ fn execute(
         }
     }
     let config_only = found.clone();
-    let end = Instant::from_nanos(u64::try_from(scenario.duration.value.0.as_nanos()).unwrap_or(u64::MAX));
+    let end_of = |d: std::time::Duration| Instant::from_nanos(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+    let duration_end = end_of(scenario.duration.value.0);
+    let end = stop_at.map_or(duration_end, |s| end_of(s).min(duration_end));
     let at = |d: Option<&crate::scenario::Located<crate::scenario::values::HumanDuration>>| {
         d.map_or(end, |a| {
             Instant::from_nanos(u64::try_from(a.value.0.as_nanos()).unwrap_or(u64::MAX))
@@ -203,7 +209,8 @@ fn execute(
     for (i, e) in scenario.timeline.iter().enumerate() {
         steps.push((at(e.at.as_ref()), 0, i, Step::Action(i)));
     }
-    for (i, e) in scenario.expect.iter().enumerate() {
+    // `explain` (a stop time) replays the timeline only: its own probes would add traffic to the flows it shows.
+    for (i, e) in scenario.expect.iter().enumerate().filter(|_| stop_at.is_none()) {
         steps.push((at(e.at.as_ref()), 1, i, Step::Check(i)));
     }
     let mut pending: Vec<Option<Pending>> = (0..scenario.expect.len()).map(|_| None).collect();
@@ -213,6 +220,9 @@ fn execute(
             break;
         }
         let (t, _, _, step) = steps.remove(0);
+        if stop_at.is_some() && t > end {
+            continue;
+        }
         world.sim.run_until(t);
         let facts = RunFacts {
             vms: &vms,

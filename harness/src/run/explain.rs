@@ -1,0 +1,236 @@
+//! `dualhome explain`: a node's tables at a time and each flow's hop-by-hop path with the routing decision taken
+//! at every hop, read from the simulator's trace (`TraceEvent::Routed`, `FrameSent`, `Switched`,
+//! `FrameReceived`, `Dropped`) — what a developer reproducing a routing bug wants first.
+//!
+//! Flows are the timeline's traffic: a `ping` is flow `timeline[i]` (its index in the timeline); `ssh`/`http`
+//! entries are flows by their `id`. A flow's frames are the echo requests and replies between its endpoints sent
+//! after its start (frames are matched by IP addresses on the segments' captures).
+
+use super::resolve::{node, resolve};
+use super::world::World;
+use crate::scenario::timeline::Action;
+use crate::scenario::Scenario;
+use dualhome_sim::host::render::table_name;
+use dualhome_sim::time::Instant;
+use dualhome_sim::trace::{Actor, TraceEvent};
+use dualhome_sim::wire::{FrameSummary, L3View, L4View};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+use std::net::IpAddr;
+
+/// Lines shown per flow at most (a long ping run repeats itself).
+pub const MAX_LINES: usize = 80;
+
+/// A flow of the timeline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FlowRef {
+    /// `timeline[3]` for a ping, the `id` for ssh/http.
+    pub id: String,
+    /// Index in the timeline.
+    pub index: usize,
+}
+
+/// The flows of a scenario's timeline, in timeline order.
+pub fn flows(scenario: &Scenario) -> Vec<FlowRef> {
+    scenario
+        .timeline
+        .iter()
+        .enumerate()
+        .filter_map(|(index, e)| {
+            let id = match &e.action {
+                Action::Ping(_) => format!("timeline[{index}]"),
+                Action::Ssh(s) => s.id.value.clone(),
+                Action::Http(h) => {
+                    h.id.as_ref()
+                        .map_or_else(|| format!("timeline[{index}]"), |i| i.value.clone())
+                }
+                _ => return None,
+            };
+            Some(FlowRef { id, index })
+        })
+        .collect()
+}
+
+fn is_echo(l3: &L3View) -> Option<(IpAddr, IpAddr)> {
+    match l3 {
+        L3View::Ipv6(v)
+            if matches!(
+                v.l4,
+                L4View::Icmpv6 {
+                    msg_type: 128 | 129,
+                    ..
+                }
+            ) =>
+        {
+            Some((IpAddr::V6(v.repr.src), IpAddr::V6(v.repr.dst)))
+        }
+        L3View::Ipv4(v) if matches!(v.l4, L4View::Icmpv4 { msg_type: 0 | 8, .. }) => {
+            Some((IpAddr::V4(v.repr.src), IpAddr::V4(v.repr.dst)))
+        }
+        _ => None,
+    }
+}
+
+fn ifname(world: &World, id: dualhome_sim::id::NodeId, ifindex: dualhome_sim::id::IfIndex) -> String {
+    world.sim.host(id).map_or_else(
+        || format!("if{}", ifindex.0),
+        |h| h.tables.ifaces.name(ifindex).to_owned(),
+    )
+}
+
+fn segment_name(world: &World, id: dualhome_sim::id::SegmentId) -> &str {
+    world
+        .segments
+        .iter()
+        .find(|(_, s)| *s == id)
+        .map_or("?", |(n, _)| n.as_str())
+}
+
+/// The hop-by-hop path of one flow, as text.
+pub fn flow_path(world: &World, scenario: &Scenario, flow: &FlowRef) -> String {
+    let mut out = String::new();
+    let entry = &scenario.timeline[flow.index];
+    let Action::Ping(p) = &entry.action else {
+        let _ = writeln!(
+            out,
+            "flow {}: ssh/http flows need the transport layer (sim/src/transport), not built yet",
+            flow.id
+        );
+        return out;
+    };
+    let start = entry.at.as_ref().map_or(Instant::ZERO, |a| {
+        Instant::from_nanos(u64::try_from(a.value.0.as_nanos()).unwrap_or(u64::MAX))
+    });
+    let dst = match resolve(world, &p.to.value, p.family) {
+        Ok(ip) => ip,
+        Err(e) => {
+            let _ = writeln!(out, "flow {}: {e}", flow.id);
+            return out;
+        }
+    };
+    let Ok(src_node) = node(world, &p.from.value) else {
+        let _ = writeln!(out, "flow {}: unknown node {}", flow.id, p.from.value);
+        return out;
+    };
+    let _ = writeln!(
+        out,
+        "flow {} ping {} → {} ({dst}) from {start}",
+        flow.id, p.from.value, p.to.value
+    );
+    // Frames of the flow: echo requests to dst and their replies, from the captures.
+    let mut frames: BTreeMap<u64, String> = BTreeMap::new();
+    let mut endpoints: BTreeSet<IpAddr> = [dst].into_iter().collect();
+    for (_, seg) in &world.segments {
+        for c in world.sim.captured(*seg) {
+            if c.at < start {
+                continue;
+            }
+            let Ok(view) = c.frame.view() else { continue };
+            if let Some((s, d)) = is_echo(&view.l3) {
+                if d == dst || s == dst {
+                    endpoints.insert(s);
+                    endpoints.insert(d);
+                    frames.insert(c.id, FrameSummary(&view).to_string());
+                }
+            }
+        }
+    }
+    let mut seen_nodes: BTreeSet<dualhome_sim::id::NodeId> = [src_node.id].into_iter().collect();
+    let mut lines = 0;
+    for r in world.sim.trace().records() {
+        if r.at < start || lines >= MAX_LINES {
+            continue;
+        }
+        let line = match (&r.actor, &r.event) {
+            (
+                Actor::Node(n),
+                TraceEvent::Routed {
+                    dst: d,
+                    dev,
+                    via,
+                    table,
+                    forwarded,
+                },
+            ) if endpoints.contains(d) && seen_nodes.contains(n) => {
+                let via = via.map_or_else(|| "on-link".to_owned(), |v| format!("via {v}"));
+                let how = if *forwarded { "forwards" } else { "routes" };
+                format!(
+                    "{}  {how} {d}: dev {} {via} table {}",
+                    world.name_of(*n),
+                    ifname(world, *n, *dev),
+                    table_name(*table)
+                )
+            }
+            (Actor::Node(n), TraceEvent::FrameSent { frame, ifindex, .. }) if frames.contains_key(frame) => {
+                format!(
+                    "{}  sends #{frame} on {}: {}",
+                    world.name_of(*n),
+                    ifname(world, *n, *ifindex),
+                    frames.get(frame).map_or("", String::as_str)
+                )
+            }
+            (
+                Actor::Segment(s),
+                TraceEvent::Switched {
+                    frame,
+                    out_ports,
+                    flooded,
+                    ..
+                },
+            ) if frames.contains_key(frame) => {
+                let how = if *flooded { "floods" } else { "switches" };
+                format!("[{}]  {how} #{frame} to {out_ports} port(s)", segment_name(world, *s))
+            }
+            (Actor::Node(n), TraceEvent::FrameReceived { frame, ifindex }) if frames.contains_key(frame) => {
+                seen_nodes.insert(*n);
+                format!(
+                    "{}  receives #{frame} on {}",
+                    world.name_of(*n),
+                    ifname(world, *n, *ifindex)
+                )
+            }
+            (actor, TraceEvent::Dropped { frame, reason }) => {
+                let ours = frame.is_some_and(|f| frames.contains_key(&f))
+                    || (frame.is_none() && matches!(actor, Actor::Node(n) if seen_nodes.contains(n)));
+                if !ours {
+                    continue;
+                }
+                let who = match actor {
+                    Actor::Node(n) => world.name_of(*n).to_owned(),
+                    Actor::Segment(s) => format!("[{}]", segment_name(world, *s)),
+                };
+                let what = frame.map_or_else(|| "a packet".to_owned(), |f| format!("#{f}"));
+                format!("{who}  drops {what}: {reason:?}")
+            }
+            _ => continue,
+        };
+        let _ = writeln!(out, "  {}  {line}", r.at);
+        lines += 1;
+    }
+    if frames.is_empty() {
+        let _ = writeln!(out, "  (no echo frame to or from {dst} was captured)");
+    }
+    if lines >= MAX_LINES {
+        let _ = writeln!(out, "  … (first {MAX_LINES} steps shown)");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pings_are_flows_by_timeline_index() -> Result<(), String> {
+        let text = "name: t\nduration: 10s\ntopology:\n  segments: [{name: lan}]\n  hosts:\n    - name: a\n      interfaces: [{name: eth0, segment: lan, mac: \"02:00:00:00:00:01\", addresses: [10.0.0.1/24]}]\ntimeline:\n  - at: 1s\n    link-up: {node: a, iface: eth0}\n  - at: 2s\n    ping: {from: a, to: 10.0.0.2}\n";
+        let s = crate::scenario::load_str("t.yml", text).map_err(|e| crate::scenario::render_plain(&e, 100))?;
+        assert_eq!(
+            flows(&s),
+            vec![FlowRef {
+                id: "timeline[1]".into(),
+                index: 1
+            }]
+        );
+        Ok(())
+    }
+}
