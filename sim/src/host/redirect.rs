@@ -343,6 +343,16 @@ mod tests {
     }
 
     #[test]
+    fn d9_same_target_under_two_parents_are_two_exceptions() {
+        let mut o = two_routers(&[]);
+        o.deliver(redirect("fe80::2", "fe80::99", "2001:db8:99::1", 255, None));
+        o.deliver(redirect("fe80::1", "fe80::99", "2001:db8:99::1", 255, None));
+        assert_eq!(o.host().redirect_counters().accepted, 2);
+        assert_eq!(ip_route_show_cache(&o.host().tables, o.now()).lines().count(), 2);
+        assert_eq!(get(&o, "2001:db8:99::1"), Some(IpAddr::V6(v6("fe80::99"))));
+    }
+
+    #[test]
     fn d1_d3_d5_d6_d7_d10_checks() {
         let mut o = two_routers(&[]);
         let seen = |o: &One| ip_route_show_cache(&o.host().tables, o.now());

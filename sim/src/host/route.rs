@@ -419,9 +419,11 @@ impl Route {
         self.dst.prefix_len() == 0 && self.flags.any(RouteFlags::DEFAULT | RouteFlags::ADDRCONF)
     }
 
-    /// Same route identity for EEXIST / `del` (IPv6: prefix, metric and next hop; rt6_duplicate_nexthop).
+    /// Same route identity for EEXIST / `del` (IPv6: prefix, metric and next hop; rt6_duplicate_nexthop). An
+    /// exception is only ever the same as another exception of the same parent (they live in the parent's
+    /// exception table, not in the FIB node).
     pub fn same_nexthop(&self, other: &Route) -> bool {
-        self.gateway == other.gateway && self.dev == other.dev && self.kind == other.kind
+        self.gateway == other.gateway && self.dev == other.dev && self.kind == other.kind && self.parent == other.parent
     }
 }
 
