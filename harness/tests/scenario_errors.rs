@@ -329,6 +329,7 @@ fn external_bosh_check_problems_point_into_inline_inputs() {
     );
     let options = LoadOptions {
         bosh_check: Some(&ReservedRangeCheck),
+        ..LoadOptions::default()
     };
     let rendered = match load_text("broken.yml", &text, None, &options) {
         Err(e) => render_plain(&e, 100),
@@ -538,4 +539,27 @@ fn each_rule_fires_on_its_case() {
         let got = codes(&broken(from, to));
         assert_eq!(&got, want, "replacing {from:?} with {to:?}");
     }
+}
+
+#[test]
+fn finding_codes_are_checked_when_known() {
+    let text = broken(
+        "    survives: {flow: s1, for: 30s}",
+        "    finding-present: {code: ra-mitm-exposure, node: nginx/0}",
+    );
+    let codes = ["ra-mitm-exposure", "redirects-accepted"];
+    let options = LoadOptions {
+        finding_codes: Some(&codes),
+        ..LoadOptions::default()
+    };
+    assert!(load_text("ok.yml", &text, None, &options).is_ok());
+    let typo = text.replace("ra-mitm-exposure", "ra-mitm-exposed");
+    let Err(err) = load_text("broken.yml", &typo, None, &options) else {
+        panic!("typo accepted")
+    };
+    let codes: Vec<&str> = err.problems().iter().map(|p| p.rule.code()).collect();
+    assert_eq!(codes, ["unknown-finding"]);
+    insta::assert_snapshot!(render_plain(&err, 100));
+    // Without the list any code is accepted: the format does not hard-code the analyzers.
+    assert!(load_str("ok.yml", &typo).is_ok());
 }

@@ -30,6 +30,8 @@ pub enum Rule {
     UnknownInterface,
     /// A reference to a flow id no timeline action starts.
     UnknownFlow,
+    /// A finding code no analyzer emits (checked when the caller supplies the codes).
+    UnknownFinding,
     /// A node of the wrong kind (e.g. `attacker:` naming a host).
     WrongNodeKind,
     /// A BOSH VM index beyond the instance group's `instances`.
@@ -67,7 +69,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in documentation order.
-    pub const ALL: [Rule; 25] = [
+    pub const ALL: [Rule; 26] = [
         Rule::DuplicateName,
         Rule::DuplicateInterface,
         Rule::DuplicateMac,
@@ -77,6 +79,7 @@ impl Rule {
         Rule::UnknownNode,
         Rule::UnknownInterface,
         Rule::UnknownFlow,
+        Rule::UnknownFinding,
         Rule::WrongNodeKind,
         Rule::InstanceOutOfRange,
         Rule::AddressOutsidePrefix,
@@ -107,6 +110,7 @@ impl Rule {
             Rule::UnknownNode => "unknown-node",
             Rule::UnknownInterface => "unknown-interface",
             Rule::UnknownFlow => "unknown-flow",
+            Rule::UnknownFinding => "unknown-finding",
             Rule::WrongNodeKind => "wrong-node-kind",
             Rule::InstanceOutOfRange => "instance-out-of-range",
             Rule::AddressOutsidePrefix => "address-outside-prefix",

@@ -6,11 +6,14 @@ use super::model::Scenario;
 use super::validate::{validate, BoshInputCheck};
 use std::path::Path;
 
-/// Options for loading: external checks to run besides the built-in rules.
+/// Options for loading: external knowledge the built-in rules do not have.
 #[derive(Default)]
 pub struct LoadOptions<'a> {
     /// A deeper check of the BOSH inputs (the IPAM crate's planner), run after the built-in rules.
     pub bosh_check: Option<&'a dyn BoshInputCheck>,
+    /// The finding codes analyzers can emit; when given, `finding-present`/`finding-absent` must use one of them
+    /// (rule `unknown-finding`).
+    pub finding_codes: Option<&'a [&'a str]>,
 }
 
 /// Loads and validates the scenario file at `path`. Relative paths inside it resolve against its directory.
@@ -46,7 +49,7 @@ pub fn load_text(
     let source = SourceFile::new(name, text);
     let mut scenario = parse(&source)?;
     scenario.base_dir = base_dir.map(Path::to_path_buf);
-    let problems = validate(&scenario, &source, options.bosh_check);
+    let problems = validate(&scenario, &source, options);
     if problems.is_empty() {
         Ok(scenario)
     } else {

@@ -59,7 +59,7 @@ pub struct BoshInputProblem {
 /// }
 ///
 /// let text = "name: t\nduration: 1m\ntopology: {segments: [{name: lan}]}\nbosh:\n  director: {segment: lan, address: 10.0.0.6/24}\n  cloud_config:\n    networks:\n      - name: v6\n        subnets: [{range: 2001:db8::/64, cloud_properties: {name: V6}}]\n  manifest: {instance_groups: []}\n  networks: {V6: lan}\n  profile: trusty-2018\n  era: 2018\n";
-/// let err = load_text("t.yml", text, None, &LoadOptions { bosh_check: Some(&NoAbbreviations) });
+/// let err = load_text("t.yml", text, None, &LoadOptions { bosh_check: Some(&NoAbbreviations), ..LoadOptions::default() });
 /// let problems = err.as_ref().err().map(|e| e.problems().len());
 /// assert_eq!(problems, Some(1));
 /// # let rendered = dualhome::scenario::render_plain(&err.err().unwrap(), 100);

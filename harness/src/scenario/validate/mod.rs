@@ -17,6 +17,7 @@ pub use bosh::{BoshInputCheck, BoshInputProblem, BoshInputs};
 
 use super::error::{Problem, Rule, SourceFile};
 use super::expect::Expectation;
+use super::loader::LoadOptions;
 use super::located::{Located, Pos};
 use super::model::Scenario;
 use super::values::HumanDuration;
@@ -52,7 +53,7 @@ impl Ctx<'_> {
 }
 
 /// Validates a parsed scenario against its source text. Returns every problem, in file order.
-pub fn validate(scenario: &Scenario, source: &SourceFile, bosh_check: Option<&dyn BoshInputCheck>) -> Vec<Problem> {
+pub fn validate(scenario: &Scenario, source: &SourceFile, options: &LoadOptions<'_>) -> Vec<Problem> {
     let mut ctx = Ctx {
         source,
         scenario,
@@ -60,11 +61,11 @@ pub fn validate(scenario: &Scenario, source: &SourceFile, bosh_check: Option<&dy
     };
     let views = bosh::load_views(&mut ctx);
     let index = NodeIndex::build(&mut ctx, views.manifest.as_ref());
-    bosh::check(&mut ctx, &index, &views, bosh_check);
+    bosh::check(&mut ctx, &index, &views, options.bosh_check);
     config::check(&mut ctx, &index);
     refs::check_vm_macs(&mut ctx, &index);
     refs::check_timeline(&mut ctx, &index);
-    refs::check_expectations(&mut ctx, &index);
+    refs::check_expectations(&mut ctx, &index, options.finding_codes);
     check_times(&mut ctx);
     let mut problems = ctx.problems;
     problems.sort_by_key(|p| (p.pos.line, p.pos.column, p.rule));

@@ -177,7 +177,7 @@ fn flow(ctx: &mut Ctx<'_>, id: &Located<String>) {
 }
 
 /// Expectation references and bounds.
-pub(crate) fn check_expectations(ctx: &mut Ctx<'_>, index: &NodeIndex) {
+pub(crate) fn check_expectations(ctx: &mut Ctx<'_>, index: &NodeIndex, finding_codes: Option<&[&str]>) {
     for entry in &ctx.scenario.expect {
         match &entry.expectation {
             Expectation::Reachable(r) | Expectation::Unreachable(r) => {
@@ -225,6 +225,15 @@ pub(crate) fn check_expectations(ctx: &mut Ctx<'_>, index: &NodeIndex) {
             Expectation::FindingPresent(f) | Expectation::FindingAbsent(f) => {
                 if let Some(n) = &f.node {
                     node(ctx, index, n, ANY, "node");
+                }
+                if let Some(codes) = finding_codes.filter(|codes| !codes.contains(&f.code.value.as_str())) {
+                    ctx.report_help(
+                        Rule::UnknownFinding,
+                        f.code.pos,
+                        format!("unknown finding code `{}`", f.code.value),
+                        "no analyzer emits this",
+                        format!("codes (docs/findings.md): {}", codes.join(", ")),
+                    );
                 }
             }
             Expectation::Instances(rows) => {
