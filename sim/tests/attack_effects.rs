@@ -18,6 +18,7 @@ use dualhome_sim::id::{IfIndex, NodeId};
 use dualhome_sim::radvd::{PrefixConfig, RaIfaceConfig};
 use dualhome_sim::segment::{PortConfig, PortRole, Segment};
 use dualhome_sim::time::Instant;
+use dualhome_sim::trace::{Actor, TraceEvent};
 use dualhome_sim::wire::MacAddr;
 
 const ROUTER: MacAddr = MacAddr([0x52, 0x54, 0, 0, 0, 1]);
@@ -37,7 +38,7 @@ struct Lan {
 
 /// A router running radvd (2001:db8:1::/64, medium preference, RA every 4–10 s), `hosts` hosts and an attacker.
 fn lan(seed: u64, hosts: u8, host_sysctls: &[(&str, &str)]) -> Lan {
-    let mut sim = Sim::new(SimConfig { seed, trace: false });
+    let mut sim = Sim::new(SimConfig { seed, trace: true });
     let seg = sim.add_segment(Segment::new("lan", None));
     let router = sim.add_host("r");
     let port = PortConfig {
@@ -321,6 +322,15 @@ fn parasite6_with_mitm_forward_relays_the_flow_and_records_it() {
     assert!(mitm.crossed(IpAddr::V6(ia), IpAddr::V6(ib)), "{:?}", mitm.flows());
     assert!(!mitm.crossed(IpAddr::V6(ib), IpAddr::V6(ia)), "replies went direct");
     assert!(m.stats.relayed >= 3);
+    // The trace marks each relayed request as a forwarding step by the attacker node.
+    let crossed = sim
+        .trace()
+        .records()
+        .iter()
+        .filter(|r| r.actor == Actor::Node(attacker))
+        .filter(|r| matches!(r.event, TraceEvent::Routed { dst, forwarded: true, .. } if dst == IpAddr::V6(ib)))
+        .count();
+    assert_eq!(crossed as u64, m.stats.relayed);
 }
 
 #[test]

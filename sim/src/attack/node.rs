@@ -19,6 +19,7 @@ use crate::frame::Frame;
 use crate::id::IfIndex;
 use crate::node::{Ctx, Node};
 use crate::time::Instant;
+use crate::trace::TraceEvent;
 use crate::wire::{Icmpv6Repr, L3View, MacAddr, NaFlags, NdiscRepr, WireError};
 
 /// What one timed attack sends.
@@ -340,6 +341,21 @@ impl Node for Attacker {
                 IpAddr::V4(_) => false,
             }) {
                 self.stats.relayed += 1;
+                // The trace shows the packet crossing the attacker: a forwarding step by this node, with no
+                // routing table (table 0) because the relay is a layer-2 rewrite.
+                if let Some(dst) = view
+                    .ipv6_addrs()
+                    .map(|a| IpAddr::V6(a.1))
+                    .or(view.ipv4_addrs().map(|a| IpAddr::V4(a.1)))
+                {
+                    ctx.trace(|| TraceEvent::Routed {
+                        dst,
+                        dev: Self::IFINDEX,
+                        via: None,
+                        table: 0,
+                        forwarded: true,
+                    });
+                }
                 ctx.send(Self::IFINDEX, out);
                 return;
             }
@@ -386,5 +402,62 @@ impl Node for Attacker {
 
     fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::id::NodeId;
+    use crate::trace::Trace;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    /// Runs the attacker's timer at `now` and returns the frames it queued.
+    fn tick(a: &mut Attacker, now: Instant, rng: &mut ChaCha8Rng) -> Vec<(IfIndex, Rc<Frame>)> {
+        let mut outbox = Vec::new();
+        let mut trace = Trace::default();
+        let mut ctx = Ctx {
+            now,
+            node: NodeId(0),
+            rng,
+            outbox: &mut outbox,
+            trace: &mut trace,
+        };
+        a.handle_timeout(&mut ctx);
+        outbox
+    }
+
+    #[test]
+    fn a_repeated_attack_fires_on_schedule_and_a_counted_one_ends() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let mut a = Attacker::new("m", MacAddr([2, 0xaa, 0, 0, 0, 1]));
+        assert_eq!(a.poll_timeout(), None);
+        a.launch(Instant::from_secs(1), Attack::ra_flood(4, 1, 1));
+        assert_eq!(Attack::ra_flood(4, 1, 1).every, Duration::from_millis(250));
+        assert_eq!(a.poll_timeout(), Some(Instant::from_secs(1)));
+        // Late by half a second: the three sends that were due go out at once, the fourth stays scheduled.
+        let sent = tick(&mut a, Instant::from_millis(1500), &mut rng);
+        assert_eq!(sent.len(), 3);
+        assert!(sent.iter().all(|(i, _)| *i == Attacker::IFINDEX));
+        assert_eq!(a.poll_timeout(), Some(Instant::from_millis(1750)));
+        assert_eq!(tick(&mut a, Instant::from_secs(2), &mut rng).len(), 1);
+        assert_eq!(a.poll_timeout(), None, "count reached: the job is gone");
+        assert_eq!(a.stats.attack_frames, 4);
+    }
+
+    #[test]
+    fn the_split_evasion_sends_several_frames_per_packet() {
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        let mut a = Attacker::new("m", MacAddr([2, 0xaa, 0, 0, 0, 1]));
+        let rogue = Action::RogueRa(RogueRa::new(Ipv6Addr::new(0x2001, 0xdb8, 0xbad, 0, 0, 0, 0, 0)));
+        a.launch(
+            Instant::ZERO,
+            Attack::once(rogue).with_evasion(Evasion::FragmentedDestOpts),
+        );
+        let sent = tick(&mut a, Instant::ZERO, &mut rng);
+        assert!(sent.len() >= 2, "{}", sent.len());
+        a.stop_all();
+        assert_eq!(a.poll_timeout(), None);
     }
 }

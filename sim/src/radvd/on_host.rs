@@ -152,3 +152,35 @@ impl Host {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_daemon_means_no_deadline_and_zero_counters() {
+        let r = Radvd::default();
+        assert_eq!(r.next_deadline(), Instant::FAR_FUTURE);
+        assert_eq!(r.stats(), RaStats::default());
+        assert!(r.daemon(IfIndex(2)).is_none());
+    }
+
+    #[test]
+    fn counters_add_up_over_interfaces_and_the_earliest_deadline_wins() {
+        let mut r = Radvd::default();
+        for (i, at) in [(2u32, 5u64), (3, 2)] {
+            let mut d = RaDaemon::start(
+                IfIndex(i),
+                RaIfaceConfig::new(format!("eth{i}")),
+                Instant::from_secs(at),
+            );
+            let mut out = Vec::new();
+            d.shutdown(&mut out);
+            r.daemons
+                .push(RaDaemon::start(IfIndex(i), d.config.clone(), Instant::from_secs(at)));
+            r.daemons.push(d);
+        }
+        assert_eq!(r.next_deadline(), Instant::from_secs(2));
+        assert_eq!(r.stats().final_sent, 2);
+    }
+}
