@@ -3,8 +3,8 @@
 //! as in radvd. Every error carries `file:line:column`, and a value radvd would reject (ranges of RFC 4861
 //! §6.2.1) is rejected here too, pointing at the interface block.
 //!
-//! Not supported (an error names them): `clients`, `routes`-less 6to4 `Base6to4Interface`, `abro`, `lowpanco`,
-//! `nat64prefix`, `AdvIntervalOpt`, `AdvHomeAgentInfo` and the other Mobile IPv6 timers.
+//! Not supported (an error names them): `clients`, `AdvRASrcAddress`, `Base6Interface`/`Base6to4Interface`,
+//! `abro`, `lowpanco`, `nat64prefix`, `AdvIntervalOpt`, `AdvHomeAgentInfo` and the other Mobile IPv6 timers.
 
 use std::net::Ipv6Addr;
 use std::time::Duration;

@@ -11,8 +11,6 @@ use crate::wire::RouterPreference;
 pub const MAX_INITIAL_RTR_ADVERT_INTERVAL: Duration = Duration::from_secs(16);
 /// RFC 4861 §10: MAX_INITIAL_RTR_ADVERTISEMENTS, how many first RAs use the capped interval.
 pub const MAX_INITIAL_RTR_ADVERTISEMENTS: u32 = 3;
-/// RFC 4861 §10: MAX_FINAL_RTR_ADVERTISEMENTS (radvd sends one; the limit is the RFC's).
-pub const MAX_FINAL_RTR_ADVERTISEMENTS: u32 = 3;
 /// RFC 4861 §10: MIN_DELAY_BETWEEN_RAS, the multicast RA rate limit (radvd `MinDelayBetweenRAs` default).
 pub const MIN_DELAY_BETWEEN_RAS: Duration = Duration::from_secs(3);
 /// RFC 4861 §10: MAX_RA_DELAY_TIME, the upper bound of the random delay before answering an RS.
@@ -107,8 +105,7 @@ pub struct RaIfaceConfig {
     pub send_advert: bool,
     /// `MaxRtrAdvInterval`, 4..=1800 s, default 600 s.
     pub max_interval: Duration,
-    /// `MinRtrAdvInterval`; `None` means the RFC 4861 §6.2.1 default (0.33 × Max, or Max when Max < 9 s… radvd
-    /// uses 0.75 × Max below 9 s).
+    /// `MinRtrAdvInterval`; `None` means the default of [`RaIfaceConfig::effective_min_interval`].
     pub min_interval: Option<Duration>,
     /// `MinDelayBetweenRAs`, default [`MIN_DELAY_BETWEEN_RAS`].
     pub min_delay_between_ras: Duration,

@@ -169,6 +169,9 @@ impl RaDaemon {
     /// (RFC 4861 §6.2.6): answer after a random delay in [0, MAX_RA_DELAY_TIME], unicast when RFC 7772
     /// unicast answers are on and the SLLA gives the link address, else by moving the next multicast RA
     /// earlier, but never sooner than MinDelayBetweenRAs after the previous multicast RA.
+    ///
+    /// radvd's `process_rs` sends its unicast answers at once; here they wait the random delay too, because
+    /// RFC 4861 §6.2.6 says "in all cases" and a delay spreads the answers to an RS storm (W3 start-up).
     pub fn recv_rs(&mut self, now: Instant, rng: &mut ChaCha8Rng, src: Ipv6Addr, slla: Option<MacAddr>) {
         if self.stopped || !self.config.send_advert {
             return;
