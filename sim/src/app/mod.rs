@@ -4,6 +4,10 @@
 //! packets, and is told what came back. The host owns sockets and routing; an application owns only its schedule
 //! and its record.
 
+pub mod bulk;
+pub mod heartbeat;
 pub mod host_app;
+pub mod http;
 pub mod ping;
 pub mod ssh;
+pub mod udp_echo;

@@ -112,7 +112,11 @@ impl HostApp for Ssh {
         let Some(id) = self.conn else {
             self.started = Some(now);
             match host.tcp_connect(ctx, self.config.family, self.config.dst, self.config.bind, Some(me)) {
-                Ok(c) => self.conn = Some(c),
+                Ok(c) => {
+                    // OpenSSH sets TCP_NODELAY on interactive sessions.
+                    host.with_conn(ctx, c, |t, _| t.set_nodelay(true));
+                    self.conn = Some(c);
+                }
                 Err(_) => {
                     self.report.failures += 1;
                     self.end(ctx, host, false);

@@ -106,7 +106,8 @@ pub fn parse_listen(directive: &str) -> Result<ListenSocket, ListenError> {
 pub fn parse_server_listens(config: &str) -> Result<Vec<ListenSocket>, ListenError> {
     config
         .split(';')
-        .map(str::trim)
+        // A statement starts after the last brace before it (`server {`, `}`).
+        .map(|piece| piece.rsplit(['{', '}']).next().unwrap_or(piece).trim())
         .filter(|l| l.starts_with("listen ") || l.starts_with("listen\t"))
         .map(parse_listen)
         .collect()
@@ -181,6 +182,8 @@ mod tests {
             Ok(())
         };
         assert_eq!(bind_all("listen 80; listen [::]:80; server_name a;"), Ok(()));
+        let block = "http {\n server {\n  listen 80;\n  listen [::]:80;\n }\n}";
+        assert_eq!(parse_server_listens(block).unwrap().len(), 2);
         assert_eq!(
             bind_all("listen 80;\n listen [::]:80 ipv6only=off;"),
             Err(SockError::AddrInUse)

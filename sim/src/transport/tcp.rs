@@ -201,6 +201,20 @@ impl Tcb {
         }
     }
 
+    /// `setsockopt(TCP_NODELAY)`.
+    pub fn set_nodelay(&mut self, on: bool) {
+        self.cfg.nodelay = on;
+    }
+
+    /// `setsockopt(SO_KEEPALIVE)` with (idle, interval, probes); the idle clock starts now.
+    pub fn set_keepalive(&mut self, now: Instant, keepalive: Option<(Duration, Duration, u32)>) {
+        self.cfg.keepalive = keepalive;
+        self.keepalive_at = None;
+        if self.state == TcpState::Established {
+            self.keepalive_rearm(now);
+        }
+    }
+
     /// Sequence number of the first unsent byte.
     pub fn snd_nxt(&self) -> u32 {
         self.snd_nxt
