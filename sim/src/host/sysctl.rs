@@ -4,9 +4,13 @@
 //! Values live in plain structs ([`Ipv6DevConf`], [`Ipv4DevConf`], [`NeighParams`]) so the packet path reads
 //! fields, never strings. [`Sysctls::set`] and [`Sysctls::get`] take the Linux key text (`net.ipv6.conf.eth0.accept_ra`)
 //! for the agent's boot operations and for tests; `set` reports what the caller must act on ([`SysctlEffect`]).
+//! [`HostTables::set_sysctl`] (in this file) writes a key and applies the effect to the routes and addresses.
 
-use std::net::Ipv6Addr;
+use std::net::{IpAddr, Ipv6Addr};
 
+use super::addr::{Addr, AddrProto};
+use super::route::{table, RouteFlags};
+use super::tables::HostTables;
 use crate::id::IfIndex;
 
 use super::conf_keys::{key_eq, parse_int, parse_key, unknown, GlobalConf, Ipv4DevConf, Ipv6DevConf, Key, NeighParams};
@@ -411,6 +415,48 @@ impl Sysctls {
         } else {
             SysctlEffect::Ipv4ForwardingChanged(changed)
         }
+    }
+}
+
+impl HostTables {
+    /// Writes a sysctl and applies what Linux applies to the tables: forwarding ≠ 0 purges RA default routes on
+    /// interfaces with accept_ra ≠ 2 (A5; route.c:__rt6_purge_dflt_routers); disable_ipv6=1 deletes the interfaces'
+    /// IPv6 addresses and routes, and 0 restores the link routes (A26). The effect is returned for the rest
+    /// (joining ff02::2, NA R flag, regenerating the link-local).
+    pub fn set_sysctl(&mut self, key: &str, value: &str) -> Result<SysctlEffect, SysctlError> {
+        let effect = self.sysctl.set(key, value)?;
+        match &effect {
+            SysctlEffect::Ipv6ForwardingEnabled(ifs) => {
+                let sysctl = &self.sysctl;
+                self.fib6
+                    .remove_where(|r| r.table == table::MAIN && r.is_ra_default() && sysctl.v6(r.dev).accept_ra != 2);
+                ifs.iter().for_each(|&i| self.sync_anycast(i));
+            }
+            SysctlEffect::Ipv6ForwardingDisabled(ifs) => ifs.iter().for_each(|&i| self.sync_anycast(i)),
+            SysctlEffect::Ipv6Disabled(ifs) => {
+                for &i in ifs {
+                    self.addrs.remove_where(|a| a.ifindex == i && a.is_v6());
+                    self.fib6.remove_where(|r| r.dev == i);
+                }
+            }
+            SysctlEffect::Ipv6Enabled(ifs) => {
+                for &i in ifs {
+                    if self.ifaces.is_up(i) {
+                        self.link_up_routes(i);
+                    }
+                    if i == IfIndex::LOOPBACK {
+                        // lo gets ::1 back (addrconf.c:init_loopback on NETDEV_UP).
+                        let a = Addr::new(i, IpAddr::V6(Ipv6Addr::LOCALHOST), 128).with_proto(AddrProto::KernelLo);
+                        let _ = self.insert_addr(a, false);
+                    }
+                }
+            }
+            SysctlEffect::Ipv6RouteFlush => {
+                self.fib6.remove_where(|r| r.flags.has(RouteFlags::CACHE));
+            }
+            _ => {}
+        }
+        Ok(effect)
     }
 }
 

@@ -13,7 +13,7 @@ use super::fib::{Fib, FibError, RouteSelector};
 use super::iface::{IfaceError, Interfaces};
 use super::route::{table, Proto, Route, RouteScope, RouteType};
 use super::rule::RuleSet;
-use super::sysctl::{SysctlEffect, SysctlError, Sysctls};
+use super::sysctl::Sysctls;
 use crate::id::IfIndex;
 use crate::time::Instant;
 
@@ -136,7 +136,7 @@ impl HostTables {
     /// Routes an interface gets when it comes up: IPv6 `multicast ff00::/8` in table local and `fe80::/64` in main
     /// (addrconf.c:addrconf_add_mroute, addrconf_add_linklocal's prefix route), and the IPv4 routes of its addresses
     /// (fib_frontend.c:fib_netdev_event NETDEV_UP → fib_add_ifaddr).
-    fn link_up_routes(&mut self, ifindex: IfIndex) {
+    pub(crate) fn link_up_routes(&mut self, ifindex: IfIndex) {
         if self.ipv6_enabled(ifindex) && ifindex != IfIndex::LOOPBACK {
             let mc = Route::new("ff00::/8".parse().unwrap_or_default(), None, ifindex)
                 .with_table(table::LOCAL)
@@ -228,7 +228,7 @@ impl HostTables {
         self.insert_addr(a, false)
     }
 
-    fn insert_addr(&mut self, mut a: Addr, prefix_route: bool) -> Result<DadNeed, AddrError> {
+    pub(crate) fn insert_addr(&mut self, mut a: Addr, prefix_route: bool) -> Result<DadNeed, AddrError> {
         if self.ifaces.get(a.ifindex).is_none() {
             return Err(AddrError::NoDevice);
         }
@@ -439,41 +439,6 @@ impl HostTables {
         }
     }
 
-    /// Writes a sysctl and applies what Linux applies to the tables: forwarding ≠ 0 purges RA default routes on
-    /// interfaces with accept_ra ≠ 2 (A5; route.c:__rt6_purge_dflt_routers); disable_ipv6=1 deletes the interfaces'
-    /// IPv6 addresses and routes, and 0 restores the link routes (A26). The effect is returned for the rest
-    /// (joining ff02::2, NA R flag, regenerating the link-local).
-    pub fn set_sysctl(&mut self, key: &str, value: &str) -> Result<SysctlEffect, SysctlError> {
-        let effect = self.sysctl.set(key, value)?;
-        match &effect {
-            SysctlEffect::Ipv6ForwardingEnabled(ifs) => {
-                let sysctl = &self.sysctl;
-                self.fib6
-                    .remove_where(|r| r.table == table::MAIN && r.is_ra_default() && sysctl.v6(r.dev).accept_ra != 2);
-                ifs.iter().for_each(|&i| self.sync_anycast(i));
-            }
-            SysctlEffect::Ipv6ForwardingDisabled(ifs) => ifs.iter().for_each(|&i| self.sync_anycast(i)),
-            SysctlEffect::Ipv6Disabled(ifs) => {
-                for &i in ifs {
-                    self.addrs.remove_where(|a| a.ifindex == i && a.is_v6());
-                    self.fib6.remove_where(|r| r.dev == i);
-                }
-            }
-            SysctlEffect::Ipv6Enabled(ifs) => {
-                for &i in ifs {
-                    if self.ifaces.is_up(i) {
-                        self.link_up_routes(i);
-                    }
-                }
-            }
-            SysctlEffect::Ipv6RouteFlush => {
-                self.fib6.remove_where(|r| r.flags.has(super::route::RouteFlags::CACHE));
-            }
-            _ => {}
-        }
-        Ok(effect)
-    }
-
     /// Ages address lifetimes and route expiries at `now`; removed addresses take their routes along.
     pub fn expire(&mut self, now: Instant) -> Expired {
         let mut out = Expired {
@@ -610,7 +575,10 @@ mod tests {
         }
         t.set_sysctl("net.ipv6.conf.eth1.accept_ra", "2").unwrap();
         let eff = t.set_sysctl("net.ipv6.conf.all.forwarding", "1").unwrap();
-        assert!(matches!(eff, SysctlEffect::Ipv6ForwardingEnabled(_)));
+        assert!(matches!(
+            eff,
+            crate::host::sysctl::SysctlEffect::Ipv6ForwardingEnabled(_)
+        ));
         let defaults: Vec<IfIndex> = t
             .fib6
             .table(table::MAIN)
@@ -654,6 +622,13 @@ mod tests {
         );
         t.set_sysctl("net.ipv6.conf.eth0.disable_ipv6", "0").unwrap();
         assert_eq!(dump6(&t, table::MAIN), ["Unicast fe80::/64 eth0"]);
+        t.set_sysctl("net.ipv6.conf.all.disable_ipv6", "1").unwrap();
+        assert!(t.addrs.on(IfIndex::LOOPBACK, true).next().is_none());
+        t.set_sysctl("net.ipv6.conf.all.disable_ipv6", "0").unwrap();
+        assert!(
+            t.addrs.get(IfIndex::LOOPBACK, "::1".parse().unwrap()).is_some(),
+            "lo gets ::1 back"
+        );
     }
 
     #[test]
