@@ -9,7 +9,7 @@ fn scenario_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios/kernel")
 }
 
-fn run_one(file: &str) {
+fn run_one(file: &str, id: u32) {
     if let Err(e) = check_privileges() {
         println!("skipped: {file}: {e}");
         return;
@@ -20,8 +20,12 @@ fn run_one(file: &str) {
         Err(e) => panic!("{file} does not load: {e:?}"),
     };
     let source = std::fs::read_to_string(&path).ok();
-    let run_id = format!("t{}-{}", std::process::id() % 100_000, file.trim_end_matches(".yml").len());
-    let opts = KernelOptions { run_id: Some(run_id.clone()), source, ..KernelOptions::default() };
+    let run_id = format!("t{}-{id}", std::process::id() % 100_000);
+    let opts = KernelOptions {
+        run_id: Some(run_id.clone()),
+        source,
+        ..KernelOptions::default()
+    };
     let result = compare(&scenario, &opts);
     let left = dualhome::kernel::netns::list(&format!("dh-{run_id}-")).unwrap_or_default();
     assert!(left.is_empty(), "{file}: namespaces left behind: {left:?}");
@@ -35,7 +39,10 @@ fn run_one(file: &str) {
                 for (node, n) in &st.nodes {
                     println!("== {} {side} {node}", s.label);
                     n.addrs.iter().for_each(|a| println!("  addr {a}"));
-                    n.routes.iter().filter(|r| r.table != 255).for_each(|r| println!("  route {r}"));
+                    n.routes
+                        .iter()
+                        .filter(|r| r.table != 255)
+                        .for_each(|r| println!("  route {r}"));
                     n.routers.iter().for_each(|r| println!("  neigh {r}"));
                 }
             }
@@ -47,12 +54,51 @@ fn run_one(file: &str) {
 }
 
 macro_rules! kernel_case {
-    ($name:ident, $file:literal) => {
+    ($name:ident, $file:literal, $id:literal) => {
         #[test]
         fn $name() {
-            run_one($file);
+            run_one($file, $id);
         }
     };
 }
 
-kernel_case!(ra_slaac, "ra-slaac.yml");
+kernel_case!(asymmetric_reply, "asymmetric-reply.yml", 0);
+kernel_case!(dad_accept_dad_0, "dad-accept-dad-0.yml", 1);
+kernel_case!(dad_duplicate, "dad-duplicate.yml", 2);
+kernel_case!(ping_on_link, "ping-on-link.yml", 3);
+kernel_case!(policy_rules, "policy-rules.yml", 4);
+kernel_case!(ra_accept_ra_0, "ra-accept-ra-0.yml", 5);
+kernel_case!(ra_autoconf_0, "ra-autoconf-0.yml", 6);
+kernel_case!(ra_defrtr_0, "ra-defrtr-0.yml", 7);
+kernel_case!(ra_forwarding_accept_ra_2, "ra-forwarding-accept-ra-2.yml", 8);
+kernel_case!(ra_forwarding_ignored, "ra-forwarding-ignored.yml", 9);
+kernel_case!(ra_high_pref, "ra-high-pref.yml", 10);
+kernel_case!(ra_lifetime_0, "ra-lifetime-0.yml", 11);
+kernel_case!(ra_link_down_up, "ra-link-down-up.yml", 12);
+kernel_case!(ra_not_autonomous, "ra-not-autonomous.yml", 13);
+kernel_case!(ra_off_link, "ra-off-link.yml", 14);
+kernel_case!(ra_pinfo_0, "ra-pinfo-0.yml", 15);
+kernel_case!(ra_preferred_0, "ra-preferred-0.yml", 16);
+kernel_case!(ra_rio_accepted, "ra-rio-accepted.yml", 17);
+kernel_case!(ra_rio_ignored, "ra-rio-ignored.yml", 18);
+kernel_case!(ra_slaac, "ra-slaac.yml", 19);
+kernel_case!(ra_two_prefixes, "ra-two-prefixes.yml", 20);
+kernel_case!(redirect_accepted, "redirect-accepted.yml", 21);
+kernel_case!(redirect_refused, "redirect-refused.yml", 22);
+kernel_case!(sysctl_runtime_accept_ra, "sysctl-runtime-accept-ra.yml", 23);
+kernel_case!(two_routers_pref, "two-routers-pref.yml", 24);
+
+#[test]
+fn every_kernel_scenario_has_a_case() {
+    let listed = include_str!("kernel_scenarios.rs").matches("kernel_case!(").count() - 1;
+    let files = std::fs::read_dir(scenario_dir()).map(|d| {
+        d.filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "yml"))
+            .count()
+    });
+    assert_eq!(
+        files.ok(),
+        Some(listed),
+        "scenarios/kernel and the kernel_case! list differ"
+    );
+}

@@ -181,6 +181,7 @@ pub fn node_state(ns: &str) -> Result<NodeState, KernelError> {
         routes: routes(ns)?,
         rules: rules(ns)?,
         routers: routers(ns)?,
+        pings: Vec::new(),
     })
 }
 

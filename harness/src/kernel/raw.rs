@@ -203,8 +203,8 @@ impl EchoSocket {
         Ok(())
     }
 
-    /// Sequence numbers of echo replies with `ident` received so far (drains the socket).
-    pub fn replies(&self, ident: u16) -> Vec<u16> {
+    /// (identifier, sequence) of the echo replies received since the last call (drains the socket).
+    pub fn replies(&self) -> Vec<(u16, u16)> {
         let mut out = Vec::new();
         let mut buf = [0u8; 2048];
         loop {
@@ -218,8 +218,11 @@ impl EchoSocket {
             let off = if self.v6 { 0 } else { usize::from(buf[0] & 0x0f) * 4 };
             let Some(icmp) = buf.get(off..n) else { continue };
             let reply = if self.v6 { 129 } else { 0 };
-            if icmp.len() >= 8 && icmp[0] == reply && u16::from_be_bytes([icmp[4], icmp[5]]) == ident {
-                out.push(u16::from_be_bytes([icmp[6], icmp[7]]));
+            if icmp.len() >= 8 && icmp[0] == reply {
+                out.push((
+                    u16::from_be_bytes([icmp[4], icmp[5]]),
+                    u16::from_be_bytes([icmp[6], icmp[7]]),
+                ));
             }
         }
     }

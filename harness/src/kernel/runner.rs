@@ -9,7 +9,7 @@
 use super::netns::{ip, write_sysctl, Lab};
 use super::observe::node_state;
 use super::raw::{EchoSocket, FrameSocket};
-use super::snapshot::{NetState, StepSnapshot};
+use super::snapshot::{NetState, PingEntry, StepSnapshot};
 use super::{interrupted, step_label, step_times, KernelError, KernelOptions};
 use crate::run::convert::{ra_config, sim_mac};
 use crate::run::resolve::resolve;
@@ -48,6 +48,15 @@ struct Echo {
     seq: u16,
 }
 
+/// A ping a node started, as the kernel side counts it.
+struct PingLog {
+    node: String,
+    dst: IpAddr,
+    ident: u16,
+    sent: u32,
+    got: std::collections::BTreeSet<u16>,
+}
+
 /// The kernel network of one run.
 pub struct KernelNet {
     lab: Lab,
@@ -55,6 +64,7 @@ pub struct KernelNet {
     radvds: Vec<KernelRadvd>,
     echo: BTreeMap<(String, bool), EchoSocket>,
     pending: Vec<Echo>,
+    pings: Vec<PingLog>,
     next_ident: u16,
     rng: ChaCha8Rng,
     /// Names resolved against the simulator's view of the same topology (configured and link-local addresses).
@@ -81,6 +91,7 @@ impl KernelNet {
             radvds: Vec::new(),
             echo: BTreeMap::new(),
             pending: Vec::new(),
+            pings: Vec::new(),
             next_ident: 0x4400,
             rng: ChaCha8Rng::seed_from_u64(opts.seed.unwrap_or(scenario.seed)),
             names,
@@ -280,6 +291,9 @@ impl KernelNet {
         for e in due {
             let sock = self.echo_socket(&e.node, e.dst.is_ipv6())?;
             sock.send(e.dst, e.ident, e.seq)?;
+            if let Some(p) = self.pings.iter_mut().find(|p| p.ident == e.ident) {
+                p.sent += 1;
+            }
         }
         Ok(())
     }
@@ -298,6 +312,13 @@ impl KernelNet {
                 let from = p.from.value.to_string();
                 let ident = self.next_ident;
                 self.next_ident = self.next_ident.wrapping_add(1);
+                self.pings.push(PingLog {
+                    node: from.clone(),
+                    dst,
+                    ident,
+                    sent: 0,
+                    got: Default::default(),
+                });
                 let interval = p.interval.map_or(Duration::from_secs(1), |i| i.0);
                 for seq in 0..p.count.unwrap_or(1) {
                     let at = now + interval * seq;
@@ -360,11 +381,29 @@ impl KernelNet {
         }
     }
 
-    /// Every node's state now.
-    pub fn observe(&self) -> Result<NetState, KernelError> {
+    /// Every node's state now (echo replies waiting on the sockets are counted first).
+    pub fn observe(&mut self) -> Result<NetState, KernelError> {
+        for ((node, _), sock) in &self.echo {
+            for (ident, seq) in sock.replies() {
+                if let Some(p) = self.pings.iter_mut().find(|p| &p.node == node && p.ident == ident) {
+                    p.got.insert(seq);
+                }
+            }
+        }
         let mut out = NetState::default();
         for (name, ns) in &self.nodes {
-            out.nodes.insert(name.clone(), node_state(ns)?);
+            let mut state = node_state(ns)?;
+            state.pings = self
+                .pings
+                .iter()
+                .filter(|p| &p.node == name)
+                .map(|p| PingEntry {
+                    dst: p.dst.to_string(),
+                    sent: p.sent,
+                    received: u32::try_from(p.got.len()).unwrap_or(u32::MAX),
+                })
+                .collect();
+            out.nodes.insert(name.clone(), state);
         }
         Ok(out)
     }

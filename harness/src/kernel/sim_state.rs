@@ -2,7 +2,7 @@
 //! kernel side (sim/src/host/render*.rs print the same fields as text).
 
 use super::observe::parse_rules;
-use super::snapshot::{AddrEntry, NetState, NodeState, RouteEntry, RouterNeigh};
+use super::snapshot::{AddrEntry, NetState, NodeState, PingEntry, RouteEntry, RouterNeigh};
 use crate::run::world::World;
 use dualhome_sim::host::addr::{Addr, AddrFlags};
 use dualhome_sim::host::render::ip_rule_show;
@@ -99,6 +99,7 @@ pub fn host_state(t: &HostTables, routers: Vec<RouterNeigh>, now: Instant) -> No
         routes,
         rules,
         routers,
+        pings: Vec::new(),
     }
 }
 
@@ -119,7 +120,17 @@ pub fn world_state(world: &World) -> NetState {
                 })
                 .collect();
             routers.sort();
-            out.nodes.insert(name.clone(), host_state(t, routers, now));
+            let mut state = host_state(t, routers, now);
+            state.pings = h
+                .pings
+                .iter()
+                .map(|p| PingEntry {
+                    dst: p.config.dst.to_string(),
+                    sent: p.report.transmitted,
+                    received: p.report.received,
+                })
+                .collect();
+            out.nodes.insert(name.clone(), state);
         }
     }
     out

@@ -69,6 +69,23 @@ pub struct RouterNeigh {
     pub ip: String,
 }
 
+/// One ping a node started: how many echo requests went out and how many replies came back so far.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PingEntry {
+    /// Destination.
+    pub dst: String,
+    /// Echo requests sent.
+    pub sent: u32,
+    /// Distinct echo replies received.
+    pub received: u32,
+}
+
+impl fmt::Display for PingEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ping {}: {} sent, {} received", self.dst, self.sent, self.received)
+    }
+}
+
 /// One node's state.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NodeState {
@@ -80,6 +97,8 @@ pub struct NodeState {
     pub rules: Vec<RuleEntry>,
     /// Neighbours flagged as routers.
     pub routers: Vec<RouterNeigh>,
+    /// Pings started by the node, in start order.
+    pub pings: Vec<PingEntry>,
 }
 
 /// Every node's state at one step.
@@ -308,6 +327,14 @@ pub fn diff_states(step: &str, sim: &NetState, kernel: &NetState, o: &DiffOption
             &s.routers,
             |r| (r.dev.clone(), r.ip.clone()),
             |_, _| true,
+            |x, y| found.push(mk(x, y)),
+        );
+        let mk = push("ping");
+        pair(
+            &k.pings,
+            &s.pings,
+            |p| p.dst.clone(),
+            |a, b| a == b,
             |x, y| found.push(mk(x, y)),
         );
         out.extend(found);
