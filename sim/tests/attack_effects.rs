@@ -355,3 +355,27 @@ fn ra_flood_stays_bounded_by_max_addresses() {
     assert_eq!(sim.attacker(attacker).expect("attacker").stats.attack_frames, 1000);
     assert!(sim.host(router).expect("router").radvd.stats().multicast_sent >= 2);
 }
+
+#[test]
+fn parasite6_answers_address_resolution_for_addresses_it_does_not_own() {
+    let Lan {
+        mut sim,
+        hosts,
+        attacker,
+        ..
+    } = lan(9, 1, &[]);
+    sim.with_attacker(attacker, |m, _| m.answer_ns = true)
+        .expect("attacker");
+    sim.run_until(Instant::from_secs(20));
+    // Nobody owns 2001:db8:1::99, yet the host resolves it: to the attacker's MAC.
+    let ghost = a6("2001:db8:1::99");
+    sim.with_host(hosts[0], |h, ctx| {
+        h.start_ping(ctx, PingConfig::new(IpAddr::V6(ghost), 1))
+    });
+    sim.run_until(Instant::from_secs(22));
+    let h = sim.host(hosts[0]).expect("host");
+    let n = h.neigh.get(ETH0, IpAddr::V6(ghost)).expect("entry");
+    assert_eq!(n.lladdr, Some(ATTACKER));
+    assert_eq!(h.pings[0].report.received, 0, "the attacker swallows the echo");
+    assert!(sim.attacker(attacker).expect("attacker").stats.ns_spoofed >= 1);
+}
