@@ -43,8 +43,26 @@ fn invalid(msg: &str) -> u8 {
     Exit::InvalidInput.code()
 }
 
+/// The arguments as reports record them: without `--shard K/N` (docs/reports.md `args`), so shards of one run
+/// carry the same list and merge.
+fn report_args(args: Vec<String>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut skip = false;
+    for a in args {
+        if skip {
+            skip = false;
+        } else if a == "--shard" {
+            skip = true;
+        } else if !a.starts_with("--shard=") {
+            out.push(a);
+        }
+    }
+    out
+}
+
 /// Runs the command and returns the exit code.
 pub fn run(cmd: RunCommand, args: Vec<String>) -> u8 {
+    let args = report_args(args);
     let formats = match Formats::parse(&cmd.format) {
         Ok(f) => f,
         Err(e) => return invalid(&e.to_string()),
@@ -100,4 +118,19 @@ pub fn run(cmd: RunCommand, args: Vec<String>) -> u8 {
         Err(e) => eprintln!("dualhome run: {e}"),
     }
     report.exit().code()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_options_are_left_out_of_report_args() {
+        let args = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            report_args(args(&["run", "s", "--shard", "1/2", "--jobs", "2"])),
+            args(&["run", "s", "--jobs", "2"])
+        );
+        assert_eq!(report_args(args(&["run", "--shard=2/3", "s"])), args(&["run", "s"]));
+    }
 }

@@ -7,6 +7,8 @@ mod cli_agent;
 mod cli_explain;
 mod cli_ipam;
 mod cli_kernel;
+mod cli_lint;
+mod cli_report;
 mod cli_run;
 mod cli_schema;
 
@@ -35,6 +37,11 @@ enum Command {
     Kernel(cli_kernel::KernelCommand),
     /// A node's `ip` tables at a time and each flow's hop-by-hop path with the routing decision at every hop.
     Explain(cli_explain::ExplainCommand),
+    /// The configuration analyzers on real BOSH files (text, JSON or SARIF).
+    Lint(cli_lint::LintCommand),
+    /// Run reports: merge the JSON reports of shards.
+    #[command(subcommand)]
+    Report(cli_report::ReportCommand),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +54,8 @@ fn main() -> ExitCode {
         Command::Run(cmd) => cli_run::run(cmd, args),
         Command::Kernel(cmd) => cli_kernel::run(cmd),
         Command::Explain(cmd) => cli_explain::run(cmd),
+        Command::Lint(cmd) => cli_lint::run(cmd),
+        Command::Report(cmd) => cli_report::run(cmd),
     };
     ExitCode::from(code)
 }

@@ -6,6 +6,7 @@
 //! kebab-case.
 
 pub mod config;
+pub mod profile;
 pub mod sarif;
 pub mod state;
 
