@@ -293,7 +293,9 @@ impl HostTables {
                     .map(|r| r.dst.prefix_len())
                     .max()
             };
+            let mut saw_node = false;
             while let Some(len) = longest_below(upper) {
+                saw_node = true;
                 let s = Strict {
                     iface: strict.iface,
                     reachable: reach,
@@ -303,7 +305,8 @@ impl HostTables {
                 }
                 upper = len;
             }
-            if !strict.reachable {
+            // No node matched at all (e.g. the local table for a remote destination): the retry cannot differ.
+            if !strict.reachable || !saw_node {
                 break;
             }
         }
