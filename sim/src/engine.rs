@@ -31,6 +31,16 @@ enum Event {
         frame: Rc<Frame>,
         id: u64,
     },
+    /// One flooded frame reaching every other port of a segment at the same instant (uniform, lossless
+    /// ports): one event instead of one per port, delivered in port order — the order the per-port events
+    /// would have run in.
+    Flood {
+        segment: SegmentId,
+        in_port: PortId,
+        frame: Rc<Frame>,
+        tagged: Option<Rc<Frame>>,
+        id: u64,
+    },
     Timer {
         node: NodeId,
     },
@@ -326,6 +336,36 @@ impl Sim {
                     .push(at, node, TraceEvent::FrameReceived { frame: id, ifindex });
                 self.run_node(node, |n, ctx| n.handle_frame(ctx, ifindex, &frame));
             }
+            Event::Flood {
+                segment,
+                in_port,
+                frame,
+                tagged,
+                id,
+            } => {
+                let count = self.segments.get(segment.index()).map_or(0, |s| s.ports().len());
+                for p in 0..count {
+                    if p == in_port.index() {
+                        continue;
+                    }
+                    let Some(port) = self.segments.get(segment.index()).and_then(|s| s.ports().get(p)) else {
+                        continue;
+                    };
+                    if !port.up {
+                        continue;
+                    }
+                    let (node, ifindex, is_tagged) = (port.node, port.ifindex, port.config.tagged);
+                    let f = match (&tagged, is_tagged) {
+                        (Some(t), true) => t,
+                        _ => &frame,
+                    };
+                    self.stats.frames_delivered += 1;
+                    self.trace
+                        .push(at, node, TraceEvent::FrameReceived { frame: id, ifindex });
+                    let f = f.clone();
+                    self.run_node(node, |n, ctx| n.handle_frame(ctx, ifindex, &f));
+                }
+            }
             Event::Timer { node } => {
                 let Some(slot) = self.nodes.get_mut(node.index()) else {
                     return true;
@@ -484,6 +524,34 @@ impl Sim {
             Forwarding::Filtered => (0, 0),
         };
         let mut tagged_copy: Option<Rc<Frame>> = None;
+        if decision == Forwarding::Flood {
+            if let Some((delay, delivered)) = self.uniform_flood(seg_id, in_port) {
+                if let (Some(v), true) = (vlan, self.any_tagged(seg_id)) {
+                    tagged_copy = Some(frame.with_vlan_tag(v));
+                }
+                self.trace.push_segment(
+                    at_switch,
+                    seg_id,
+                    TraceEvent::Switched {
+                        frame: id,
+                        in_port,
+                        out_ports: delivered,
+                        flooded: true,
+                    },
+                );
+                self.push(
+                    at_switch + delay,
+                    Event::Flood {
+                        segment: seg_id,
+                        in_port,
+                        frame,
+                        tagged: tagged_copy,
+                        id,
+                    },
+                );
+                return;
+            }
+        }
         for p in first..last {
             if p == in_port.index() {
                 continue;
@@ -530,6 +598,31 @@ impl Sim {
                 flooded: decision == Forwarding::Flood,
             },
         );
+    }
+
+    /// If every other port that is up has the same egress delay and no loss, that delay and the port count:
+    /// the flood can then be one event (see `Event::Flood`), and no RNG draw is skipped.
+    fn uniform_flood(&self, seg: SegmentId, in_port: PortId) -> Option<(std::time::Duration, u32)> {
+        let ports = self.segments.get(seg.index())?.ports();
+        let mut delay = None;
+        let mut count = 0u32;
+        for (i, p) in ports.iter().enumerate() {
+            if i == in_port.index() || !p.up {
+                continue;
+            }
+            if p.config.loss > 0.0 || delay.is_some_and(|d| d != p.config.delay) {
+                return None;
+            }
+            delay = Some(p.config.delay);
+            count += 1;
+        }
+        delay.map(|d| (d, count))
+    }
+
+    fn any_tagged(&self, seg: SegmentId) -> bool {
+        self.segments
+            .get(seg.index())
+            .is_some_and(|s| s.ports().iter().any(|p| p.config.tagged))
     }
 
     fn drop_frame(&mut self, segment: SegmentId, id: u64, reason: DropReason) {
