@@ -474,6 +474,9 @@ impl Node for Host {
         if self.rs_next_deadline().is_some_and(|t| t <= now) {
             self.rs_poll(ctx);
         }
+        if self.slaac_next_deadline().is_some_and(|t| t <= now) {
+            self.slaac_poll(ctx);
+        }
         if self.neigh.next_deadline() <= now {
             let mut out = std::mem::take(&mut self.neigh_out);
             self.neigh.poll(now, ctx.rng, &mut out);
@@ -504,7 +507,10 @@ impl Node for Host {
         if let Some(d) = self.tables.next_deadline() {
             t = t.min(d);
         }
-        if let Some(d) = self.rs_next_deadline() {
+        for d in [self.rs_next_deadline(), self.slaac_next_deadline()]
+            .into_iter()
+            .flatten()
+        {
             t = t.min(d);
         }
         for p in &self.pings {

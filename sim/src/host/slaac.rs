@@ -38,6 +38,8 @@ pub struct TempAddr {
     pub public: Ipv6Addr,
     /// Creation time (`cstamp`), for the temp_valid_lft / temp_prefered_lft caps.
     pub created: Instant,
+    /// `regen_count`: a successor was already made for this one (addrconf_verify_rtnl makes one per address).
+    pub regenerated: bool,
 }
 
 /// Remaining whole seconds until `until` (`None` = forever → 0xffffffff), as the kernel's
@@ -232,7 +234,10 @@ impl Host {
 
     /// The interface's DESYNC_FACTOR, drawn once in [0, max_desync_factor) from the simulation RNG.
     fn desync_factor(&mut self, ctx: &mut Ctx<'_>, ifindex: IfIndex) -> u32 {
-        let max = u32::try_from(self.tables.sysctl.v6(ifindex).max_desync_factor).unwrap_or(0);
+        let c = self.tables.sysctl.v6(ifindex);
+        // ipv6_create_tempaddr: the factor stays below temp_prefered_lft − REGEN_ADVANCE.
+        let cap = i64::from(c.temp_prefered_lft) - self.regen_advance(ifindex);
+        let max = u32::try_from(i64::from(c.max_desync_factor).min(cap)).unwrap_or(0);
         let st = self.ra.ifs.entry(ifindex).or_default();
         *st.desync_factor
             .get_or_insert_with(|| if max > 0 { ctx.rng.random_range(0..max) } else { 0 })
@@ -245,9 +250,10 @@ impl Host {
         let now = ctx.now;
         let conf = self.tables.sysctl.v6(ifindex);
         let (temp_valid, temp_pref, max_addresses) = (conf.temp_valid_lft, conf.temp_prefered_lft, conf.max_addresses);
-        let retrans_s = (self.tables.sysctl.neigh6(ifindex).retrans_time_ms / 1000).max(0);
-        let regen_advance =
-            i64::from(conf.regen_max_retry) * i64::from(conf.dad_transmits.max(0)) * i64::from(retrans_s);
+        if conf.use_tempaddr <= 0 {
+            return; // "use_tempaddr is disabled"
+        }
+        let regen_advance = self.regen_advance(ifindex);
         if max_addresses > 0 && self.count_addresses(ifindex) >= max_addresses as usize {
             return;
         }
@@ -286,7 +292,49 @@ impl Host {
             temp,
             public,
             created: now,
+            regenerated: false,
         });
+    }
+
+    /// `ipv6_get_regen_advance`: regen_max_retry × dad_transmits × retrans_time, in seconds (REGEN_ADVANCE).
+    fn regen_advance(&self, ifindex: IfIndex) -> i64 {
+        let c = self.tables.sysctl.v6(ifindex);
+        let retrans_s = i64::from(self.tables.sysctl.neigh6(ifindex).retrans_time_ms.max(0)) / 1000;
+        i64::from(c.regen_max_retry) * i64::from(c.dad_transmits.max(0)) * retrans_s
+    }
+
+    /// When a temporary address is REGEN_ADVANCE from its preferred end and needs a successor (RFC 8981 §3.4).
+    fn regen_at(&self, t: &TempAddr) -> Option<Instant> {
+        let a = self.tables.addrs.get(t.ifindex, IpAddr::V6(t.temp))?;
+        if t.regenerated || a.flags.has(AddrFlags::TENTATIVE) {
+            return None;
+        }
+        let advance = Duration::from_secs(u64::try_from(self.regen_advance(t.ifindex)).unwrap_or(0));
+        let pref = a.preferred_until?.saturating_since(Instant::ZERO);
+        Some(Instant::ZERO + pref.saturating_sub(advance))
+    }
+
+    /// The next temporary-address regeneration deadline.
+    pub(super) fn slaac_next_deadline(&self) -> Option<Instant> {
+        self.ra.temps.iter().filter_map(|t| self.regen_at(t)).min()
+    }
+
+    /// `addrconf_verify_rtnl` for temporaries: one successor per temporary address that reached its
+    /// regeneration time, made from its public address (`ipv6_create_tempaddr(ifpub, true)`).
+    pub(super) fn slaac_poll(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now;
+        let mut i = 0;
+        while i < self.ra.temps.len() {
+            let t = self.ra.temps[i];
+            if self.regen_at(&t).is_some_and(|at| at <= now) {
+                self.ra.temps[i].regenerated = true;
+                if self.tables.addrs.get(t.ifindex, IpAddr::V6(t.public)).is_some() {
+                    let desync = self.desync_factor(ctx, t.ifindex);
+                    self.create_tempaddr(ctx, t.ifindex, t.public, desync);
+                }
+            }
+            i += 1;
+        }
     }
 }
 
@@ -481,6 +529,39 @@ mod tests {
         let a = a.unwrap();
         assert!(a.flags.has(AddrFlags::STABLE_PRIVACY | AddrFlags::MNGTMPADDR));
         assert_ne!(a.addr, IpAddr::V6(v6("2001:db8:4::5054:ff:fe12:3456")));
+    }
+
+    #[test]
+    fn rfc8981_s3_4_temporary_regenerated_regen_advance_before_deprecation() {
+        let mut o = one(&[
+            ("use_tempaddr", "2"),
+            ("temp_prefered_lft", "60"),
+            ("max_desync_factor", "0"),
+        ]);
+        send_pio(&mut o, pio("2001:db8:8::", 64, 86400, 14400, true, true));
+        let temps = |o: &One| {
+            o.host()
+                .tables
+                .addrs
+                .on(o.h0, true)
+                .filter(|a| a.flags.has(AddrFlags::TEMPORARY))
+                .map(|a| (a.addr, a.flags.has(AddrFlags::DEPRECATED)))
+                .collect::<Vec<_>>()
+        };
+        o.run(56);
+        assert_eq!(temps(&o).len(), 1);
+        o.run(2); // 58 s: 60 − REGEN_ADVANCE (3 × 1 × 1 s) has passed
+        let t = temps(&o);
+        assert_eq!(t.len(), 2, "{t:?}");
+        o.run(3);
+        let t = temps(&o);
+        assert_eq!(
+            t.iter().filter(|(_, dep)| *dep).count(),
+            1,
+            "the old one is deprecated at 60 s: {t:?}"
+        );
+        o.run(60);
+        assert_eq!(temps(&o).len(), 3, "each temporary gets exactly one successor");
     }
 
     #[test]
