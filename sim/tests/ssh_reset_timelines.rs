@@ -270,3 +270,26 @@ fn same_seed_same_timeline() {
     };
     assert_eq!(run(), run());
 }
+
+#[test]
+fn far_address_with_tcp_loose_off_hangs_until_the_client_gives_up_f7() {
+    let cfg = CtConfig {
+        loose: false,
+        ..CtConfig::default()
+    };
+    let fw = NftFirewall::invalid_only(Action::Drop, cfg);
+    let mut s = seed(7, Some(Firewall::Conntrack(fw)), true);
+    let r = start_ssh(&mut s, FAR, Duration::from_secs(1200));
+    assert_eq!(
+        r.reset_at, None,
+        "no pickup, so the VM never sees a segment to reset: {r:?}"
+    );
+    let stall = secs_after_handshake(&r, r.stalled_at);
+    assert!((9.9..=10.1).contains(&stall), "{r:?}");
+    // tcp_retries2 = 15: ETIMEDOUT 924.6 s after the first unacknowledged write (F7: "≈15 min").
+    let gave_up = secs_after_handshake(&r, r.timed_out_at);
+    assert!(
+        (934.0..=936.0).contains(&gave_up),
+        "timed out {gave_up} s after the handshake: {r:?}"
+    );
+}

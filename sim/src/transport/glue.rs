@@ -143,7 +143,7 @@ impl Host {
             .get(listener)
             .map_or(family_of(local.ip()), |s| s.family);
         let mut cfg = self.transport.tcp_config;
-        cfg.mss = mss_for(local.ip());
+        cfg.mss = mss_for(local.ip()).min(self.transport.max_seg.unwrap_or(u16::MAX));
         let iss = rand::Rng::next_u32(ctx.rng);
         let mut out = std::mem::take(&mut self.transport.scratch);
         let tcb = Tcb::accept(cfg, local, remote, iss, syn, ctx.now, &mut out);
@@ -309,7 +309,7 @@ impl Host {
             .and_then(|s| s.bound)
             .map_or(0, |b| b.port());
         let mut cfg = self.transport.tcp_config;
-        cfg.mss = mss_for(src);
+        cfg.mss = mss_for(src).min(self.transport.max_seg.unwrap_or(u16::MAX));
         let iss = rand::Rng::next_u32(ctx.rng);
         let mut out = std::mem::take(&mut self.transport.scratch);
         let tcb = Tcb::connect(cfg, SocketAddr::new(src, port), wire_dst, iss, ctx.now, &mut out);

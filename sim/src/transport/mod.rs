@@ -82,6 +82,8 @@ pub struct Transport {
     pub udp_queues: BTreeMap<SockId, Vec<Datagram>>,
     /// TCP sysctls for new connections.
     pub tcp_config: TcpConfig,
+    /// `TCP_MAXSEG` for new connections: caps the MSS announced and used (ns-3's `SegmentSize`).
+    pub max_seg: Option<u16>,
     /// RSTs sent for segments that found no connection or listener.
     pub resets_sent: u64,
     pub(crate) scratch: Vec<SegOut>,

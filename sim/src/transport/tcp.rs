@@ -388,6 +388,11 @@ impl Tcb {
                 }
                 break;
             }
+            // RTO recovery (TCP_CA_Loss): Linux's cwnd is one *packet* and the head is out again, so nothing new
+            // leaves until it is acknowledged, however small the writes (F4: only retransmissions reach the wire).
+            if self.retransmits > 0 && in_flight > 0 {
+                break;
+            }
             let room = wnd.saturating_sub(in_flight);
             let len = pending.min(mss).min(room);
             if len == 0 {
