@@ -9,6 +9,19 @@ fn scenario_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios/kernel")
 }
 
+/// Disagreements found and not yet resolved (docs/fidelity.md): a case fails when they change, so a fix in the
+/// simulator shows up here and the entry must be removed.
+const KNOWN: &[(&str, &str)] = &[
+    (
+        "redirect-accepted.yml",
+        "t=4s srv router-neigh: kernel: 2001:db8:2::1 dev eth0 router; sim: none",
+    ),
+    (
+        "redirect-refused.yml",
+        "t=4s srv router-neigh: kernel: 2001:db8:2::1 dev eth0 router; sim: none",
+    ),
+];
+
 fn run_one(file: &str, id: u32) {
     if let Err(e) = check_privileges() {
         println!("skipped: {file}: {e}");
@@ -50,7 +63,17 @@ fn run_one(file: &str, id: u32) {
     }
     assert_eq!(cmp.sim.len(), cmp.kernel.steps.len(), "{file}: step counts");
     let lines: Vec<String> = cmp.differences.iter().map(ToString::to_string).collect();
-    assert!(lines.is_empty(), "{file}: backends disagree:\n{}", lines.join("\n"));
+    let known: Vec<String> = KNOWN
+        .iter()
+        .filter(|(f, _)| *f == file)
+        .map(|(_, l)| (*l).to_owned())
+        .collect();
+    assert_eq!(
+        lines,
+        known,
+        "{file}: backends disagree (beyond docs/fidelity.md's known list):\n{}",
+        lines.join("\n")
+    );
 }
 
 macro_rules! kernel_case {

@@ -22,7 +22,7 @@ pub mod safety;
 pub mod sim_state;
 pub mod snapshot;
 
-use crate::run::actions::{apply, Snapshot as SimSnapshot};
+use crate::run::actions::{apply, Effects, Snapshot as SimSnapshot};
 use crate::run::world;
 use crate::run::RunError;
 use crate::scenario::Scenario;
@@ -212,7 +212,9 @@ pub fn run(scenario: &Scenario, opts: &KernelOptions) -> Result<KernelRun, Kerne
 pub fn sim_steps(scenario: &Scenario, seed: Option<u64>) -> Result<Vec<StepSnapshot>, RunError> {
     let mut w = world::build(scenario, seed.unwrap_or(scenario.seed))?;
     let mut out = Vec::new();
-    let mut scratch: Vec<SimSnapshot> = Vec::new();
+    let mut snapshots: Vec<SimSnapshot> = Vec::new();
+    let mut flows = crate::run::flows::Flows::new();
+    let end = SimInstant::from_nanos(u64::try_from(scenario.duration.value.0.as_nanos()).unwrap_or(u64::MAX));
     for at in step_times(scenario) {
         w.sim
             .run_until(SimInstant::from_nanos(u64::try_from(at.as_nanos()).unwrap_or(u64::MAX)));
@@ -221,12 +223,17 @@ pub fn sim_steps(scenario: &Scenario, seed: Option<u64>) -> Result<Vec<StepSnaps
             label: step_label(at),
             state: sim_state::world_state(&w),
         });
-        for e in scenario
-            .timeline
-            .iter()
-            .filter(|e| e.at.as_ref().map(|a| a.value.0) == Some(at))
-        {
-            apply(&mut w, &e.action, &mut scratch)?;
+        for (i, e) in scenario.timeline.iter().enumerate() {
+            if e.at.as_ref().map(|a| a.value.0) != Some(at) {
+                continue;
+            }
+            let mut fx = Effects {
+                flows: &mut flows,
+                snapshots: &mut snapshots,
+                director: None,
+                end,
+            };
+            apply(&mut w, i, &e.action, &mut fx)?;
         }
     }
     Ok(out)
