@@ -11,6 +11,7 @@ pub mod nginx;
 pub mod socket;
 pub mod tcp;
 mod tcp_input;
+mod tcp_output;
 pub mod tcp_seg;
 pub mod tcp_timer;
 

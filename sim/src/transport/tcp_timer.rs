@@ -10,7 +10,10 @@ use crate::wire::tcp::TcpFlags;
 /// `tcp_model_timeout` (net/ipv4/tcp_timer.c): how long `boundary` doubling retransmissions from `rto_base`, capped
 /// at [`RTO_MAX`], take. `tcp_retries2` 15 from 200 ms is 924.6 s.
 pub fn model_timeout(boundary: u32, rto_base: Duration) -> Duration {
-    let thresh = (RTO_MAX.as_millis() / rto_base.as_millis().max(1)).ilog2();
+    let thresh = (RTO_MAX.as_millis() / rto_base.as_millis().max(1))
+        .checked_ilog2()
+        .unwrap_or(0)
+        .min(30);
     if boundary <= thresh {
         rto_base * ((2u32 << boundary) - 1)
     } else {
@@ -121,5 +124,10 @@ mod tests {
         assert_eq!(model_timeout(15, RTO_MIN), Duration::from_millis(924_600));
         assert_eq!(model_timeout(3, RTO_MIN), Duration::from_millis(3_000));
         assert_eq!(model_timeout(6, Duration::from_secs(1)), Duration::from_secs(127));
+        assert_eq!(
+            model_timeout(2, Duration::from_secs(500)),
+            Duration::from_secs(500 + 240),
+            "no panic above RTO_MAX"
+        );
     }
 }
