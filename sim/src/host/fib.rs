@@ -4,6 +4,7 @@
 //! the order of a fib6 node's route list (route.c:fib6_add_rt2node inserts after routes of equal metric) and of an
 //! IPv4 fib_alias list. A re-added route gets a new sequence number and therefore goes last (linux-ipv6.md B15b).
 
+use std::cell::Cell;
 use std::cmp::Ordering;
 use std::net::IpAddr;
 
@@ -78,6 +79,9 @@ pub struct Fib {
     /// (table id, routes in insertion order), sorted by the kernel's table iteration order.
     tables: Vec<(u32, Vec<Route>)>,
     next_seq: u64,
+    /// The earliest expiry, cached: the host asks after every event, the tables change rarely. `None` = stale;
+    /// every `&mut` path into `tables` clears it.
+    deadline: Cell<Option<Option<Instant>>>,
 }
 
 /// The order the kernel walks its table hash for dumps: bucket `id & 0xff` (fib6_table_hash / fib_table_hash), so
@@ -93,6 +97,7 @@ impl Fib {
     }
 
     fn table_mut(&mut self, id: u32) -> &mut Vec<Route> {
+        self.deadline.set(None);
         let pos = match self
             .tables
             .binary_search_by_key(&table_order(id), |(t, _)| table_order(*t))
@@ -217,6 +222,7 @@ impl Fib {
 
     /// Removes every route for which `pred` holds; returns them (interface down, address removal, A5 purge).
     pub fn remove_where(&mut self, mut pred: impl FnMut(&Route) -> bool) -> Vec<Route> {
+        self.deadline.set(None);
         let mut out = Vec::new();
         for (_, t) in &mut self.tables {
             let mut i = 0;
@@ -233,6 +239,7 @@ impl Fib {
 
     /// Mutable access to routes (RA refreshes update expiry and preference in place, B11).
     pub fn find_mut(&mut self, mut pred: impl FnMut(&Route) -> bool) -> Option<&mut Route> {
+        self.deadline.set(None);
         self.tables.iter_mut().flat_map(|(_, t)| t.iter_mut()).find(|r| pred(r))
     }
 
@@ -243,11 +250,17 @@ impl Fib {
 
     /// The earliest route expiry, so the engine knows when to wake the host.
     pub fn next_deadline(&self) -> Option<Instant> {
-        self.tables
+        if let Some(d) = self.deadline.get() {
+            return d;
+        }
+        let d = self
+            .tables
             .iter()
             .flat_map(|(_, t)| t.iter())
             .filter_map(|r| r.expires)
-            .min()
+            .min();
+        self.deadline.set(Some(d));
+        d
     }
 
     /// All routes of `table` (or every table with `None`) in the kernel's dump order.

@@ -30,6 +30,9 @@ pub struct RouteQuery {
     pub fwmark: u32,
     /// Temporary-address preference of the socket (E13).
     pub temp_pref: TempPref,
+    /// Compute [`RouteDecision::src`] by source selection. The packet path clears it when the packet already has
+    /// its source (a reply, a bound socket), since selection is the costliest part of a lookup.
+    pub select_src: bool,
 }
 
 impl RouteQuery {
@@ -42,6 +45,7 @@ impl RouteQuery {
             oif: None,
             fwmark: 0,
             temp_pref: TempPref::Sysctl,
+            select_src: true,
         }
     }
 
@@ -248,6 +252,7 @@ impl HostTables {
         };
         let src = match r.prefsrc {
             Some(s) => Some(s),
+            None if !q.select_src => q.src,
             None => select_v6(&self.addrs, &self.ifaces, &self.sysctl, dst, Some(r.dev), q.temp_pref).map(IpAddr::V6),
         };
         let dev_mtu = self.ifaces.get(r.dev).map_or(1280, |i| i.mtu);

@@ -195,6 +195,7 @@ impl Host {
         let mut q = RouteQuery::to(dst);
         if let Some(s) = src {
             q = q.from(s);
+            q.select_src = false;
         }
         if let Some(o) = oif {
             q = q.oif(o);
