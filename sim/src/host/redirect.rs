@@ -9,16 +9,18 @@
 //!   gateway of an exception already cached there. So a redirect from a non-selected default router is accepted
 //!   and stored, but has no effect while another route is selected (D9a, D13).
 //! - The Redirected Header decides whether anything happens (D10): none → applied for the ICMP Destination; an
-//!   ICMPv6 packet inside → applied; TCP or UDP inside needs a matching socket, and the simulated host has none,
-//!   so those are ignored (what 6.18 does with no socket).
+//!   ICMPv6 packet inside → applied; TCP inside → applied only through a connection for that 4-tuple whose
+//!   snd_una ≤ seq ≤ snd_nxt, and then without the first-hop check (D10c); UDP inside → ignored, as 6.18 does
+//!   unless a socket is bound to the device, which the simulated sockets cannot be (D10d).
 //! - The exception lives `net.ipv6.route.gc_timeout` (60 s) and goes earlier when its gateway stops being a router
 //!   (D12, B17). Linux refreshes `lastuse` when the exception is used; here it ages from its last redirect.
 
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use ipnet::{IpNet, Ipv6Net};
 
+use super::lookup::RouteQuery;
 use super::node::Host;
 use super::route::{Proto, Route, RouteFlags, RouteKey, RouteType};
 use super::rule::RuleAction;
@@ -70,12 +72,21 @@ fn host_net(a: Ipv6Addr) -> IpNet {
     IpNet::V6(Ipv6Net::from(a))
 }
 
-/// The inner packet's destination and protocol from a Redirected Header payload (`icmpv6_notify`), or `None` when
-/// it is shorter than an IPv6 header + 8 bytes.
-fn inner_flow(inner: &[u8]) -> Option<(Ipv6Addr, u8)> {
+/// The quoted packet of a Redirected Header (`icmpv6_notify`): addresses, upper protocol and its first 8 bytes.
+#[derive(Debug, Clone, Copy)]
+struct InnerFlow {
+    src: Ipv6Addr,
+    dst: Ipv6Addr,
+    proto: u8,
+    l4: [u8; 8],
+}
+
+/// Parses a Redirected Header payload, or `None` when it is shorter than an IPv6 header + 8 bytes of upper layer.
+fn inner_flow(inner: &[u8]) -> Option<InnerFlow> {
     if inner.len() < 48 {
         return None;
     }
+    let src = <[u8; 16]>::try_from(inner.get(8..24)?).ok()?;
     let dst = <[u8; 16]>::try_from(inner.get(24..40)?).ok()?;
     let mut next = inner[6];
     let mut off = 40usize;
@@ -86,7 +97,13 @@ fn inner_flow(inner: &[u8]) -> Option<(Ipv6Addr, u8)> {
         next = hdr[0];
         off += len;
     }
-    Some((Ipv6Addr::from(dst), next))
+    let l4 = <[u8; 8]>::try_from(inner.get(off..off + 8)?).ok()?;
+    Some(InnerFlow {
+        src: Ipv6Addr::from(src),
+        dst: Ipv6Addr::from(dst),
+        proto: next,
+        l4,
+    })
 }
 
 impl Host {
@@ -130,12 +147,14 @@ impl Host {
             Ok(NdOptionRepr::RedirectedHeader(b)) => Some(b),
             _ => None,
         });
-        // D10: the flow comes from the inner packet; without one, from the ICMP Destination.
-        let flow_dst = match inner {
-            None => dest,
+        // D10: the flow comes from the inner packet; without one, from the ICMP Destination. TCP goes through its
+        // socket (tcp_v6_err), which skips the first-hop check (D10c).
+        let (flow_dst, via_socket) = match inner {
+            None => (dest, false),
             Some(b) => match inner_flow(b) {
                 None => return RedirectVerdict::ShortInner,
-                Some((d, 58)) => d,
+                Some(f) if f.proto == 58 => (f.dst, false),
+                Some(f) if f.proto == 6 && self.tcp_redirect_taker(&f) => (f.dst, true),
                 Some(_) => return RedirectVerdict::NoTaker,
             },
         };
@@ -154,7 +173,12 @@ impl Host {
         if tlla.is_none() && options.contains(NdOptionType::TargetLinkLayerAddr) {
             return RedirectVerdict::BadTlla; // D8
         }
-        let Some((table, parent)) = self.redirect_parent(ifindex, src, flow_dst, ctx.now) else {
+        let found = if via_socket {
+            self.socket_route(flow_dst)
+        } else {
+            self.redirect_parent(ifindex, src, flow_dst, ctx.now)
+        };
+        let Some((table, parent)) = found else {
             return RedirectVerdict::NotFirstHop; // D9
         };
         let mut out = std::mem::take(&mut self.neigh_out);
@@ -164,6 +188,43 @@ impl Host {
         self.neigh_out = out;
         self.insert_exception(table, &parent, dest, target, on_link, ctx.now);
         RedirectVerdict::Accepted { parent: parent.key() }
+    }
+
+    /// `tcp_v6_err` for NDISC_REDIRECT: a connection for the quoted 4-tuple whose sequence number lies in
+    /// [snd_una, snd_nxt] takes it (a wrong one is OutOfWindowIcmps, none is Icmp6InErrors).
+    fn tcp_redirect_taker(&self, f: &InnerFlow) -> bool {
+        let sport = u16::from_be_bytes([f.l4[0], f.l4[1]]);
+        let dport = u16::from_be_bytes([f.l4[2], f.l4[3]]);
+        let seq = u32::from_be_bytes([f.l4[4], f.l4[5], f.l4[6], f.l4[7]]);
+        let key = (
+            SocketAddr::new(IpAddr::V6(f.src), sport),
+            SocketAddr::new(IpAddr::V6(f.dst), dport),
+        );
+        let Some(id) = self.transport.index.get(&key) else {
+            return false;
+        };
+        self.transport.conn(*id).is_some_and(|c| {
+            let (una, nxt) = (c.tcb.snd_una(), c.tcb.snd_nxt());
+            seq.wrapping_sub(una) <= nxt.wrapping_sub(una) // `between(seq, snd_una, snd_nxt)`
+        })
+    }
+
+    /// The route the socket's cached dst came from (`rt->from`): the selected route for `dst`, or the parent of the
+    /// exception selected.
+    fn socket_route(&self, dst: Ipv6Addr) -> Option<(u32, Route)> {
+        let d = self.route_get(&RouteQuery::to(IpAddr::V6(dst))).ok()?;
+        let r = d.route?;
+        if !r.flags.has(RouteFlags::CACHE) {
+            return Some((d.table, r));
+        }
+        let key = r.parent?;
+        let parent = self
+            .tables
+            .fib6
+            .table(d.table)
+            .iter()
+            .find(|p| p.parent.is_none() && p.key() == key)?;
+        Some((d.table, parent.clone()))
     }
 
     /// `__ip6_route_redirect` over the lookup tables in rule order: the route (and its table) whose gateway is `gw`,
@@ -350,6 +411,65 @@ mod tests {
         assert_eq!(o.host().redirect_counters().accepted, 2);
         assert_eq!(ip_route_show_cache(&o.host().tables, o.now()).lines().count(), 2);
         assert_eq!(get(&o, "2001:db8:99::1"), Some(IpAddr::V6(v6("fe80::99"))));
+    }
+
+    /// A TCP header quote: our port `sport` → 22, sequence `seq`, behind an IPv6 header from `src` to `dst`.
+    fn inner_tcp(src: Ipv6Addr, dst: Ipv6Addr, sport: u16, seq: u32) -> Vec<u8> {
+        let mut b = inner_echo(dst, 6);
+        b[8..24].copy_from_slice(&src.octets());
+        b[40..42].copy_from_slice(&sport.to_be_bytes());
+        b[42..44].copy_from_slice(&22u16.to_be_bytes());
+        b[44..48].copy_from_slice(&seq.to_be_bytes());
+        b
+    }
+
+    #[test]
+    fn d10c_tcp_inner_applies_through_its_socket_without_first_hop_check() {
+        use crate::transport::socket::Family;
+        let mut o = one(&[]);
+        o.run(3);
+        let mut r = ra("fe80::1");
+        r.opts
+            .push(crate::wire::NdOptionRepr::PrefixInformation(crate::wire::PrefixInfo {
+                prefix_len: 64,
+                on_link: true,
+                autonomous: true,
+                other_flags: 0,
+                valid_lifetime: 86400,
+                preferred_lifetime: 14400,
+                prefix: v6("2001:db8:1::"),
+            }));
+        o.send_ra(&r);
+        o.run(3);
+        let server = std::net::SocketAddr::new(IpAddr::V6(v6("2001:db8:99::1")), 22);
+        let id = o
+            .sim
+            .with_host(o.h, |h, ctx| h.tcp_connect(ctx, Family::Inet6, server, None, None))
+            .unwrap()
+            .unwrap();
+        let c = o.host().transport.conn(id).unwrap();
+        let (local, una) = (c.tcb.local, c.tcb.snd_una());
+        let IpAddr::V6(src) = local.ip() else {
+            panic!("v6 socket")
+        };
+        // Wrong sequence number: OutOfWindowIcmps, ignored.
+        let bad = inner_tcp(src, v6("2001:db8:99::1"), local.port(), una.wrapping_add(1000));
+        o.deliver(redirect("fe80::5", "fe80::5", "2001:db8:99::1", 255, Some(&bad)));
+        // No socket for the 4-tuple: ignored.
+        let none = inner_tcp(src, v6("2001:db8:99::1"), local.port().wrapping_add(1), una);
+        o.deliver(redirect("fe80::5", "fe80::5", "2001:db8:99::1", 255, Some(&none)));
+        assert_eq!(get(&o, "2001:db8:99::1"), Some(IpAddr::V6(v6("fe80::1"))));
+        // The right one from fe80::5, which is no route's gateway: applied anyway (D10c).
+        let good = inner_tcp(src, v6("2001:db8:99::1"), local.port(), una);
+        o.deliver(redirect("fe80::5", "fe80::5", "2001:db8:99::1", 255, Some(&good)));
+        assert_eq!(get(&o, "2001:db8:99::1"), Some(IpAddr::V6(v6("fe80::5"))));
+        assert_eq!(
+            o.host().redirect_counters(),
+            RedirectCounters {
+                accepted: 1,
+                ignored: 2
+            }
+        );
     }
 
     #[test]
