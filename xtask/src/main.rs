@@ -27,6 +27,11 @@ fn ci() -> bool {
 const BENCHES: &[(&str, &str, &str)] = &[
     ("ipam", "dualhome-ipam", "ipam_plan"),
     ("sim", "dualhome-sim", "w1_echo"),
+    ("sim", "dualhome-sim", "w2_tcp"),
+    ("sim", "dualhome-sim", "w3_radvd"),
+    ("wire", "dualhome-sim", "wire"),
+    ("tables", "dualhome-sim", "tables"),
+    ("reports", "dualhome-reports", "writers"),
 ];
 
 fn bench(target: Option<&str>) -> bool {
@@ -53,7 +58,7 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("bench") => bench(args.get(1).map(String::as_str)),
         _ => {
-            eprintln!("usage: cargo xtask ci | cargo xtask bench [ipam|sim]");
+            eprintln!("usage: cargo xtask ci | cargo xtask bench [ipam|sim|wire|tables|reports]");
             false
         }
     };
