@@ -379,6 +379,7 @@ impl Host {
                         }
                         Disposition::Delete => {
                             let _ = self.tables.del_addr(ifindex, IpAddr::V6(addr));
+                            self.tempaddr_dad_failed(ctx, ifindex, addr);
                         }
                     }
                     if failure.disable_ipv6 {

@@ -74,6 +74,8 @@ pub struct RaHostState {
     pub ifs: BTreeMap<IfIndex, RaIfState>,
     /// Temporary addresses and the public SLAAC address each belongs to (`ifpub`, C12).
     pub temps: Vec<TempAddr>,
+    /// `ifpub->regen_count`: temporaries made for each public address since its last regular regeneration.
+    pub regen_counts: Vec<(IfIndex, Ipv6Addr, u32)>,
     /// Redirect counters (§D).
     pub redirects: RedirectCounters,
 }

@@ -296,6 +296,41 @@ impl Host {
         });
     }
 
+    /// `addrconf_dad_stop` for a temporary address (C8): it is gone (deleted by the caller) and its public address
+    /// gets a new one, until `regen_max_retry` successive failures turn temporary addresses off (use_tempaddr = −1,
+    /// "regeneration time exceeded").
+    pub(super) fn tempaddr_dad_failed(&mut self, ctx: &mut Ctx<'_>, ifindex: IfIndex, addr: Ipv6Addr) {
+        let Some(pos) = self
+            .ra
+            .temps
+            .iter()
+            .position(|t| t.ifindex == ifindex && t.temp == addr)
+        else {
+            return;
+        };
+        let public = self.ra.temps.remove(pos).public;
+        let counts = &mut self.ra.regen_counts;
+        let count = match counts.iter_mut().find(|(i, p, _)| *i == ifindex && *p == public) {
+            Some(c) => {
+                c.2 += 1;
+                c.2
+            }
+            None => {
+                counts.push((ifindex, public, 1));
+                1
+            }
+        };
+        let max_retry = self.tables.sysctl.v6(ifindex).regen_max_retry;
+        if i64::from(count) > i64::from(max_retry) {
+            if let Some(c) = self.tables.sysctl.v6_mut(ifindex) {
+                c.use_tempaddr = -1;
+            }
+            return;
+        }
+        let desync = self.desync_factor(ctx, ifindex);
+        self.create_tempaddr(ctx, ifindex, public, desync);
+    }
+
     /// `ipv6_get_regen_advance`: regen_max_retry × dad_transmits × retrans_time, in seconds (REGEN_ADVANCE).
     fn regen_advance(&self, ifindex: IfIndex) -> i64 {
         let c = self.tables.sysctl.v6(ifindex);
@@ -328,6 +363,10 @@ impl Host {
             let t = self.ra.temps[i];
             if self.regen_at(&t).is_some_and(|at| at <= now) {
                 self.ra.temps[i].regenerated = true;
+                // ifpub->regen_count = 0 before a regular regeneration.
+                self.ra
+                    .regen_counts
+                    .retain(|(x, p, _)| !(*x == t.ifindex && *p == t.public));
                 if self.tables.addrs.get(t.ifindex, IpAddr::V6(t.public)).is_some() {
                     let desync = self.desync_factor(ctx, t.ifindex);
                     self.create_tempaddr(ctx, t.ifindex, t.public, desync);
@@ -562,6 +601,60 @@ mod tests {
         );
         o.run(60);
         assert_eq!(temps(&o).len(), 3, "each temporary gets exactly one successor");
+    }
+
+    #[test]
+    fn c8_duplicate_temporary_replaced_until_regen_max_retry() {
+        let mut o = one(&[("use_tempaddr", "2")]);
+        o.run(3);
+        send_pio(&mut o, pio("2001:db8:8::", 64, 86400, 14400, true, true));
+        let temp = |o: &One| {
+            o.host()
+                .tables
+                .addrs
+                .on(o.h0, true)
+                .find(|a| a.flags.has(AddrFlags::TEMPORARY))
+                .map(|a| a.addr)
+        };
+        let mut seen = Vec::new();
+        for _ in 0..4 {
+            let Some(IpAddr::V6(t)) = temp(&o) else { break };
+            seen.push(t);
+            // Someone already owns it: an NA for our tentative temporary (C5a).
+            o.deliver(na_for(t));
+        }
+        assert_eq!(seen.len(), 4, "the first and three replacements: {seen:?}");
+        assert_eq!(temp(&o), None, "the fourth failure exceeded regen_max_retry = 3");
+        assert_eq!(o.host().tables.sysctl.v6(o.h0).use_tempaddr, -1);
+        assert!(
+            o.has_addr("2001:db8:8::5054:ff:fe12:3456"),
+            "the public address is unaffected"
+        );
+    }
+
+    /// An unsolicited NA with O=1 from 02:00:00:00:00:99 for `target`.
+    fn na_for(target: Ipv6Addr) -> Vec<u8> {
+        use crate::wire::build::{append_ipv6, Ipv6Params, Upper, L2};
+        use crate::wire::{Icmpv6Repr, MacAddr, NaFlags, NdOptions, NdiscRepr};
+        let opts = [NdOptionRepr::TargetLinkLayerAddr(MacAddr([2, 0, 0, 0, 0, 0x99]))];
+        let msg = Icmpv6Repr::Ndisc(NdiscRepr::NeighborAdvert {
+            flags: NaFlags {
+                router: false,
+                solicited: false,
+                override_: true,
+            },
+            target,
+            options: NdOptions::Reprs(&opts),
+        });
+        let l2 = L2 {
+            src: MacAddr([2, 0, 0, 0, 0, 0x99]),
+            dst: MacAddr([0x33, 0x33, 0, 0, 0, 1]),
+            vlan: None,
+        };
+        let p = Ipv6Params::new(v6("fe80::99"), v6("ff02::1"), 255);
+        let mut buf = Vec::new();
+        append_ipv6(&mut buf, l2, &p, &Upper::Icmpv6(msg)).unwrap();
+        buf
     }
 
     #[test]
