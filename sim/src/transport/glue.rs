@@ -202,11 +202,12 @@ impl Host {
         match service {
             Service::Discard => c.read += c.tcb.recv_discard() as u64,
             Service::Echo => {
-                let mut data = Vec::new();
-                c.tcb.recv(&mut data);
+                let data = &mut self.transport.rx_scratch;
+                data.clear();
+                c.tcb.recv(data);
                 c.read += data.len() as u64;
                 if !data.is_empty() {
-                    c.tcb.send(&data);
+                    c.tcb.send(data);
                 }
             }
             Service::Http { status, body_len } => {
@@ -363,19 +364,17 @@ impl Host {
 
     /// Runs the connection timers due at `ctx.now`.
     pub(crate) fn transport_timers(&mut self, ctx: &mut Ctx<'_>) {
-        let due: Vec<ConnId> = self
-            .transport
-            .index
-            .values()
-            .copied()
-            .filter(|id| {
-                self.transport
-                    .conn(*id)
-                    .and_then(|c| c.tcb.poll_at())
-                    .is_some_and(|t| t <= ctx.now)
-            })
-            .collect();
-        for id in due {
+        let mut due = std::mem::take(&mut self.transport.due_scratch);
+        due.clear();
+        let now = ctx.now;
+        let t = &self.transport;
+        due.extend(
+            t.index
+                .values()
+                .copied()
+                .filter(|id| t.conn(*id).and_then(|c| c.tcb.poll_at()).is_some_and(|at| at <= now)),
+        );
+        for &id in &due {
             let mut out = std::mem::take(&mut self.transport.scratch);
             if let Some(c) = self.transport.conns.get_mut(id.0 as usize) {
                 c.tcb.on_timer(ctx.now, &mut out);
@@ -384,6 +383,7 @@ impl Host {
             self.flush_conn(ctx, id);
             self.after_conn_event(ctx, id);
         }
+        self.transport.due_scratch = due;
     }
 
     /// `socket(SOCK_DGRAM); bind()`; datagrams go to `service` or, with `None`, to the socket's queue.

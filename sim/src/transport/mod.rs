@@ -88,6 +88,9 @@ pub struct Transport {
     /// RSTs sent for segments that found no connection or listener.
     pub resets_sent: u64,
     pub(crate) scratch: Vec<SegOut>,
+    /// Reused by the timer pass and the echo service so neither allocates per event.
+    pub(crate) due_scratch: Vec<ConnId>,
+    pub(crate) rx_scratch: Vec<u8>,
 }
 
 impl Transport {
