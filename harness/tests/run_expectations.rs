@@ -1,6 +1,6 @@
 //! Every expectation kind evaluated on the seed network (tests/run_cases/seed-net.yml): once where it holds and
-//! once where it does not — so each check can fail — and the flow kinds, whose simulator part has not landed,
-//! end the scenario in an error that names what is missing instead of passing.
+//! once where it does not — so each check can fail — and an action whose simulator part has not landed ends the
+//! scenario in an error that names what is missing instead of passing.
 
 use dualhome::run::{run_scenario, RunOptions};
 use dualhome::scenario::{load_text, render_plain, LoadOptions, Scenario};
@@ -13,7 +13,7 @@ const HOLDS: &str = include_str!("run_cases/holds.expect.yml");
 
 const FAILS: &str = include_str!("run_cases/fails.expect.yml");
 
-const ALL_KINDS: [&str; 10] = [
+const ALL_KINDS: [&str; 14] = [
     "instances",
     "reachable",
     "unreachable",
@@ -24,6 +24,10 @@ const ALL_KINDS: [&str; 10] = [
     "finding-present",
     "finding-absent",
     "capture",
+    "established",
+    "reset-within",
+    "survives",
+    "path",
 ];
 
 fn load(extra: &str) -> Scenario {
@@ -89,44 +93,13 @@ fn every_kind_fails_when_the_network_says_otherwise() {
 }
 
 #[test]
-fn flow_expectations_error_until_the_transport_layer_lands() {
-    for (kind, entry) in [
-        ("established", "established: {flow: f}"),
-        ("reset-within", "reset-within: {flow: f, within: 60s}"),
-        ("survives", "survives: {flow: f, for: 30s}"),
-        ("path", "path: {flow: f, via: [rtr]}"),
-    ] {
-        let extra = format!(
-            "timeline:\n  - at: 5s\n    ping: {{from: nginx/0, to: director}}\nexpect:\n  - at: 10s\n    {entry}\n"
-        );
-        let text = format!("{NET}{extra}");
-        // A flow id the timeline does not start is a validation error; the runner is exercised with the
-        // validator's view bypassed, as a scenario with an ssh flow would reach it.
-        let parsed = dualhome::scenario::parse(&dualhome::scenario::SourceFile::new("f.yml", &text));
-        let scenario = match parsed {
-            Ok(s) => s,
-            Err(e) => panic!("{}", render_plain(&e, 120)),
-        };
-        let report = run_scenario(&scenario, "f.yml", &RunOptions::default()).report;
-        match &report.status {
-            ScenarioStatus::Error { message } => {
-                assert!(message.contains(kind) && message.contains("transport"), "{message}");
-            }
-            other => panic!("{kind}: expected an error, got {other:?}"),
-        }
-        assert!(report
-            .expectations
-            .iter()
-            .all(|o| matches!(o.verdict, Verdict::Skipped { .. })));
-    }
-}
-
-#[test]
 fn unbuilt_actions_error_and_name_the_missing_part() {
-    let extra = "timeline:\n  - at: 5s\n    heartbeat: {from: nginx/0}\nexpect:\n  - reachable: {probe: ping, from: nginx/0, to: director}\n";
+    let extra = "timeline:\n  - at: 5s\n    send-ra: {router: rtr, iface: eth0}\nexpect:\n  - reachable: {probe: ping, from: nginx/0, to: director}\n";
     let report = run(extra);
     match &report.status {
-        ScenarioStatus::Error { message } => assert!(message.contains("heartbeat"), "{message}"),
+        ScenarioStatus::Error { message } => {
+            assert!(message.contains("send-ra") && message.contains("radvd"), "{message}")
+        }
         other => panic!("expected an error, got {other:?}"),
     }
 }

@@ -74,21 +74,20 @@ fn vm_findings(world: &World, vm: &DeployedVm, director: Option<IpAddr>, out: &m
                 evidence,
             ));
         }
-        if let Some(i) = vm.agent_ping {
-            if let Some(p) = host.pings.get(i) {
-                let r = &p.report;
-                if r.received == 0 && r.transmitted > 0 && (r.errors > 0 || r.transmitted >= p.config.count) {
-                    out.push(about_node(
-                        AGENT_UNRESPONSIVE,
-                        &vm.name,
-                        None,
-                        format!(
-                            "the agent on {} got no answer from the director {d} ({} sent, {} errors)",
-                            vm.name, r.transmitted, r.errors
-                        ),
-                        Vec::new(),
-                    ));
-                }
+        if let Some(r) = vm.agent_app.and_then(|i| host.app_report(i)) {
+            if r.successes == 0 && r.failures > 0 {
+                out.push(about_node(
+                    AGENT_UNRESPONSIVE,
+                    &vm.name,
+                    None,
+                    format!(
+                        "the agent on {} got no heartbeat answer from the director {d} ({} failed attempts{})",
+                        vm.name,
+                        r.failures,
+                        r.error.map_or_else(String::new, |e| format!(", last error {e:?}"))
+                    ),
+                    Vec::new(),
+                ));
             }
         }
     }

@@ -1,13 +1,17 @@
-//! Timeline actions carried out on the simulation at their time. Actions whose simulator part has not landed
-//! (flows, attacker frames, on-demand RAs) are errors naming the part they need, so a scenario using them fails
+//! Timeline actions carried out on the simulation at their time: pings, flows (ssh, http, heartbeat: [`flows`]),
+//! links, sysctls, snapshots. Actions whose simulator part has not landed (attacker frames, on-demand RAs) are
+//! errors naming the part they need, so a scenario using them fails
 //! loudly instead of passing without its stimulus.
 
+use super::flows::{self, Flows};
 use super::resolve::{node, resolve};
 use super::tables::all_tables;
 use super::world::World;
 use super::RunError;
 use crate::scenario::timeline::{Action, Link};
 use dualhome_sim::app::ping::PingConfig;
+use dualhome_sim::time::Instant;
+use std::net::IpAddr;
 use std::time::Duration;
 
 /// A `snapshot` taken during the run.
@@ -28,11 +32,22 @@ fn not_built(action: &str, needs: &'static str) -> RunError {
     }
 }
 
-const TRANSPORT: &str = "the transport layer and its apps (sim/src/transport, sim/src/app)";
 const ATTACK: &str = "the attacker node (sim/src/attack)";
 
-/// Carries out one action now; snapshots are appended to `snapshots`.
-pub fn apply(world: &mut World, action: &Action, snapshots: &mut Vec<Snapshot>) -> Result<(), RunError> {
+/// What actions write besides the simulation.
+pub struct Effects<'a> {
+    /// Flows started so far, by id.
+    pub flows: &'a mut Flows,
+    /// Snapshots taken so far.
+    pub snapshots: &'a mut Vec<Snapshot>,
+    /// The BOSH director's address, for heartbeats.
+    pub director: Option<IpAddr>,
+    /// The end of the run (`duration`).
+    pub end: Instant,
+}
+
+/// Carries out timeline entry `index` now.
+pub fn apply(world: &mut World, index: usize, action: &Action, fx: &mut Effects<'_>) -> Result<(), RunError> {
     match action {
         Action::Ping(p) => {
             let dst = resolve(world, &p.to.value, p.family)?;
@@ -61,16 +76,16 @@ pub fn apply(world: &mut World, action: &Action, snapshots: &mut Vec<Snapshot>) 
         }
         Action::Snapshot(s) => {
             let only: Vec<String> = s.nodes.iter().map(|n| n.value.to_string()).collect();
-            snapshots.push(Snapshot {
+            fx.snapshots.push(Snapshot {
                 label: s.label.value.clone(),
                 at_ns: world.sim.now().as_nanos(),
                 text: all_tables(world, &only),
             });
             Ok(())
         }
-        Action::Ssh(_) => Err(not_built("ssh", TRANSPORT)),
-        Action::Http(_) => Err(not_built("http", TRANSPORT)),
-        Action::Heartbeat(_) => Err(not_built("heartbeat", TRANSPORT)),
+        Action::Ssh(s) => flows::start_ssh(world, s, fx.end, fx.flows),
+        Action::Http(h) => flows::start_http(world, h, index, fx.flows),
+        Action::Heartbeat(h) => flows::heartbeat_action(world, h, index, fx.director, fx.end, fx.flows),
         Action::SendRa(_) => Err(not_built(
             "send-ra",
             "an on-demand unsolicited RA verb on the RA daemon (sim/src/radvd)",

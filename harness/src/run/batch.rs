@@ -5,7 +5,7 @@
 //! is the corpus with no overlap whatever machine runs them.
 
 use super::{run_scenario, RunOptions, ScenarioRun};
-use crate::scenario::{load_scenario, Scenario, ScenarioError};
+use crate::scenario::{load_scenario_with, LoadOptions, Scenario, ScenarioError};
 use dualhome_reports::{Capture, Formats, ReportError, RunReport, Shard, ToolInfo};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -62,8 +62,13 @@ pub fn shard(files: Vec<PathBuf>, shard: Option<Shard>) -> Vec<PathBuf> {
 pub fn load_all(files: &[PathBuf]) -> Result<Vec<(PathBuf, Scenario)>, Vec<ScenarioError>> {
     let mut ok = Vec::new();
     let mut errors = Vec::new();
+    let codes: Vec<&str> = crate::findings::CATALOG.iter().map(|c| c.code).collect();
+    let opts = LoadOptions {
+        finding_codes: Some(&codes),
+        ..LoadOptions::default()
+    };
     for f in files {
-        match load_scenario(f) {
+        match load_scenario_with(f, &opts) {
             Ok(s) => ok.push((f.clone(), s)),
             Err(e) => errors.push(e),
         }

@@ -1,10 +1,11 @@
 //! Expectations evaluated against the running simulation. A check either decides at once (tables, findings,
 //! captures, the instances table) or starts a probe (a ping) whose answer is read `within` later.
 //!
-//! Expectations about flows (`established`, `reset-within`, `survives`, `path`) and tcp/http probes need the
-//! transport layer; until it is wired they are errors ([`RunError::NotBuilt`]), never silent passes.
+//! Probes: `ping` (ICMP echo), `tcp` (the handshake completes), `http` (a `200` arrives). Flow expectations read
+//! the timeline's client applications ([`flows`]).
 
 use super::deploy::DeployedVm;
+use super::flows::{self, Flows};
 use super::resolve::{node, resolve};
 use super::world::World;
 use super::RunError;
@@ -15,14 +16,17 @@ use crate::scenario::expect::{
 };
 use crate::scenario::timeline::Family;
 use dualhome_reports::Finding;
+use dualhome_sim::app::host_app::HostApp;
+use dualhome_sim::app::http::HttpGet;
 use dualhome_sim::app::ping::PingConfig;
+use dualhome_sim::app::ssh::{Ssh, SshConfig};
 use dualhome_sim::host::addr::AddrFlags;
 use dualhome_sim::host::lookup::RouteQuery;
 use dualhome_sim::host::render::{ip_route_get, ip_route_get_error};
 use dualhome_sim::id::NodeId;
 use dualhome_sim::time::Instant;
 use dualhome_sim::wire::{L3View, L4View};
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 /// What the run knows besides the simulation.
@@ -33,6 +37,19 @@ pub struct RunFacts<'a> {
     pub director: Option<IpAddr>,
     /// Findings from the configuration analyzers.
     pub config_findings: &'a [Finding],
+    /// Flows started by the timeline.
+    pub flows: &'a Flows,
+}
+
+/// What a probe is waiting on.
+#[derive(Clone, Copy, Debug)]
+pub enum ProbeKind {
+    /// A ping run (index in the node's pings).
+    Ping(usize),
+    /// A TCP connection (index in the node's apps): success is the handshake.
+    Tcp(usize),
+    /// An HTTP GET (index in the node's apps): success is a `200`.
+    Http(usize),
 }
 
 /// The result of starting a check.
@@ -46,12 +63,12 @@ pub enum Eval {
         /// What was seen.
         observed: String,
     },
-    /// A ping is under way; read it at `finish`.
+    /// A probe is under way; read it at `finish`.
     Probe {
         /// The sending node.
         node: NodeId,
-        /// Its ping index.
-        ping: usize,
+        /// What to read.
+        probe: ProbeKind,
         /// When to read the answer.
         finish: Instant,
         /// `reachable` (true) or `unreachable` (false).
@@ -69,11 +86,8 @@ fn done(passed: bool, expected: impl Into<String>, observed: impl Into<String>) 
     }
 }
 
-fn flows_not_built(what: &str) -> RunError {
-    RunError::NotBuilt {
-        what: format!("expectation `{what}`"),
-        needs: "the transport layer and its flow records (sim/src/transport, sim/src/app)",
-    }
+fn decided(r: Result<(bool, String, String), RunError>) -> Result<Eval, RunError> {
+    r.map(|(passed, expected, observed)| done(passed, expected, observed))
 }
 
 /// Starts (or decides) one expectation at the current simulated time.
@@ -81,10 +95,10 @@ pub fn begin(world: &mut World, facts: &RunFacts<'_>, e: &Expectation) -> Result
     match e {
         Expectation::Reachable(r) => probe(world, r, true),
         Expectation::Unreachable(r) => probe(world, r, false),
-        Expectation::Established(_) => Err(flows_not_built("established")),
-        Expectation::ResetWithin(_) => Err(flows_not_built("reset-within")),
-        Expectation::Survives(_) => Err(flows_not_built("survives")),
-        Expectation::Path(_) => Err(flows_not_built("path")),
+        Expectation::Established(e) => decided(flows::established(world, facts.flows, e)),
+        Expectation::ResetWithin(e) => decided(flows::reset_within(world, facts.flows, e)),
+        Expectation::Survives(e) => decided(flows::survives(world, facts.flows, e)),
+        Expectation::Path(p) => decided(flows::path(world, facts.flows, p)),
         Expectation::RouteGet(r) => route_get(world, r),
         Expectation::AddressPresent(a) => address(world, a, true),
         Expectation::AddressAbsent(a) => address(world, a, false),
@@ -97,7 +111,28 @@ pub fn begin(world: &mut World, facts: &RunFacts<'_>, e: &Expectation) -> Result
 }
 
 /// Reads a probe's answer.
-pub fn finish(world: &World, node: NodeId, ping: usize, want_reply: bool) -> (bool, String) {
+pub fn finish(world: &World, node: NodeId, probe: ProbeKind, want_reply: bool) -> (bool, String) {
+    let app = match probe {
+        ProbeKind::Ping(i) => return finish_ping(world, node, i, want_reply),
+        ProbeKind::Tcp(i) | ProbeKind::Http(i) => world.sim.host(node).and_then(|h| h.app_report(i)),
+    };
+    let Some(r) = app else {
+        return (false, "the probe vanished".into());
+    };
+    let ok = match probe {
+        ProbeKind::Http(_) => r.status == Some(200),
+        _ => r.established_at.is_some(),
+    };
+    let observed = match (r.status, r.established_at, &r.error) {
+        (Some(s), _, _) => format!("HTTP {s}"),
+        (None, Some(_), _) => "connection established".to_owned(),
+        (None, None, Some(e)) => format!("connection failed: {e:?}"),
+        (None, None, None) => "no answer".to_owned(),
+    };
+    (ok == want_reply, observed)
+}
+
+fn finish_ping(world: &World, node: NodeId, ping: usize, want_reply: bool) -> (bool, String) {
     let Some(p) = world.sim.host(node).and_then(|h| h.pings.get(ping)) else {
         return (false, "the probe vanished".into());
     };
@@ -112,34 +147,56 @@ pub fn finish(world: &World, node: NodeId, ping: usize, want_reply: bool) -> (bo
 }
 
 fn probe(world: &mut World, r: &Reach, want_reply: bool) -> Result<Eval, RunError> {
-    if r.probe != Probe::Ping {
-        return Err(RunError::NotBuilt {
-            what: format!("a {:?} probe", r.probe).to_lowercase(),
-            needs: "the transport layer (sim/src/transport)",
-        });
-    }
     let dst = resolve(world, &r.to.value, r.family)?;
     let from = node(world, &r.from.value)?.id;
     let within = r.within.map_or(Duration::from_secs(5), |w| w.0);
-    let mut cfg = PingConfig::new(dst, 1);
-    cfg.timeout = within;
-    let ping = world
-        .sim
-        .with_host(from, |h, ctx| h.start_ping(ctx, cfg))
-        .ok_or_else(|| RunError::Setup(format!("`{}` is not a host", r.from.value)))?;
-    let finish = world.sim.now() + within;
+    let not_host = || RunError::Setup(format!("`{}` is not a host", r.from.value));
+    let (probe, what) = match r.probe {
+        Probe::Ping => {
+            let mut cfg = PingConfig::new(dst, 1);
+            cfg.timeout = within;
+            let i = world
+                .sim
+                .with_host(from, |h, ctx| h.start_ping(ctx, cfg))
+                .ok_or_else(not_host)?;
+            (ProbeKind::Ping(i), format!("echo reply from {dst}"))
+        }
+        Probe::Tcp => {
+            let port = r
+                .port
+                .ok_or_else(|| RunError::Setup("a tcp probe needs a port".into()))?;
+            let mut cfg = SshConfig::new(dst);
+            cfg.dst.set_port(port);
+            cfg.duration = within;
+            let app: Box<dyn HostApp> = Box::new(Ssh::new(cfg));
+            let i = world
+                .sim
+                .with_host(from, |h, ctx| h.start_app(ctx, app))
+                .ok_or_else(not_host)?;
+            (
+                ProbeKind::Tcp(i),
+                format!("TCP handshake with {}", SocketAddr::new(dst, port)),
+            )
+        }
+        Probe::Http => {
+            let to = SocketAddr::new(dst, r.port.unwrap_or(80));
+            let app: Box<dyn HostApp> = Box::new(HttpGet::new(to, "/"));
+            let i = world
+                .sim
+                .with_host(from, |h, ctx| h.start_app(ctx, app))
+                .ok_or_else(not_host)?;
+            (ProbeKind::Http(i), format!("HTTP 200 from {to}"))
+        }
+    };
     Ok(Eval::Probe {
         node: from,
-        ping,
-        finish,
+        probe,
+        finish: world.sim.now() + within,
         want_reply,
         expected: if want_reply {
-            format!(
-                "echo reply from {dst} within {}",
-                crate::scenario::values::HumanDuration(within)
-            )
+            format!("{what} within {}", crate::scenario::values::HumanDuration(within))
         } else {
-            format!("no echo reply from {dst}")
+            format!("no {what}")
         },
     })
 }
@@ -362,15 +419,15 @@ fn instances(world: &World, facts: &RunFacts<'_>, rows: &[InstanceRow]) -> Resul
     Ok(done(passed, expected.join("; "), observed.join("; ")))
 }
 
-/// `running` once the agent's probe got an answer; `unresponsive-agent` otherwise.
+/// `running` once the agent's heartbeat was answered; `unresponsive-agent` otherwise.
 pub fn agent_state(world: &World, vm: &DeployedVm) -> InstanceState {
     let answered = world
         .nodes
         .get(&vm.name)
         .and_then(|e| world.sim.host(e.id))
-        .zip(vm.agent_ping)
-        .and_then(|(h, i)| h.pings.get(i))
-        .is_some_and(|p| p.report.received > 0);
+        .zip(vm.agent_app)
+        .and_then(|(h, i)| h.app_report(i))
+        .is_some_and(|r| r.successes > 0);
     if answered {
         InstanceState::Running
     } else {

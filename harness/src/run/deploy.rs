@@ -2,6 +2,9 @@
 //! segment its subnet's `cloud_properties.name` maps to, and the agent's boot operations are replayed onto the
 //! simulated host through [`BootTarget`] (bosh-networking.md §1–§2).
 //!
+//! The agent's first contact is its heartbeat (NATS, sim/src/app/heartbeat.rs): a VM whose beats are answered is
+//! `running` in `bosh instances`, one whose beats never are is `unresponsive agent` (the deploy times out).
+//!
 //! MACs: `bosh.vm_macs` when listed, else `00:50:56` (VMware's OUI, as vSphere assigns) followed by three bytes
 //! mixed from the scenario seed, the instance name and the NIC index — deterministic, and re-drawn on a collision.
 
@@ -15,6 +18,7 @@ use dualhome_agent::addr::Mac;
 use dualhome_agent::{replay, BootTarget, Nic, OpFailure, Profile, Settings};
 use dualhome_ipam::{parse_cloud_config, parse_manifest, plan, Addr, Era, PlanInput, SettingsDocument};
 use dualhome_sim::id::{NodeId, SegmentId};
+use dualhome_sim::transport::nginx::{parse_server_listens, ListenSocket};
 use ipnet::IpNet;
 use std::collections::BTreeSet;
 use std::net::IpAddr;
@@ -30,8 +34,8 @@ pub struct DeployedVm {
     pub networks: Vec<VmNetwork>,
     /// Boot ops the simulated host refused.
     pub failures: Vec<OpFailure>,
-    /// Index of the agent's connectivity probe in the VM's ping list.
-    pub agent_ping: Option<usize>,
+    /// Index of the agent's heartbeat application on the VM.
+    pub agent_app: Option<usize>,
 }
 
 /// One network of a deployed VM.
@@ -160,7 +164,7 @@ pub fn add_director(scenario: &Scenario, world: &mut World, bosh: &Bosh, seed: u
             .map_err(|e| RunError::Setup(format!("{name}: ip route add default: {e}")))?;
     }
     world.nodes.insert(
-        name,
+        name.clone(),
         NodeEntry {
             id,
             kind: NodeKind::Director,
@@ -173,7 +177,7 @@ pub fn add_director(scenario: &Scenario, world: &mut World, bosh: &Bosh, seed: u
             }],
         },
     );
-    Ok(())
+    super::services::director_services(world, &name, net.addr())
 }
 
 fn all_macs(scenario: &Scenario) -> BTreeSet<[u8; 6]> {
@@ -199,6 +203,7 @@ pub fn deploy(
     bosh: &Bosh,
     planned: &Planned,
     seed: u64,
+    end: dualhome_sim::time::Instant,
 ) -> Result<Vec<DeployedVm>, RunError> {
     let mut taken = all_macs(scenario);
     let director = world.node(&bosh.director.name.value)?.clone();
@@ -272,24 +277,62 @@ pub fn deploy(
         }
         world.nodes.insert(inst.instance.clone(), entry);
         let director_ips = inst.networks.values().filter_map(|n| n.ip.clone()).collect();
-        let agent_ping = start_agent_probe(world, id, director_ip);
+        let listens = job_listens(scenario, &inst.instance)?;
+        super::services::vm_services(world, &inst.instance, &listens)?;
+        let agent_app = Some(super::flows::start_heartbeat(
+            world,
+            id,
+            &inst.instance,
+            director_ip,
+            end,
+        )?);
         out.push(DeployedVm {
             name: inst.instance.clone(),
             director_ips,
             networks,
             failures,
-            agent_ping,
+            agent_app,
         });
     }
     Ok(out)
 }
 
-/// The agent reaching the director: modelled as ICMP echo from the VM (the agent's NATS/HTTPS connection needs
-/// exactly this reachability; with no route to the director the deploy times out, seed "single default route").
-fn start_agent_probe(world: &mut World, id: NodeId, director: IpAddr) -> Option<usize> {
-    let mut cfg = dualhome_sim::app::ping::PingConfig::new(director, 3);
-    cfg.timeout = std::time::Duration::from_secs(5);
-    world.sim.with_host(id, |h, ctx| h.start_ping(ctx, cfg))
+/// The nginx `listen` directives in the job properties of `instance`'s group (sim/src/transport/nginx.rs).
+fn job_listens(scenario: &Scenario, instance: &str) -> Result<Vec<ListenSocket>, RunError> {
+    let Some(Ok(text)) = scenario.bosh_text(BoshInput::Manifest) else {
+        return Ok(Vec::new());
+    };
+    let doc: serde_json::Value =
+        serde_saphyr::from_str(&text).map_err(|e| RunError::Deploy(format!("manifest: {e}")))?;
+    let group = instance.split('/').next().unwrap_or_default();
+    let jobs = doc
+        .get("instance_groups")
+        .and_then(|g| g.as_array())
+        .and_then(|groups| {
+            groups
+                .iter()
+                .find(|g| g.get("name").and_then(|n| n.as_str()) == Some(group))
+        })
+        .and_then(|g| g.get("jobs"));
+    let mut texts = Vec::new();
+    if let Some(jobs) = jobs {
+        collect_strings(jobs, &mut texts);
+    }
+    let mut out = Vec::new();
+    for t in texts.iter().filter(|t| t.contains("listen")) {
+        let found = parse_server_listens(t).map_err(|e| RunError::Deploy(format!("{instance}: nginx: {e}")))?;
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+fn collect_strings(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::String(s) => out.push(s.clone()),
+        serde_json::Value::Array(a) => a.iter().for_each(|x| collect_strings(x, out)),
+        serde_json::Value::Object(m) => m.values().for_each(|x| collect_strings(x, out)),
+        _ => {}
+    }
 }
 
 fn overrides(bosh: &Bosh, settings: &Settings) -> dualhome_agent::Overrides {

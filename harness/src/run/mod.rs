@@ -13,7 +13,9 @@ pub mod checks;
 pub mod convert;
 pub mod deploy;
 pub mod explain;
+pub mod flows;
 pub mod resolve;
+pub mod services;
 pub mod tables;
 pub mod world;
 
@@ -78,7 +80,7 @@ enum Step {
 
 struct Pending {
     node: dualhome_sim::id::NodeId,
-    ping: usize,
+    probe: checks::ProbeKind,
     want_reply: bool,
     expected: String,
 }
@@ -172,8 +174,12 @@ fn execute(
     snapshots: &mut Vec<Snapshot>,
     found: &mut Vec<Finding>,
 ) -> Result<(), RunError> {
+    let end_of = |d: std::time::Duration| Instant::from_nanos(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+    let duration_end = end_of(scenario.duration.value.0);
+    let end = stop_at.map_or(duration_end, |s| end_of(s).min(duration_end));
     let mut vms = Vec::new();
     let mut director: Option<IpAddr> = None;
+    let mut flows = flows::Flows::new();
     if let Some(bosh) = &scenario.bosh {
         deploy::add_director(scenario, world, bosh, seed)?;
         director = Some(bosh.director.address.value.addr());
@@ -189,7 +195,7 @@ fn execute(
                     };
                     found.extend(findings::config::service_findings(&t, &planned.settings));
                 }
-                vms = deploy::deploy(scenario, world, bosh, &planned, seed)?;
+                vms = deploy::deploy(scenario, world, bosh, &planned, seed, duration_end)?;
             }
             // The director refusing the deployment is an outcome to assert on, not a harness error.
             Err(RunError::Deploy(msg)) => found.push(findings::about_source(findings::DEPLOY_FAILED, None, msg)),
@@ -197,9 +203,6 @@ fn execute(
         }
     }
     let config_only = found.clone();
-    let end_of = |d: std::time::Duration| Instant::from_nanos(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
-    let duration_end = end_of(scenario.duration.value.0);
-    let end = stop_at.map_or(duration_end, |s| end_of(s).min(duration_end));
     let at = |d: Option<&crate::scenario::Located<crate::scenario::values::HumanDuration>>| {
         d.map_or(end, |a| {
             Instant::from_nanos(u64::try_from(a.value.0.as_nanos()).unwrap_or(u64::MAX))
@@ -228,10 +231,17 @@ fn execute(
             vms: &vms,
             director,
             config_findings: &config_only,
+            flows: &flows,
         };
         match step {
             Step::Action(i) => {
-                actions::apply(world, &scenario.timeline[i].action, snapshots)?;
+                let mut fx = actions::Effects {
+                    flows: &mut flows,
+                    snapshots,
+                    director,
+                    end: duration_end,
+                };
+                actions::apply(world, i, &scenario.timeline[i].action, &mut fx)?;
             }
             Step::Check(i) => match checks::begin(world, &facts, &scenario.expect[i].expectation) {
                 Ok(Eval::Done {
@@ -243,14 +253,14 @@ fn execute(
                 }
                 Ok(Eval::Probe {
                     node,
-                    ping,
+                    probe,
                     finish,
                     want_reply,
                     expected,
                 }) => {
                     pending[i] = Some(Pending {
                         node,
-                        ping,
+                        probe,
                         want_reply,
                         expected,
                     });
@@ -260,7 +270,7 @@ fn execute(
             },
             Step::Finish(i) => {
                 if let Some(p) = pending[i].take() {
-                    let (passed, observed) = checks::finish(world, p.node, p.ping, p.want_reply);
+                    let (passed, observed) = checks::finish(world, p.node, p.probe, p.want_reply);
                     outcomes[i] = Some(outcome(scenario, file, i, verdict(passed), p.expected, Some(observed)));
                 }
             }

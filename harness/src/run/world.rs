@@ -152,12 +152,6 @@ pub fn build(scenario: &Scenario, seed: u64) -> Result<World, RunError> {
         segments,
     };
     for r in &scenario.topology.routers {
-        if r.firewall.is_some() {
-            return Err(RunError::NotBuilt {
-                what: format!("router `{}` has a firewall", r.name.value),
-                needs: "the firewall module (sim/src/firewall)",
-            });
-        }
         let mut sysctls = r.sysctls.clone();
         for key in ["net.ipv6.conf.all.forwarding", "net.ipv4.ip_forward"] {
             if !sysctls.contains_key(key) {
@@ -178,6 +172,10 @@ pub fn build(scenario: &Scenario, seed: u64) -> Result<World, RunError> {
         )?;
         let configs = router_ra_configs(scenario, r).map_err(|e| RunError::Setup(e.to_string()))?;
         let id = world.node(&r.name.value)?.id;
+        if let Some(fw) = &r.firewall {
+            let fw = super::services::firewall(&r.name.value, fw)?;
+            world.sim.with_host(id, |h, _| h.firewall = Some(fw));
+        }
         for (ifname, ra) in configs {
             let cfg = ra_config(&ifname, &ra);
             world
@@ -188,12 +186,6 @@ pub fn build(scenario: &Scenario, seed: u64) -> Result<World, RunError> {
         }
     }
     for h in &scenario.topology.hosts {
-        if let Some(s) = h.services.first() {
-            return Err(RunError::NotBuilt {
-                what: format!("service `{}` on host `{}`", s.name.value, h.name.value),
-                needs: "the transport layer and its apps (sim/src/transport, sim/src/app)",
-            });
-        }
         add_node(
             scenario,
             &mut world,
@@ -203,6 +195,7 @@ pub fn build(scenario: &Scenario, seed: u64) -> Result<World, RunError> {
             &h.sysctls,
             &h.routes,
         )?;
+        super::services::host_services(&mut world, h)?;
         let node = world.node(&h.name.value)?.clone();
         for rule in &h.rules {
             let v6 = rule

@@ -1,0 +1,221 @@
+//! Servers and middleboxes: listening services from nginx-style `listen` lines (sim/src/transport/nginx.rs maps
+//! each to the sockets nginx opens), the daemons every BOSH VM and director run, and router firewalls.
+//!
+//! - Topology services: `http` answers `200` (nginx's default page, 612 bytes), `ssh` and `echo` echo what they
+//!   read (an interactive shell echoing keystrokes).
+//! - BOSH VMs: sshd as stemcells configure it (`AddressFamily any`: `0.0.0.0:22` and `[::]:22` v6only), plus the
+//!   `listen` directives found in their jobs' properties (nginx), answering HTTP `200`.
+//! - The director: NATS on 4222 (the agent's heartbeat is echoed) and the API on 25555.
+//! - Firewalls: `kind: pf` becomes pf with every scenario rule `quick` (the scenario's first match wins) — `pass`
+//!   rules are `pass proto tcp [to port P] flags S/SA keep state [(sloppy)]`, `block` rules `block drop|return`;
+//!   `kind: conntrack` becomes an nftables forward chain: `ct state invalid drop|reject`, `ct state established
+//!   accept`, then the rules in order (`pass` with `keep_state` matches `ct state new`), policy accept. Both see
+//!   forwarded packets at the forward hook only, so a rule's `direction` and `iface` are not distinguished there;
+//!   pf rules with `from`/`to` or a protocol other than TCP cannot be expressed and are refused.
+
+use super::world::World;
+use super::RunError;
+use crate::scenario::topology::{AppKind, BlockPolicy, Firewall, FirewallKind, InvalidAction, RuleAction, RuleProto};
+use dualhome_sim::firewall::conntrack::{CtConfig, CtInfo};
+use dualhome_sim::firewall::nft::{Action as NftAction, NftFirewall, NftRule};
+use dualhome_sim::firewall::pf::{Pf, PfRule};
+use dualhome_sim::id::NodeId;
+use dualhome_sim::transport::nginx::{parse_listen, ListenSocket};
+use dualhome_sim::transport::socket::Family as SockFamily;
+use dualhome_sim::transport::Service;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+/// nginx's default index page: `200`, 612 bytes.
+pub const HTTP_OK: Service = Service::Http {
+    status: 200,
+    body_len: 612,
+};
+
+fn listen(world: &mut World, node: NodeId, name: &str, s: ListenSocket, service: Service) -> Result<(), RunError> {
+    world
+        .sim
+        .with_host(node, |h, _| h.tcp_listen(s.family, s.addr, s.v6only, service))
+        .ok_or_else(|| RunError::Setup(format!("`{name}` is not a host")))?
+        .map(|_| ())
+        .map_err(|e| RunError::Setup(format!("{name}: listen {}: {e:?}", s.addr)))
+}
+
+/// A topology host's services.
+pub fn host_services(world: &mut World, h: &crate::scenario::topology::Host) -> Result<(), RunError> {
+    let node = world.node(&h.name.value)?.id;
+    for svc in &h.services {
+        let service = match svc.app {
+            AppKind::Http => HTTP_OK,
+            AppKind::Ssh | AppKind::Echo => Service::Echo,
+        };
+        for line in &svc.listen {
+            let text = line.value.to_string();
+            let sock = parse_listen(&text)
+                .map_err(|e| RunError::Setup(format!("{}: service {}: {e}", h.name.value, svc.name.value)))?;
+            listen(world, node, &h.name.value, sock, service)?;
+        }
+    }
+    Ok(())
+}
+
+/// sshd and the jobs' nginx `listen` directives on a deployed VM.
+pub fn vm_services(world: &mut World, vm: &str, listens: &[ListenSocket]) -> Result<(), RunError> {
+    let node = world.node(vm)?.id;
+    let sshd = [
+        ListenSocket {
+            family: SockFamily::Inet,
+            addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 22),
+            v6only: None,
+        },
+        ListenSocket {
+            family: SockFamily::Inet6,
+            addr: SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), 22),
+            v6only: Some(true),
+        },
+    ];
+    for s in sshd {
+        listen(world, node, vm, s, Service::Echo)?;
+    }
+    for s in listens {
+        listen(world, node, vm, *s, HTTP_OK)?;
+    }
+    Ok(())
+}
+
+/// The director's NATS (4222, echoed) and API (25555) listeners, on its address's family.
+pub fn director_services(world: &mut World, name: &str, addr: IpAddr) -> Result<(), RunError> {
+    let node = world.node(name)?.id;
+    let family = if addr.is_ipv6() {
+        SockFamily::Inet6
+    } else {
+        SockFamily::Inet
+    };
+    for (port, service) in [(4222, Service::Echo), (25555, HTTP_OK)] {
+        let s = ListenSocket {
+            family,
+            addr: SocketAddr::new(addr, port),
+            v6only: addr.is_ipv6().then_some(true),
+        };
+        listen(world, node, name, s, service)?;
+    }
+    Ok(())
+}
+
+/// The simulator firewall a scenario firewall describes (module docs).
+pub fn firewall(router: &str, fw: &Firewall) -> Result<dualhome_sim::firewall::Firewall, RunError> {
+    match fw.kind {
+        FirewallKind::Pf => {
+            let mut rules = Vec::new();
+            for r in &fw.rules {
+                let unsupported = r.from.is_some()
+                    || r.to.is_some()
+                    || !matches!(r.proto, RuleProto::Tcp | RuleProto::Any)
+                    || (r.action == RuleAction::Pass && !r.keep_state);
+                if unsupported {
+                    return Err(RunError::NotBuilt {
+                        what: format!("router `{router}`: a pf rule with addresses, a non-TCP protocol or no state"),
+                        needs: "per-address and per-protocol pf rules (sim/src/firewall/pf.rs)",
+                    });
+                }
+                rules.push(match r.action {
+                    RuleAction::Pass => PfRule::Pass {
+                        port: r.port,
+                        sloppy: fw.sloppy,
+                        quick: true,
+                    },
+                    RuleAction::Block => PfRule::Block {
+                        ret: fw.block == BlockPolicy::Return,
+                        quick: true,
+                    },
+                });
+            }
+            let mut pf = Pf::default();
+            pf.rules = rules;
+            Ok(dualhome_sim::firewall::Firewall::Pf(pf))
+        }
+        FirewallKind::Conntrack => {
+            let config = CtConfig {
+                loose: fw.sloppy,
+                ..CtConfig::default()
+            };
+            let invalid = match fw.invalid {
+                InvalidAction::Drop => NftAction::Drop,
+                InvalidAction::RejectTcpReset => NftAction::RejectTcpReset,
+            };
+            let mut rules = vec![
+                NftRule::new(invalid).ct(&[CtInfo::Invalid]),
+                NftRule::new(NftAction::Accept).ct(&[CtInfo::Established]),
+            ];
+            for r in &fw.rules {
+                let mut rule = NftRule::new(match r.action {
+                    RuleAction::Pass => NftAction::Accept,
+                    RuleAction::Block => NftAction::Drop,
+                });
+                rule.l4proto = match r.proto {
+                    RuleProto::Any => None,
+                    RuleProto::Tcp => Some(6),
+                    RuleProto::Udp => Some(17),
+                    RuleProto::Icmp => Some(1),
+                    RuleProto::Icmpv6 => Some(58),
+                };
+                rule.dport = r.port;
+                rule.saddr = r.from.as_ref().map(|c| c.value.0.trunc());
+                rule.daddr = r.to.as_ref().map(|c| c.value.0.trunc());
+                if r.action == RuleAction::Pass && r.keep_state {
+                    rule = rule.ct(&[CtInfo::New]);
+                }
+                rules.push(rule);
+            }
+            let mut nft = NftFirewall::invalid_only(invalid, config);
+            nft.rules = rules;
+            nft.policy_accept = true;
+            Ok(dualhome_sim::firewall::Firewall::Conntrack(nft))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fw(text: &str) -> Result<Firewall, serde_saphyr::Error> {
+        serde_saphyr::from_str(text)
+    }
+
+    #[test]
+    fn pf_rules_become_quick_so_the_first_match_wins() -> Result<(), serde_saphyr::Error> {
+        let f = fw("kind: pf\nblock: return\nrules:\n  - {action: pass, direction: in, proto: tcp, port: 22}\n  - {action: block, direction: in}\n")?;
+        match firewall("rtr", &f) {
+            Ok(dualhome_sim::firewall::Firewall::Pf(pf)) => assert_eq!(
+                pf.rules,
+                vec![
+                    PfRule::Pass {
+                        port: Some(22),
+                        sloppy: false,
+                        quick: true
+                    },
+                    PfRule::Block { ret: true, quick: true }
+                ]
+            ),
+            other => panic!("{other:?}"),
+        }
+        let with_addr = fw("kind: pf\nrules:\n  - {action: block, direction: in, from: 10.0.0.0/8}\n")?;
+        assert!(matches!(firewall("rtr", &with_addr), Err(RunError::NotBuilt { .. })));
+        Ok(())
+    }
+
+    #[test]
+    fn conntrack_chain_starts_with_invalid_and_established() -> Result<(), serde_saphyr::Error> {
+        let f = fw("kind: conntrack\ninvalid: reject-tcp-reset\nrules:\n  - {action: pass, direction: forward, proto: tcp, port: 22}\n")?;
+        match firewall("rtr", &f) {
+            Ok(dualhome_sim::firewall::Firewall::Conntrack(n)) => {
+                assert_eq!(n.rules.len(), 3);
+                assert_eq!(n.rules[0].action, NftAction::RejectTcpReset);
+                assert_eq!(n.rules[2].dport, Some(22));
+                assert!(n.policy_accept);
+            }
+            other => panic!("{other:?}"),
+        }
+        Ok(())
+    }
+}
