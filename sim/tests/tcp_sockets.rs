@@ -275,3 +275,34 @@ fn bulk_transfer_through_the_router_delivers_every_byte() {
     );
     let _: IpAddr = ip("::");
 }
+
+#[test]
+fn link_local_peers_need_a_scope_and_stay_on_that_interface() {
+    let mut r = routed(9);
+    listen(&mut r.sim, r.router, Family::Inet6, sa("::", 22), None, Service::Echo);
+    r.sim.run_until(Instant::from_secs(3));
+    // The router's link-local on lan-a, from its MAC 52:54:00:00:02:00 (EUI-64).
+    let ll: std::net::Ipv6Addr = "fe80::5054:ff:fe00:200".parse().expect("ll");
+    let no_scope = r
+        .sim
+        .with_host(r.client, |h, ctx| {
+            h.tcp_connect(ctx, Family::Inet6, SocketAddr::new(IpAddr::V6(ll), 22), None, None)
+        })
+        .expect("client");
+    assert_eq!(no_scope, Err(SockError::Invalid));
+    let scoped = SocketAddr::V6(std::net::SocketAddrV6::new(ll, 22, 0, 2));
+    let c = r
+        .sim
+        .with_host(r.client, |h, ctx| h.tcp_connect(ctx, Family::Inet6, scoped, None, None))
+        .expect("client")
+        .expect("connect");
+    r.sim.run_until(Instant::from_secs(4));
+    let conn = r.sim.host(r.client).and_then(|h| h.transport.conn(c)).expect("conn");
+    assert_eq!(conn.tcb.state, TcpState::Established);
+    assert!(
+        conn.tcb.local.ip().to_string().starts_with("fe80::"),
+        "link-local source for a link-local peer"
+    );
+    let accepted = r.sim.host(r.router).map(|h| h.transport.conns.len());
+    assert_eq!(accepted, Some(1));
+}

@@ -200,7 +200,7 @@ impl Host {
         if let Some(rst) = rst {
             let from = SocketAddr::new(pkt.dst, pkt.dport);
             let to = SocketAddr::new(pkt.src, pkt.sport);
-            let _ = self.send_tcp_segment(ctx, from, to, &rst, &[]);
+            let _ = self.send_tcp_segment(ctx, from, to, None, &rst, &[]);
         }
         false
     }

@@ -144,7 +144,7 @@ impl Host {
             L4View::Tcp { .. } => {
                 if !(self.is_broadcast_v4(dst, ifindex) || dst.is_multicast()) {
                     let src = IpAddr::V4(ip.repr.src);
-                    if self.tcp_input(ctx, src, IpAddr::V4(dst), view.l4_bytes()) == TcpDemux::Reset {
+                    if self.tcp_input(ctx, ifindex, src, IpAddr::V4(dst), view.l4_bytes()) == TcpDemux::Reset {
                         self.counters.no_listener += 1;
                     }
                 }
@@ -287,7 +287,8 @@ impl Host {
             L4View::Icmpv6 { .. } => self.icmpv6_input(ctx, ifindex, view, ip),
             L4View::Tcp { .. } => {
                 if !dst.is_multicast()
-                    && self.tcp_input(ctx, IpAddr::V6(src), IpAddr::V6(dst), view.l4_bytes()) == TcpDemux::Reset
+                    && self.tcp_input(ctx, ifindex, IpAddr::V6(src), IpAddr::V6(dst), view.l4_bytes())
+                        == TcpDemux::Reset
                 {
                     self.counters.no_listener += 1;
                 }

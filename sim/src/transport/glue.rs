@@ -11,6 +11,7 @@ use super::socket::{unmap, Family, Proto, SockError, SockId};
 use super::tcp::{reset_for, SegIn, SegOut, Tcb, TcpState};
 use super::{Conn, ConnId, Datagram, Service};
 use crate::host::node::Host;
+use crate::id::IfIndex;
 use crate::node::Ctx;
 use crate::wire::build::Upper;
 use crate::wire::tcp::{TcpOptions, TcpPacket, TcpRepr};
@@ -29,6 +30,10 @@ pub enum TcpDemux {
     Dropped,
 }
 
+fn is_link_local(a: IpAddr) -> bool {
+    matches!(a, IpAddr::V6(x) if x.segments()[0] & 0xffc0 == 0xfe80)
+}
+
 fn family_of(a: IpAddr) -> Family {
     match a {
         IpAddr::V4(_) => Family::Inet,
@@ -38,11 +43,13 @@ fn family_of(a: IpAddr) -> Family {
 
 impl Host {
     /// Sends one TCP segment from `src` to `dst` (wire addresses) with `payload`.
+    /// `oif` is set only for link-local peers (`inet6_csk_route_req`: oif = the incoming interface).
     pub fn send_tcp_segment(
         &mut self,
         ctx: &mut Ctx<'_>,
         src: SocketAddr,
         dst: SocketAddr,
+        oif: Option<IfIndex>,
         seg: &SegOut,
         payload: &[u8],
     ) -> Result<(), SockError> {
@@ -62,7 +69,7 @@ impl Host {
             payload,
         };
         let r = match (src.ip(), dst.ip()) {
-            (IpAddr::V6(s), IpAddr::V6(d)) => self.send_ipv6(ctx, Some(s), d, None, None, &Upper::Tcp(repr)),
+            (IpAddr::V6(s), IpAddr::V6(d)) => self.send_ipv6(ctx, Some(s), d, oif, None, &Upper::Tcp(repr)),
             (IpAddr::V4(s), IpAddr::V4(d)) => self.send_ipv4(ctx, Some(s), d, None, &Upper::Tcp(repr)),
             _ => return Err(SockError::Invalid),
         };
@@ -77,17 +84,24 @@ impl Host {
             let Some(c) = self.transport.conns.get(id.0 as usize) else {
                 break;
             };
-            let (local, remote) = (c.tcb.local, c.tcb.remote);
+            let (local, remote, oif) = (c.tcb.local, c.tcb.remote, c.oif);
             payload.clear();
             payload.extend_from_slice(c.tcb.send_bytes(seg.data.clone()));
-            let _ = self.send_tcp_segment(ctx, local, remote, &seg, &payload);
+            let _ = self.send_tcp_segment(ctx, local, remote, oif, &seg, &payload);
         }
         self.transport.scratch = segs;
         self.tx_payload = payload;
     }
 
     /// `tcp_v4_rcv` / `tcp_v6_rcv`: a segment whose checksum the frame parser verified.
-    pub(crate) fn tcp_input(&mut self, ctx: &mut Ctx<'_>, src: IpAddr, dst: IpAddr, l4: &[u8]) -> TcpDemux {
+    pub(crate) fn tcp_input(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        iif: IfIndex,
+        src: IpAddr,
+        dst: IpAddr,
+        l4: &[u8],
+    ) -> TcpDemux {
         let Ok(p) = TcpPacket::new_checked(l4) else {
             return TcpDemux::Dropped;
         };
@@ -119,12 +133,14 @@ impl Host {
         let f = seg.flags;
         if f.contains(TcpFlags::SYN) && !f.contains(TcpFlags::ACK) && !f.contains(TcpFlags::RST) {
             if let Some(l) = self.transport.sockets.lookup(Proto::Tcp, dst, repr.dst_port) {
-                return self.tcp_accept(ctx, l, local, remote, &seg);
+                let oif = is_link_local(src).then_some(iif);
+                return self.tcp_accept(ctx, l, local, remote, oif, &seg);
             }
         }
         self.transport.resets_sent += u64::from(!f.contains(TcpFlags::RST));
         if let Some(rst) = reset_for(&seg) {
-            let _ = self.send_tcp_segment(ctx, local, remote, &rst, &[]);
+            let oif = is_link_local(src).then_some(iif);
+            let _ = self.send_tcp_segment(ctx, local, remote, oif, &rst, &[]);
         }
         TcpDemux::Reset
     }
@@ -135,6 +151,7 @@ impl Host {
         listener: SockId,
         local: SocketAddr,
         remote: SocketAddr,
+        oif: Option<IfIndex>,
         syn: &SegIn<'_>,
     ) -> TcpDemux {
         let fam = self
@@ -149,12 +166,19 @@ impl Host {
         let tcb = Tcb::accept(cfg, local, remote, iss, syn, ctx.now, &mut out);
         self.transport.scratch = out;
         let sock = self.transport.sockets.open(fam, Proto::Tcp, false);
-        let id = self.push_conn(tcb, Some(listener), None, sock);
+        let id = self.push_conn(tcb, Some(listener), None, sock, oif);
         self.flush_conn(ctx, id);
         TcpDemux::Accepted(id)
     }
 
-    fn push_conn(&mut self, tcb: Tcb, listener: Option<SockId>, owner: Option<usize>, sock: SockId) -> ConnId {
+    fn push_conn(
+        &mut self,
+        tcb: Tcb,
+        listener: Option<SockId>,
+        owner: Option<usize>,
+        sock: SockId,
+        oif: Option<IfIndex>,
+    ) -> ConnId {
         let id = ConnId(self.transport.conns.len() as u32);
         self.transport.index.insert((tcb.local, tcb.remote), id);
         self.transport.conns.push(Conn {
@@ -162,6 +186,7 @@ impl Host {
             listener,
             owner,
             sock,
+            oif,
             read: 0,
             http_pending: Vec::new(),
         });
@@ -289,12 +314,22 @@ impl Host {
         if family == Family::Inet && wire_dst.is_ipv6() {
             return Err(SockError::Invalid);
         }
+        // A link-local peer needs its scope id (`connect` fails with EINVAL without one); it pins the interface.
+        let oif = match dst {
+            SocketAddr::V6(v6) if is_link_local(wire_dst.ip()) => match v6.scope_id() {
+                0 => return Err(SockError::Invalid),
+                i => Some(IfIndex(i)),
+            },
+            _ => None,
+        };
         let src = match bind.map(unmap) {
             Some(b) => b,
             None => {
-                let d = self
-                    .route_get(&crate::host::lookup::RouteQuery::to(wire_dst.ip()))
-                    .map_err(|_| SockError::NetUnreachable)?;
+                let mut q = crate::host::lookup::RouteQuery::to(wire_dst.ip());
+                if let Some(o) = oif {
+                    q = q.oif(o);
+                }
+                let d = self.route_get(&q).map_err(|_| SockError::NetUnreachable)?;
                 d.src.ok_or(SockError::NetUnreachable)?
             }
         };
@@ -315,7 +350,7 @@ impl Host {
         let mut out = std::mem::take(&mut self.transport.scratch);
         let tcb = Tcb::connect(cfg, SocketAddr::new(src, port), wire_dst, iss, ctx.now, &mut out);
         self.transport.scratch = out;
-        let id = self.push_conn(tcb, None, owner, sock);
+        let id = self.push_conn(tcb, None, owner, sock, oif);
         self.flush_conn(ctx, id);
         Ok(id)
     }

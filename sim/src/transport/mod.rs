@@ -52,6 +52,8 @@ pub struct Conn {
     pub owner: Option<usize>,
     /// The connection's socket as the application sees it (family decides v4-mapped views).
     pub sock: SockId,
+    /// Interface pinned for a link-local peer (`sk_bound_dev_if` / the SYN's incoming interface).
+    pub oif: Option<crate::id::IfIndex>,
     /// Bytes read by the service or application.
     pub read: u64,
     pub(crate) http_pending: Vec<u8>,
