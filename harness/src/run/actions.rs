@@ -3,6 +3,7 @@
 //! errors naming the part they need, so a scenario using them fails
 //! loudly instead of passing without its stimulus.
 
+use super::attacks;
 use super::flows::{self, Flows};
 use super::resolve::{node, resolve};
 use super::tables::all_tables;
@@ -31,8 +32,6 @@ fn not_built(action: &str, needs: &'static str) -> RunError {
         needs,
     }
 }
-
-const ATTACK: &str = "the attacker node (sim/src/attack)";
 
 /// What actions write besides the simulation.
 pub struct Effects<'a> {
@@ -90,12 +89,12 @@ pub fn apply(world: &mut World, index: usize, action: &Action, fx: &mut Effects<
             "send-ra",
             "an on-demand unsolicited RA verb on the RA daemon (sim/src/radvd)",
         )),
-        Action::RogueRa(_) => Err(not_built("rogue-ra", ATTACK)),
-        Action::KillRouter(_) => Err(not_built("kill-router", ATTACK)),
-        Action::RaFlood(_) => Err(not_built("ra-flood", ATTACK)),
-        Action::Redirect(_) => Err(not_built("redirect", ATTACK)),
-        Action::NaSpoof(_) => Err(not_built("na-spoof", ATTACK)),
-        Action::DadDos(_) => Err(not_built("dad-dos", ATTACK)),
+        Action::RogueRa(r) => attacks::rogue_ra(world, r),
+        Action::KillRouter(k) => attacks::kill_router(world, k),
+        Action::RaFlood(f) => attacks::ra_flood(world, f),
+        Action::Redirect(r) => attacks::redirect(world, r),
+        Action::NaSpoof(n) => attacks::na_spoof(world, n),
+        Action::DadDos(d) => attacks::dad_dos(world, d),
     }
 }
 

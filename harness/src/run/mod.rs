@@ -8,6 +8,7 @@
 //! single-threaded and seeded: the same scenario and seed give the same report and capture bytes.
 
 pub mod actions;
+pub mod attacks;
 pub mod batch;
 pub mod checks;
 pub mod convert;

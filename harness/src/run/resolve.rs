@@ -39,7 +39,19 @@ pub fn resolve(world: &World, r: &AddrRef, family: Option<Family>) -> Result<IpA
         Some(i) => vec![entry.iface(i).ok_or_else(|| unresolved("no such interface"))?],
         None => entry.ifaces.iter().collect(),
     };
-    let host = world.sim.host(entry.id).ok_or_else(|| unresolved("not a host"))?;
+    let Some(host) = world.sim.host(entry.id) else {
+        // An attacker has no IP stack: its link-local address is the EUI-64 of its MAC, others are as written.
+        let attacker = world.sim.attacker(entry.id).ok_or_else(|| unresolved("not a host"))?;
+        return match select {
+            Some(AddrSelect::LinkLocal) => Ok(IpAddr::V6(attacker.link_local())),
+            _ => ifaces
+                .iter()
+                .flat_map(|i| &i.configured)
+                .map(|n| n.addr())
+                .find(|a| family_ok(*a, family))
+                .ok_or_else(|| unresolved("no configured address of that family")),
+        };
+    };
     for i in ifaces {
         let found = match select {
             None => i.configured.iter().map(|n| n.addr()).find(|a| family_ok(*a, family)),

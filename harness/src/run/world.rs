@@ -213,17 +213,44 @@ pub fn build(scenario: &Scenario, seed: u64) -> Result<World, RunError> {
         }
     }
     for a in &scenario.topology.attackers {
-        add_node(
-            scenario,
-            &mut world,
-            &a.name.value,
-            NodeKind::Attacker,
-            &a.interfaces,
-            &a.sysctls,
-            &[],
-        )?;
+        add_attacker(scenario, &mut world, a)?;
     }
     Ok(world)
+}
+
+/// Adds an attacker node (sim/src/attack): one NIC, raw-frame powers, no IP stack. Its `sysctls` have nothing to
+/// act on; relaying is the attack's `mitm: forward`.
+fn add_attacker(
+    scenario: &Scenario,
+    world: &mut World,
+    a: &crate::scenario::topology::Attacker,
+) -> Result<(), RunError> {
+    let [i] = a.interfaces.as_slice() else {
+        return Err(RunError::NotBuilt {
+            what: format!("attacker `{}` with {} interfaces", a.name.value, a.interfaces.len()),
+            needs: "multi-NIC attackers (sim/src/attack)",
+        });
+    };
+    let segment = world.segment(&i.segment.value)?;
+    let port = World::port_config(scenario, &i.segment.value, i.router_port.unwrap_or(false));
+    let id = world
+        .sim
+        .add_attacker(&a.name.value, sim_mac(i.mac.value.0), segment, port);
+    world.nodes.insert(
+        a.name.value.clone(),
+        NodeEntry {
+            id,
+            kind: NodeKind::Attacker,
+            ifaces: vec![IfaceEntry {
+                name: i.name.value.clone(),
+                ifindex: dualhome_sim::attack::Attacker::IFINDEX,
+                segment: i.segment.value.clone(),
+                mac: i.mac.value.0,
+                configured: i.addresses.iter().map(|a| a.value.0).collect(),
+            }],
+        },
+    );
+    Ok(())
 }
 
 /// Adds a host node with its interfaces, sysctls, static addresses and routes.
