@@ -162,6 +162,10 @@ pub struct CtConfig {
     pub close: Duration,
     /// timeout_unacknowledged (300 s): caps unreplied ESTABLISHED entries.
     pub unacknowledged: Duration,
+    /// `nf_conntrack_udp_timeout` (30 s): a UDP flow that has not seen a reply.
+    pub udp: Duration,
+    /// `nf_conntrack_udp_timeout_stream` (120 s): once a reply was seen.
+    pub udp_stream: Duration,
 }
 
 impl Default for CtConfig {
@@ -178,6 +182,8 @@ impl Default for CtConfig {
             time_wait: s(120),
             close: s(10),
             unacknowledged: s(300),
+            udp: s(30),
+            udp_stream: s(120),
         }
     }
 }
@@ -224,12 +230,14 @@ pub struct CtEntry {
     pub seen_reply: bool,
 }
 
-/// The conntrack table (TCP only; other protocols are passed through as untracked by [`super::nft`]).
+/// The conntrack table: TCP connections and UDP flows (ICMP is left untracked by [`super::nft`]).
 #[derive(Debug, Clone, Default)]
 pub struct Conntrack {
     /// Settings.
     pub config: CtConfig,
     entries: BTreeMap<Tuple, CtEntry>,
+    /// UDP flows by original tuple: (expiry, reply seen).
+    udp: BTreeMap<Tuple, (Instant, bool)>,
 }
 
 impl Conntrack {
@@ -238,6 +246,7 @@ impl Conntrack {
         Conntrack {
             config,
             entries: BTreeMap::new(),
+            udp: BTreeMap::new(),
         }
     }
 
@@ -316,6 +325,38 @@ impl Conntrack {
             },
         );
         CtInfo::New
+    }
+
+    /// `nf_conntrack_udp_packet`: the first datagram is NEW (30 s); a datagram the other way makes the flow
+    /// ESTABLISHED and moves it to the stream timeout (120 s); every datagram refreshes.
+    pub fn track_udp(&mut self, now: Instant, p: &PacketMeta) -> CtInfo {
+        let fwd: Tuple = (p.src, p.sport, p.dst, p.dport);
+        let rev: Tuple = (p.dst, p.dport, p.src, p.sport);
+        for k in [fwd, rev] {
+            if self.udp.get(&k).is_some_and(|(exp, _)| *exp <= now) {
+                self.udp.remove(&k);
+            }
+        }
+        let cfg = self.config;
+        if let Some((exp, seen_reply)) = self.udp.get_mut(&fwd) {
+            *exp = now + if *seen_reply { cfg.udp_stream } else { cfg.udp };
+            return info(*seen_reply, false);
+        }
+        if let Some((exp, seen_reply)) = self.udp.get_mut(&rev) {
+            *seen_reply = true;
+            *exp = now + cfg.udp_stream;
+            return CtInfo::Established;
+        }
+        self.udp.insert(fwd, (now + cfg.udp, false));
+        CtInfo::New
+    }
+
+    /// Live UDP flows at `now`: (original tuple, reply seen).
+    pub fn udp_flows(&self, now: Instant) -> impl Iterator<Item = (&Tuple, bool)> {
+        self.udp
+            .iter()
+            .filter(move |(_, (e, _))| *e > now)
+            .map(|(k, (_, r))| (k, *r))
     }
 
     /// Live entries at `now`, in tuple order.
@@ -455,5 +496,31 @@ mod tests {
         assert_eq!(ct.track(at(3), &pkt(true, TcpFlags(0)).clone()), CtInfo::Invalid);
         let mut fresh = Conntrack::default();
         assert_eq!(fresh.track(at(0), &pkt(false, SYN | ACK)), CtInfo::Invalid);
+    }
+
+    #[test]
+    fn udp_new_then_established_with_stream_timeout() {
+        let mut ct = Conntrack::default();
+        let mut q = pkt(true, TcpFlags(0));
+        q.proto = 17;
+        q.tcp = None;
+        let mut a = q;
+        std::mem::swap(&mut a.src, &mut a.dst);
+        std::mem::swap(&mut a.sport, &mut a.dport);
+        assert_eq!(ct.track_udp(at(0), &q), CtInfo::New);
+        assert_eq!(ct.track_udp(at(10), &q), CtInfo::New, "still unreplied");
+        assert_eq!(ct.track_udp(at(11), &a), CtInfo::Established);
+        assert_eq!(ct.track_udp(at(12), &q), CtInfo::Established);
+        assert_eq!(
+            ct.udp_flows(at(131)).count(),
+            1,
+            "stream timeout 120 s from the last datagram"
+        );
+        assert_eq!(ct.udp_flows(at(132)).count(), 0);
+        assert_eq!(
+            ct.track_udp(at(200), &a),
+            CtInfo::New,
+            "expired: the answer starts a new flow"
+        );
     }
 }

@@ -1,8 +1,8 @@
 //! An nftables `forward` chain over conntrack: first-match rules on `ct state`, protocol, destination port and
 //! prefixes, with per-rule counters, and the chain policy (linux-ipv6.md F4, F6, F8, F13).
 //!
-//! Non-TCP packets are not tracked here: they match no `ct state` clause except when a rule has none
-//! (ICMPv6 must pass for ND and errors, as `meta l4proto ipv6-icmp accept` lets it in F6).
+//! TCP and UDP are tracked; ICMP is not (no RELATED errors, no echo entries), so ICMP matches only rules without
+//! a `ct state` clause, as `meta l4proto ipv6-icmp accept` in F6.
 
 use ipnet::IpNet;
 
@@ -156,7 +156,11 @@ impl NftFirewall {
 
     /// Tracks and filters one forwarded packet.
     pub fn filter(&mut self, now: Instant, p: &PacketMeta) -> Verdict {
-        let ct = p.tcp.is_some().then(|| self.conntrack.track(now, p));
+        let ct = match p.proto {
+            6 => Some(self.conntrack.track(now, p)),
+            17 => Some(self.conntrack.track_udp(now, p)),
+            _ => None,
+        };
         for r in &mut self.rules {
             if r.matches(p, ct) {
                 r.packets += 1;
@@ -243,5 +247,27 @@ mod tests {
         assert!(!NftRule::new(Action::Accept)
             .saddr(pfx)
             .matches(&tcp(TcpFlags::ACK, 1), None));
+    }
+
+    #[test]
+    fn udp_replies_pass_as_established_under_policy_drop() {
+        let mut fw = NftFirewall::stateful(&[22], CtConfig::default());
+        fw.rules
+            .insert(1, NftRule::new(Action::Accept).proto(17).ct(&[CtInfo::New]));
+        let mut q = tcp(TcpFlags(0), 53);
+        q.proto = 17;
+        q.tcp = None;
+        let mut a = q;
+        std::mem::swap(&mut a.src, &mut a.dst);
+        std::mem::swap(&mut a.sport, &mut a.dport);
+        assert_eq!(fw.filter(Instant::ZERO, &q), Verdict::Accept);
+        assert_eq!(fw.filter(Instant::ZERO, &a), Verdict::Accept);
+        assert_eq!(fw.rules[0].packets, 1, "the answer matched ct state established");
+        let mut stateful_only = NftFirewall::stateful(&[22], CtConfig::default());
+        assert_eq!(
+            stateful_only.filter(Instant::ZERO, &q),
+            Verdict::Drop,
+            "policy drop, reject only TCP"
+        );
     }
 }
