@@ -11,16 +11,7 @@ fn scenario_dir() -> PathBuf {
 
 /// Disagreements found and not yet resolved (docs/fidelity.md): a case fails when they change, so a fix in the
 /// simulator shows up here and the entry must be removed.
-const KNOWN: &[(&str, &str)] = &[
-    (
-        "redirect-accepted.yml",
-        "t=4s srv router-neigh: kernel: 2001:db8:2::1 dev eth0 router; sim: none",
-    ),
-    (
-        "redirect-refused.yml",
-        "t=4s srv router-neigh: kernel: 2001:db8:2::1 dev eth0 router; sim: none",
-    ),
-];
+const KNOWN: &[(&str, &str)] = &[];
 
 fn run_one(file: &str, id: u32) {
     if let Err(e) = check_privileges() {

@@ -178,6 +178,9 @@ impl Lab {
             // Present only when br_netfilter is loaded; keep it out of the path then.
             let _ = write_sysctl(&ns, &format!("net.bridge.{key}"), "0");
         }
+        // No IPv6 on the bridge's ports: their link-local addresses would send ND/MLD onto the segment, which the
+        // simulated switch does not do (`default` for ports created later, `all` for br0).
+        write_sysctl(&ns, "net.ipv6.conf.default.disable_ipv6", "1")?;
         write_sysctl(&ns, "net.ipv6.conf.all.disable_ipv6", "1")?;
         ip(&["-n", &ns, "link", "set", "br0", "up"])?;
         Ok(())

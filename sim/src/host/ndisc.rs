@@ -333,15 +333,16 @@ impl Host {
                     .get(ifindex, IpAddr::V6(*s))
                     .is_some_and(|a| a.is_usable())
             });
+        // Otherwise ndisc_send_ns(saddr = NULL) takes ipv6_get_lladdr: the interface's link-local address,
+        // neither tentative nor optimistic, and sends nothing without one (net/ipv6/ndisc.c). A router resolving
+        // a host for a forwarded packet therefore solicits from fe80::, never from its global address — checked
+        // against the kernel backend (docs/fidelity.md, redirect-accepted).
         let src = queued_src.or_else(|| {
-            super::srcsel::select_v6(
-                &self.tables.addrs,
-                &self.tables.ifaces,
-                &self.tables.sysctl,
-                target,
-                Some(ifindex),
-                super::srcsel::TempPref::Sysctl,
-            )
+            let banned = AddrFlags::TENTATIVE | AddrFlags::OPTIMISTIC | AddrFlags::DADFAILED;
+            self.tables.addrs.on(ifindex, true).find_map(|a| match a.addr {
+                IpAddr::V6(x) if (x.segments()[0] & 0xffc0) == 0xfe80 && !a.flags.any(banned) => Some(x),
+                _ => None,
+            })
         });
         let Some(src) = src else {
             return; // no usable address on the link yet (still tentative): nothing to send from
