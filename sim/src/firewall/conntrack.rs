@@ -2,16 +2,17 @@
 //! per-state timeouts with the kernel defaults, INVALID, `tcp_loose` mid-stream pickup, the UNACK cap on
 //! unreplied ESTABLISHED entries, and the `conntrack -L` line (linux-ipv6.md F1–F9, F15).
 //!
-//! Not modelled: `tcp_in_window` sequence tracking (so `be_liberal` has nothing to relax) and `max_retrans`
-//! counting; the state table alone decides INVALID, which is what the one-direction timelines of §F depend on.
-//! Expiry is evaluated when a packet looks the entry up, so no timer is needed and `now` stays the only clock.
+//! Window tracking (`tcp_in_window`) is in [`super::ct_window`]. Not modelled: SACK blocks in the window check
+//! and `max_retrans` counting. Expiry is evaluated when a packet looks the entry up, so no timer is needed and
+//! `now` stays the only clock.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use super::PacketMeta;
+use super::ct_window::{in_window, init_loose, init_syn, TdState};
+use super::{PacketMeta, TcpMeta};
 use crate::time::Instant;
 use crate::wire::tcp::TcpFlags;
 
@@ -162,6 +163,8 @@ pub struct CtConfig {
     pub close: Duration,
     /// timeout_unacknowledged (300 s): caps unreplied ESTABLISHED entries.
     pub unacknowledged: Duration,
+    /// `tcp_be_liberal`: window tracking never marks a segment INVALID.
+    pub be_liberal: bool,
     /// `nf_conntrack_udp_timeout` (30 s): a UDP flow that has not seen a reply.
     pub udp: Duration,
     /// `nf_conntrack_udp_timeout_stream` (120 s): once a reply was seen.
@@ -182,6 +185,7 @@ impl Default for CtConfig {
             time_wait: s(120),
             close: s(10),
             unacknowledged: s(300),
+            be_liberal: false,
             udp: s(30),
             udp_stream: s(120),
         }
@@ -228,6 +232,8 @@ pub struct CtEntry {
     pub expires: Instant,
     /// A reply-direction packet was seen.
     pub seen_reply: bool,
+    /// Window tracking, original and reply direction.
+    pub window: [TdState; 2],
 }
 
 /// The conntrack table: TCP connections and UDP flows (ICMP is left untracked by [`super::nft`]).
@@ -267,7 +273,7 @@ impl Conntrack {
         } else if self.entries.contains_key(&rev) {
             (rev, true)
         } else {
-            return self.new_entry(now, fwd, t.flags);
+            return self.new_entry(now, fwd, &t);
         };
         let Some(e) = self.entries.get_mut(&key) else {
             return CtInfo::Invalid;
@@ -281,6 +287,11 @@ impl Conntrack {
             Next::Ignore => return info(e.seen_reply, reply),
             Next::To(s) => s,
         };
+        // Only the side still in its SYN phase may restart its sequence space.
+        let syn_phase = (old == CtTcpState::SynSent && !reply) || (old == CtTcpState::SynRecv && reply);
+        if !in_window(&mut e.window, reply, syn_phase, &t) && !self.config.be_liberal {
+            return CtInfo::Invalid;
+        }
         if reply {
             e.seen_reply = true;
         }
@@ -305,8 +316,8 @@ impl Conntrack {
 
     /// `tcp_new`: a SYN opens SYN_SENT; with `tcp_loose` any other non-RST segment with ACK opens ESTABLISHED
     /// (mid-stream pickup, F4/F5); everything else is INVALID.
-    fn new_entry(&mut self, now: Instant, fwd: Tuple, flags: TcpFlags) -> CtInfo {
-        let state = match table(false, flag_index(flags), CtTcpState::None) {
+    fn new_entry(&mut self, now: Instant, fwd: Tuple, t: &TcpMeta) -> CtInfo {
+        let state = match table(false, flag_index(t.flags), CtTcpState::None) {
             Next::To(CtTcpState::SynSent) => CtTcpState::SynSent,
             Next::To(CtTcpState::Established) if self.config.loose => CtTcpState::Established,
             _ => return CtInfo::Invalid,
@@ -322,6 +333,11 @@ impl Conntrack {
                 state,
                 expires: now + timeout,
                 seen_reply: false,
+                window: if state == CtTcpState::SynSent {
+                    init_syn(t)
+                } else {
+                    init_loose(t)
+                },
             },
         );
         CtInfo::New

@@ -6,6 +6,7 @@
 //! nftables' `forward` hook runs (after the routing decision, before output).
 
 pub mod conntrack;
+pub mod ct_window;
 pub mod nft;
 pub mod pf;
 
