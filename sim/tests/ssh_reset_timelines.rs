@@ -9,8 +9,8 @@ use common::*;
 use dualhome_sim::app::host_app::AppReport;
 use dualhome_sim::app::ssh::{Ssh, SshConfig};
 use dualhome_sim::engine::Sim;
-use dualhome_sim::firewall::conntrack::CtConfig;
-use dualhome_sim::firewall::nft::{Action, NftFirewall};
+use dualhome_sim::firewall::conntrack::{CtConfig, CtInfo};
+use dualhome_sim::firewall::nft::{Action, NftFirewall, NftRule};
 use dualhome_sim::firewall::pf::Pf;
 use dualhome_sim::firewall::Firewall;
 use dualhome_sim::id::{NodeId, SegmentId};
@@ -292,4 +292,26 @@ fn far_address_with_tcp_loose_off_hangs_until_the_client_gives_up_f7() {
         (934.0..=936.0).contains(&gave_up),
         "timed out {gave_up} s after the handshake: {r:?}"
     );
+}
+
+#[test]
+fn far_address_with_the_hardening_rule_hangs_instead_of_resetting_f13() {
+    // `tcp flags & (fin|syn|rst|ack) != syn ct state new drop` before `ct state invalid drop`: the loose pickup at
+    // +214.6 s is NEW but not a SYN, so it is dropped too and the VM never answers with its RST.
+    let mut fw = NftFirewall::invalid_only(Action::Drop, CtConfig::default());
+    let mut harden = NftRule::new(Action::Drop).ct(&[CtInfo::New]);
+    harden.not_syn = true;
+    fw.rules.insert(0, harden);
+    let mut s = seed(8, Some(Firewall::Conntrack(fw)), true);
+    let r = start_ssh(&mut s, FAR, Duration::from_secs(1200));
+    assert_eq!(r.reset_at, None, "{r:?}");
+    let gave_up = secs_after_handshake(&r, r.timed_out_at);
+    assert!(
+        (934.0..=936.0).contains(&gave_up),
+        "timed out {gave_up} s after the handshake: {r:?}"
+    );
+    let Some(Firewall::Conntrack(fw)) = s.sim.host(s.router).and_then(|h| h.firewall.clone()) else {
+        panic!("router firewall");
+    };
+    assert!(fw.rules[0].packets >= 1, "the hardening rule dropped the pickups");
 }
