@@ -202,8 +202,10 @@ fn far_address_with_conntrack_invalid_drop_stalls_then_resets_at_about_215_s() {
     let Some(Firewall::Conntrack(fw)) = s.sim.host(s.router).and_then(|h| h.firewall.clone()) else {
         panic!("router firewall");
     };
+    // The handshake ACK, one duplicate ACK per SYN-ACK retransmit, the write and its retransmissions up to the
+    // entry's expiry: 16 here, 17 in F-invdrop.log (whose client wrote on a slightly different schedule).
     assert!(
-        fw.rules[0].packets >= 10,
+        (15..=17).contains(&fw.rules[0].packets),
         "ct state invalid drop counted the ACK and data: {}",
         fw.rules[0].packets
     );
