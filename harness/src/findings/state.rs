@@ -147,6 +147,8 @@ fn vm_findings(world: &World, vm: &DeployedVm, director: Option<IpAddr>, out: &m
             ));
         }
     }
+    // One finding per interface: a flood of rogue routers is one exposure with many witnesses.
+    let mut rogue: std::collections::BTreeMap<String, Vec<(IpAddr, String)>> = std::collections::BTreeMap::new();
     for r in host.tables.fib6.dump(None) {
         if r.dst.prefix_len() != 0 || r.proto != Proto::Ra {
             continue;
@@ -158,29 +160,48 @@ fn vm_findings(world: &World, vm: &DeployedVm, director: Option<IpAddr>, out: &m
             .is_some_and(|(_, addrs)| addrs.iter().any(|a| designated.contains(a)));
         if !owner_is_gateway {
             let who = owner.map_or_else(|| "an unknown node".to_owned(), |(n, _)| format!("`{n}`"));
-            out.push(about_node(
-                RA_FROM_NON_GATEWAY,
-                &vm.name,
-                Some(host.tables.ifaces.name(r.dev)),
-                format!(
-                    "{} has a default route via {gw} learned from an RA sent by {who}, not by the BOSH gateway ({})",
-                    vm.name,
-                    designated.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
-                ),
-                vec![format!(
-                    "default via {gw} dev {} proto ra",
-                    host.tables.ifaces.name(r.dev)
-                )],
-            ));
+            rogue
+                .entry(host.tables.ifaces.name(r.dev).to_owned())
+                .or_default()
+                .push((gw, who));
         }
+    }
+    let gateways = designated.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ");
+    for (dev, routers) in rogue {
+        let (gw, who) = &routers[0];
+        let more = match routers.len() {
+            1 => String::new(),
+            n => format!(" (and {} more rogue default routers)", n - 1),
+        };
+        let evidence = routers
+            .iter()
+            .take(10)
+            .map(|(g, _)| format!("default via {g} dev {dev} proto ra"))
+            .collect();
+        out.push(about_node(
+            RA_FROM_NON_GATEWAY,
+            &vm.name,
+            Some(&dev),
+            format!(
+                "{} has a default route via {gw} learned from an RA sent by {who}, not by the BOSH gateway ({gateways}){more}",
+                vm.name
+            ),
+            evidence,
+        ));
     }
 }
 
 /// The node that owns `addr`, and every address of that node.
 fn owner_of(world: &World, addr: IpAddr) -> Option<(String, Vec<IpAddr>)> {
     world.nodes.iter().find_map(|(name, e)| {
-        let host = world.sim.host(e.id)?;
-        let all: Vec<IpAddr> = host.tables.addrs.iter().map(|a| a.addr).collect();
+        let all: Vec<IpAddr> = match world.sim.host(e.id) {
+            Some(host) => host.tables.addrs.iter().map(|a| a.addr).collect(),
+            None => world
+                .sim
+                .attacker(e.id)
+                .map(|a| a.addrs.iter().map(|x| IpAddr::V6(*x)).collect())
+                .unwrap_or_default(),
+        };
         all.contains(&addr).then(|| (name.clone(), all))
     })
 }

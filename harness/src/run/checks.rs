@@ -25,6 +25,7 @@ use dualhome_sim::host::lookup::RouteQuery;
 use dualhome_sim::host::render::{ip_route_get, ip_route_get_error};
 use dualhome_sim::id::NodeId;
 use dualhome_sim::time::Instant;
+use dualhome_sim::trace::{Actor, TraceEvent};
 use dualhome_sim::wire::{L3View, L4View};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -461,17 +462,32 @@ pub fn frame_is(kind: FrameKind, l3: &L3View) -> bool {
 
 fn capture(world: &World, c: &CaptureCount) -> Result<Eval, RunError> {
     let seg = world.segment(&c.segment.value)?;
-    let macs: Option<Vec<[u8; 6]>> = c
-        .from
-        .as_ref()
-        .map(|f| node(world, &f.value).map(|n| n.ifaces.iter().map(|i| i.mac).collect()))
-        .transpose()?;
+    // "Sent by this node" is read from the trace, not from source MACs: attackers spoof them (kill-router,
+    // redirect) or draw random ones (ra-flood).
+    let sent: Option<std::collections::BTreeSet<u64>> = match &c.from {
+        None => None,
+        Some(f) => {
+            let id = node(world, &f.value)?.id;
+            Some(
+                world
+                    .sim
+                    .trace()
+                    .records()
+                    .iter()
+                    .filter_map(|r| match (&r.actor, &r.event) {
+                        (Actor::Node(n), TraceEvent::FrameSent { frame, .. }) if *n == id => Some(*frame),
+                        _ => None,
+                    })
+                    .collect(),
+            )
+        }
+    };
     let n = world
         .sim
         .captured(seg)
         .iter()
+        .filter(|f| sent.as_ref().is_none_or(|s| s.contains(&f.id)))
         .filter_map(|f| f.frame.view().ok())
-        .filter(|v| macs.as_ref().is_none_or(|m| m.contains(&v.src.0)))
         .filter(|v| frame_is(c.kind, &v.l3))
         .count() as u64;
     let mut expected = Vec::new();
