@@ -24,6 +24,7 @@ use super::rs::RsState;
 use super::slaac::TempAddr;
 use crate::id::IfIndex;
 use crate::node::Ctx;
+use crate::time::Instant;
 use crate::wire::{NdOptionRepr, NdOptions, RaFlags, RouteInfo, RouterPreference};
 
 /// The fields of a received Router Advertisement (RFC 4861 §4.2) the host acts on.
@@ -76,6 +77,9 @@ pub struct RaHostState {
     pub temps: Vec<TempAddr>,
     /// `ifpub->regen_count`: temporaries made for each public address since its last regular regeneration.
     pub regen_counts: Vec<(IfIndex, Ipv6Addr, u32)>,
+    /// The earliest RS timer of all interfaces, kept current by the RS code ([`Host::poll_timeout`] asks for it
+    /// after every event, so it must not walk the interfaces).
+    pub rs_next: Option<Instant>,
     /// Redirect counters (§D).
     pub redirects: RedirectCounters,
 }

@@ -81,6 +81,11 @@ impl Host {
             sent: true,
             ra_received: false,
         };
+        self.refresh_rs_next();
+    }
+
+    fn refresh_rs_next(&mut self) {
+        self.ra.rs_next = self.ra.ifs.values().filter_map(|s| s.rs.next).min();
     }
 
     /// Stops the RS timer (forwarding turned on, link down).
@@ -88,11 +93,12 @@ impl Host {
         if let Some(st) = self.ra.ifs.get_mut(&ifindex) {
             st.rs.next = None;
         }
+        self.refresh_rs_next();
     }
 
     /// The earliest RS timer.
     pub(super) fn rs_next_deadline(&self) -> Option<Instant> {
-        self.ra.ifs.values().filter_map(|s| s.rs.next).min()
+        self.ra.rs_next
     }
 
     /// `addrconf_rs_timer` for every interface whose timer is due.
@@ -108,6 +114,7 @@ impl Host {
         for ifindex in due {
             self.rs_timer(ctx, ifindex);
         }
+        self.refresh_rs_next();
     }
 
     fn rs_timer(&mut self, ctx: &mut Ctx<'_>, ifindex: IfIndex) {
