@@ -117,8 +117,6 @@ pub struct Host {
     pub apps: Vec<Option<Box<dyn crate::app::host_app::HostApp>>>,
     /// The stateful firewall on the forward path (routers), if any.
     pub firewall: Option<crate::firewall::Firewall>,
-    /// Scratch buffer for TCP payloads on their way out.
-    pub(crate) tx_payload: Vec<u8>,
     /// RA, SLAAC, RS and redirect state ([`super::ra`]).
     pub(super) ra: super::ra::RaHostState,
 }
@@ -144,7 +142,6 @@ impl Host {
             transport: crate::transport::Transport::new(),
             apps: Vec::new(),
             firewall: None,
-            tx_payload: Vec::new(),
             ra: super::ra::RaHostState::default(),
         }
     }

@@ -79,18 +79,20 @@ impl Host {
     /// Sends what connection `id`'s state machine queued in the scratch list.
     fn flush_conn(&mut self, ctx: &mut Ctx<'_>, id: ConnId) {
         let mut segs = std::mem::take(&mut self.transport.scratch);
-        let mut payload = std::mem::take(&mut self.tx_payload);
         for seg in segs.drain(..) {
-            let Some(c) = self.transport.conns.get(id.0 as usize) else {
+            let Some(c) = self.transport.conns.get_mut(id.0 as usize) else {
                 break;
             };
             let (local, remote, oif) = (c.tcb.local, c.tcb.remote, c.oif);
-            payload.clear();
-            payload.extend_from_slice(c.tcb.send_bytes(seg.data.clone()));
-            let _ = self.send_tcp_segment(ctx, local, remote, oif, &seg, &payload);
+            // The send buffer is lent to the output path for the duration of the send: no per-segment copy.
+            let range = c.tcb.send_range(seg.data.clone());
+            let buf = std::mem::take(&mut c.tcb.send_buf);
+            let _ = self.send_tcp_segment(ctx, local, remote, oif, &seg, &buf[range]);
+            if let Some(c) = self.transport.conns.get_mut(id.0 as usize) {
+                c.tcb.send_buf = buf;
+            }
         }
         self.transport.scratch = segs;
-        self.tx_payload = payload;
     }
 
     /// `tcp_v4_rcv` / `tcp_v6_rcv`: a segment whose checksum the frame parser verified.

@@ -242,9 +242,14 @@ impl Tcb {
 
     /// The send buffer slice a [`SegOut`] names.
     pub fn send_bytes(&self, r: Range<usize>) -> &[u8] {
+        &self.send_buf[self.send_range(r)]
+    }
+
+    /// Where in the send buffer a [`SegOut`]'s data lies (clamped to the buffer).
+    pub(super) fn send_range(&self, r: Range<usize>) -> Range<usize> {
         let a = (self.send_head + r.start).min(self.send_buf.len());
-        let b = (self.send_head + r.end).min(self.send_buf.len());
-        &self.send_buf[a..b]
+        let b = (self.send_head + r.end).min(self.send_buf.len()).max(a);
+        a..b
     }
 
     /// True while the application may write.
