@@ -15,6 +15,7 @@
 //! to the nanosecond: lifetimes are compared with a tolerance ([`snapshot::DiffOptions`]).
 
 pub mod netns;
+pub mod nft;
 pub mod observe;
 pub mod raw;
 pub mod runner;
@@ -180,13 +181,7 @@ pub fn run(scenario: &Scenario, opts: &KernelOptions) -> Result<KernelRun, Kerne
                     r.name.value
                 ));
             }
-            Some(crate::scenario::topology::FirewallKind::Conntrack) => {
-                return Err(KernelError::Unsupported(format!(
-                    "router `{}`: conntrack firewall (nftables)",
-                    r.name.value
-                )));
-            }
-            None => {}
+            Some(crate::scenario::topology::FirewallKind::Conntrack) | None => {}
         }
     }
     install_signal_handler();

@@ -16,7 +16,7 @@ use crate::run::resolve::resolve;
 use crate::run::world::{self, World};
 use crate::scenario::radvd::router_ra_configs;
 use crate::scenario::timeline::Action;
-use crate::scenario::topology::{Interface, Route as ScRoute, RoutingRule, Sysctls};
+use crate::scenario::topology::{FirewallKind, Interface, Route as ScRoute, RoutingRule, Sysctls};
 use crate::scenario::Scenario;
 use dualhome_sim::host::iid::{eui64_iid, with_iid};
 use dualhome_sim::radvd::advert::append_ra;
@@ -110,6 +110,9 @@ impl KernelNet {
                 }
             }
             net.add_node(&r.name.value, &r.interfaces, &sysctls, &r.routes, &[], &mut port)?;
+            if let Some(fw) = r.firewall.as_ref().filter(|f| f.kind == FirewallKind::Conntrack) {
+                super::nft::install(&net.lab.node_ns(&r.name.value), fw)?;
+            }
         }
         for h in &t.hosts {
             net.add_node(&h.name.value, &h.interfaces, &h.sysctls, &h.routes, &h.rules, &mut port)?;
