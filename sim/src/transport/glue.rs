@@ -165,8 +165,9 @@ impl Host {
         cfg.mss = mss_for(local.ip()).min(self.transport.max_seg.unwrap_or(u16::MAX));
         let iss = rand::Rng::next_u32(ctx.rng);
         let mut out = std::mem::take(&mut self.transport.scratch);
-        let tcb = Tcb::accept(cfg, local, remote, iss, syn, ctx.now, &mut out);
+        let mut tcb = Tcb::accept(cfg, local, remote, iss, syn, ctx.now, &mut out);
         self.transport.scratch = out;
+        tcb.set_discard(self.transport.services.get(&listener) == Some(&Service::Discard));
         let sock = self.transport.sockets.open(fam, Proto::Tcp, false);
         let id = self.push_conn(tcb, Some(listener), None, sock, oif);
         self.flush_conn(ctx, id);

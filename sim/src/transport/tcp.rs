@@ -63,6 +63,9 @@ pub struct Tcb {
     pub(super) send_head: usize,
     pub(super) fin_queued: bool,
     pub(super) recv_buf: Vec<u8>,
+    /// Sink mode: received data is counted in `discarded`, never stored.
+    pub(super) discard: bool,
+    pub(super) discarded: usize,
     pub(super) peer_fin: bool,
     pub(super) rto: Duration,
     pub(super) srtt: Option<Duration>,
@@ -111,6 +114,8 @@ impl Tcb {
             send_head: 0,
             fin_queued: false,
             recv_buf: Vec::new(),
+            discard: false,
+            discarded: 0,
             peer_fin: false,
             rto: RTO_INIT,
             srtt: None,
@@ -279,9 +284,16 @@ impl Tcb {
 
     /// Discards what was received and returns its length (a sink that does not keep bytes).
     pub fn recv_discard(&mut self) -> usize {
-        let n = self.recv_buf.len();
+        let n = self.recv_buf.len() + self.discarded;
         self.recv_buf.clear();
+        self.discarded = 0;
         n
+    }
+
+    /// Sink mode for a reader that only discards: data is counted, not buffered ([`Tcb::recv_discard`] reports
+    /// it; [`Tcb::recv`] then returns nothing).
+    pub fn set_discard(&mut self, on: bool) {
+        self.discard = on;
     }
 
     /// True once the peer's FIN was received and all data before it read.

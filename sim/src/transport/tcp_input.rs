@@ -229,7 +229,12 @@ impl Tcb {
             }
             let room = self.cfg.rcv_buf.saturating_sub(self.recv_buf.len() as u32) as usize;
             let take = payload.len().min(room);
-            self.recv_buf.extend_from_slice(&payload[..take]);
+            if self.discard {
+                // A sink reads and drops: count the bytes instead of storing them.
+                self.discarded += take;
+            } else {
+                self.recv_buf.extend_from_slice(&payload[..take]);
+            }
             self.rcv_nxt = self.rcv_nxt.wrapping_add(take as u32);
             self.bytes_received += take as u64;
             self.segs_unacked += 1;
