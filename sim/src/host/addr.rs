@@ -260,10 +260,20 @@ pub enum AddrChange {
 }
 
 /// All addresses of a host, each interface's entries in kernel list order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Addresses {
     list: Vec<Addr>,
+    /// The next lifetime deadline, cached (the host asks after every event); `None` = stale. Every `&mut`
+    /// method clears it.
+    deadline: std::cell::Cell<Option<Option<Instant>>>,
 }
+
+impl PartialEq for Addresses {
+    fn eq(&self, other: &Self) -> bool {
+        self.list == other.list
+    }
+}
+impl Eq for Addresses {}
 
 impl Addresses {
     /// No addresses.
@@ -290,6 +300,7 @@ impl Addresses {
 
     /// Mutable entry (the DAD engine sets and clears TENTATIVE/DADFAILED/OPTIMISTIC).
     pub fn get_mut(&mut self, ifindex: IfIndex, addr: IpAddr) -> Option<&mut Addr> {
+        self.deadline.set(None);
         self.list.iter_mut().find(|a| a.ifindex == ifindex && a.addr == addr)
     }
 
@@ -303,6 +314,7 @@ impl Addresses {
     /// address in an existing primary's subnet becomes `secondary` and goes last; primaries go after the last primary
     /// of wider-or-equal numeric scope (devinet.c:__inet_insert_ifa).
     pub fn insert(&mut self, mut a: Addr) -> Result<(), AddrError> {
+        self.deadline.set(None);
         let max_len = if a.is_v6() { 128 } else { 32 };
         if a.prefix_len > max_len {
             return Err(AddrError::Invalid);
@@ -362,6 +374,7 @@ impl Addresses {
     /// Removes one address. Deleting an IPv4 primary promotes the next secondary of its subnet
     /// (devinet.c:__inet_del_ifa with promote_secondaries, the default on modern distributions).
     pub fn remove(&mut self, ifindex: IfIndex, addr: IpAddr) -> Result<Addr, AddrError> {
+        self.deadline.set(None);
         let pos = self
             .list
             .iter()
@@ -380,6 +393,7 @@ impl Addresses {
 
     /// Removes every address matching `pred` (interface down, disable_ipv6) and returns them.
     pub fn remove_where(&mut self, mut pred: impl FnMut(&Addr) -> bool) -> Vec<Addr> {
+        self.deadline.set(None);
         let mut out = Vec::new();
         let mut i = 0;
         while i < self.list.len() {
@@ -395,6 +409,7 @@ impl Addresses {
     /// Ages lifetimes: deprecates at the preferred deadline, removes at the valid deadline (addrconf.c:
     /// addrconf_verify_rtnl; B30). Returns what changed, in list order.
     pub fn expire(&mut self, now: Instant) -> Vec<AddrChange> {
+        self.deadline.set(None);
         let mut changes = Vec::new();
         for a in &mut self.list {
             if a.preferred_until.is_some_and(|t| t <= now) && !a.flags.has(AddrFlags::DEPRECATED) {
@@ -412,14 +427,20 @@ impl Addresses {
 
     /// The next lifetime deadline that [`Addresses::expire`] acts on.
     pub fn next_deadline(&self) -> Option<Instant> {
-        self.list
+        if let Some(d) = self.deadline.get() {
+            return d;
+        }
+        let d = self
+            .list
             .iter()
             .flat_map(|a| {
                 let pref = a.preferred_until.filter(|_| !a.flags.has(AddrFlags::DEPRECATED));
                 [pref, a.valid_until]
             })
             .flatten()
-            .min()
+            .min();
+        self.deadline.set(Some(d));
+        d
     }
 }
 
