@@ -6,6 +6,7 @@
 //! kebab-case.
 
 pub mod config;
+pub mod flow;
 pub mod profile;
 pub mod sarif;
 pub mod state;
@@ -124,22 +125,16 @@ pub const CATALOG: &[CodeInfo] = &[
         Severity::Error,
         "service not listening on an address family the VM has",
     ),
-    CodeInfo {
-        needs: Some("the transport layer (sim/src/transport)"),
-        ..code(
-            ASYMMETRIC_TCP_FLOW,
-            Severity::Error,
-            "TCP flow leaves by another interface than it arrived on",
-        )
-    },
-    CodeInfo {
-        needs: Some("the transport layer and firewalls (sim/src/transport, sim/src/firewall)"),
-        ..code(
-            MIDDLEBOX_RESET,
-            Severity::Error,
-            "flow reset or stalled by a stateful middlebox",
-        )
-    },
+    code(
+        ASYMMETRIC_TCP_FLOW,
+        Severity::Error,
+        "TCP flow leaves by another interface than it arrived on",
+    ),
+    code(
+        MIDDLEBOX_RESET,
+        Severity::Error,
+        "flow reset or stalled by a stateful middlebox",
+    ),
 ];
 
 /// The director's IPAM refused the deployment.

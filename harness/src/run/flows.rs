@@ -205,8 +205,8 @@ fn conn_of(world: &World, rec: &FlowRec) -> Option<ConnId> {
     }
 }
 
-/// The nodes a flow's segments were received by, in order of first appearance (both directions).
-pub fn crossed(world: &World, rec: &FlowRec) -> Option<Vec<String>> {
+/// The captured frames of a flow's TCP connection (both directions; `true` for a RST) and the server node.
+pub fn flow_frames(world: &World, rec: &FlowRec) -> Option<(BTreeMap<u64, bool>, Option<NodeId>)> {
     let host = world.sim.host(rec.node)?;
     let conn = host.transport.conns.get(conn_of(world, rec)?.0 as usize)?;
     let (a, b) = (conn.tcb.local, conn.tcb.remote);
@@ -214,27 +214,46 @@ pub fn crossed(world: &World, rec: &FlowRec) -> Option<Vec<String>> {
         let (x, y) = (SocketAddr::new(s, sp), SocketAddr::new(d, dp));
         (x == a && y == b) || (x == b && y == a)
     };
-    let mut frames = std::collections::BTreeSet::new();
+    let mut frames = BTreeMap::new();
     for (_, seg) in &world.segments {
         for c in world.sim.captured(*seg) {
             let Ok(v) = c.frame.view() else { continue };
-            let hit = match v.l3 {
-                L3View::Ipv6(p) => matches!(p.l4, L4View::Tcp { src_port, dst_port, .. }
-                    if ours(IpAddr::V6(p.repr.src), src_port, IpAddr::V6(p.repr.dst), dst_port)),
-                L3View::Ipv4(p) => matches!(p.l4, L4View::Tcp { src_port, dst_port, .. }
-                    if ours(IpAddr::V4(p.repr.src), src_port, IpAddr::V4(p.repr.dst), dst_port)),
-                _ => false,
+            let tcp = match v.l3 {
+                L3View::Ipv6(p) => Some((IpAddr::V6(p.repr.src), IpAddr::V6(p.repr.dst), p.l4)),
+                L3View::Ipv4(p) => Some((IpAddr::V4(p.repr.src), IpAddr::V4(p.repr.dst), p.l4)),
+                _ => None,
             };
-            if hit {
-                frames.insert(c.id);
+            if let Some((
+                s,
+                d,
+                L4View::Tcp {
+                    src_port,
+                    dst_port,
+                    flags,
+                },
+            )) = tcp
+            {
+                if ours(s, src_port, d, dst_port) {
+                    frames.insert(c.id, flags.0 & 0x04 != 0);
+                }
             }
         }
     }
+    let server = world.nodes.values().find_map(|e| {
+        let h = world.sim.host(e.id)?;
+        h.tables.addrs.find_local(b.ip()).map(|_| e.id)
+    });
+    Some((frames, server))
+}
+
+/// The nodes a flow's segments were received by, in order of first appearance (both directions).
+pub fn crossed(world: &World, rec: &FlowRec) -> Option<Vec<String>> {
+    let (frames, _) = flow_frames(world, rec)?;
     let mut out: Vec<String> = vec![world.name_of(rec.node).to_owned()];
     for r in world.sim.trace().records() {
         if let (Actor::Node(n), TraceEvent::FrameReceived { frame, .. }) = (&r.actor, &r.event) {
             let name = world.name_of(*n).to_owned();
-            if frames.contains(frame) && !out.contains(&name) {
+            if frames.contains_key(frame) && !out.contains(&name) {
                 out.push(name);
             }
         }

@@ -281,6 +281,7 @@ fn execute(
         world.sim.run_until(end);
     }
     found.extend(findings::state::analyze(world, &vms, director));
+    found.extend(findings::flow::flow_findings(world, &flows));
     Ok(())
 }
 
