@@ -129,3 +129,15 @@ impl HostApp for BulkSend {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn starts_unconnected_and_wants_to_run() {
+        let b = BulkSend::new(SocketAddr::from(([192, 0, 2, 1], 5001)), 10);
+        assert_eq!((b.poll_at(), b.written(), b.conn), (Some(Instant::ZERO), 0, None));
+        assert_eq!(BLOCK.len(), 65536);
+    }
+}

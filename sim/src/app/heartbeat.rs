@@ -153,3 +153,19 @@ impl HostApp for Heartbeat {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn director_defaults() {
+        let c = HeartbeatConfig::new(IpAddr::from([10, 0, 0, 6]), 3);
+        assert_eq!(
+            (c.dst.to_string(), c.interval, c.count),
+            ("10.0.0.6:4222".to_string(), Duration::from_secs(20), 3)
+        );
+        let h = Heartbeat::new(c);
+        assert_eq!((h.poll_at(), h.answered.len()), (Some(Instant::ZERO), 0));
+    }
+}

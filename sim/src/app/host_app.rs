@@ -119,3 +119,28 @@ impl Host {
         self.apps.get(i)?.as_ref()?.as_any().downcast_ref::<T>()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_are_recorded_once_with_their_kind() {
+        let mut r = AppReport {
+            established_at: Some(Instant::from_secs(5)),
+            ..AppReport::default()
+        };
+        r.record_error(Instant::from_secs(41), TcpError::Reset);
+        r.record_error(Instant::from_secs(50), TcpError::TimedOut);
+        assert_eq!(r.reset_at, Some(Instant::from_secs(41)));
+        assert_eq!(r.timed_out_at, Some(Instant::from_secs(50)));
+        assert_eq!(r.error, Some(TcpError::Reset), "the first error ended the session");
+        assert_eq!(r.reset_after_handshake(), Some(Duration::from_secs(36)));
+        let mut refused = AppReport::default();
+        refused.record_error(Instant::from_secs(1), TcpError::Refused);
+        assert_eq!(
+            (refused.reset_at, refused.reset_after_handshake()),
+            (Some(Instant::from_secs(1)), None)
+        );
+    }
+}

@@ -173,3 +173,22 @@ impl HostApp for Ssh {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_schedule_before_start() {
+        let c = SshConfig::new("192.0.2.1".parse().unwrap_or(IpAddr::from([0, 0, 0, 0])));
+        assert_eq!(
+            (c.dst.port(), c.family, c.interval, c.duration),
+            (22, Family::Inet, Duration::from_secs(10), Duration::from_secs(600))
+        );
+        let c6 = SshConfig::new("2001:db8::1".parse().unwrap_or(IpAddr::from([0u16; 8])));
+        assert_eq!(c6.family, Family::Inet6);
+        let s = Ssh::new(c6);
+        assert_eq!(s.poll_at(), Some(Instant::ZERO), "runs as soon as it is started");
+        assert_eq!(s.report(), AppReport::default());
+    }
+}

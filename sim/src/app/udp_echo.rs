@@ -124,3 +124,17 @@ impl HostApp for UdpEcho {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedule_starts_now_with_a_one_second_linger() {
+        let u = UdpEcho::new(SocketAddr::from(([192, 0, 2, 1], 7)), 3, 64, Duration::from_millis(5));
+        assert_eq!(
+            (u.poll_at(), u.linger, u.report().successes),
+            (Some(Instant::ZERO), Duration::from_secs(1), 0)
+        );
+    }
+}

@@ -380,7 +380,7 @@ impl Conntrack {
         self.entries.values().filter(move |e| e.expires > now)
     }
 
-    /// `conntrack -L` lines (F15 shape).
+    /// `conntrack -L` lines (F15 shape): TCP entries, then UDP flows.
     pub fn render(&self, now: Instant) -> String {
         let mut s = String::new();
         for e in self.entries(now) {
@@ -391,6 +391,14 @@ impl Conntrack {
                 s,
                 "tcp      6 {left} {} src={a} dst={b} sport={ap} dport={bp}{unreplied} src={b} dst={a} sport={bp} dport={ap} mark=0 use=1",
                 e.state.name()
+            );
+        }
+        for ((a, ap, b, bp), (exp, replied)) in self.udp.iter().filter(|(_, (e, _))| *e > now) {
+            let left = exp.saturating_since(now).as_secs();
+            let unreplied = if *replied { "" } else { " [UNREPLIED]" };
+            let _ = writeln!(
+                s,
+                "udp      17 {left} src={a} dst={b} sport={ap} dport={bp}{unreplied} src={b} dst={a} sport={bp} dport={ap} mark=0 use=1"
             );
         }
         s
