@@ -14,7 +14,7 @@ use crate::host::node::Host;
 use crate::id::IfIndex;
 use crate::node::Ctx;
 use crate::wire::build::Upper;
-use crate::wire::tcp::{TcpOptions, TcpPacket, TcpRepr};
+use crate::wire::tcp::{TcpFlags, TcpOptions, TcpPacket, TcpRepr};
 use crate::wire::udp::{UdpPacket, UdpRepr};
 
 /// How a TCP segment for this host ended up.
@@ -131,7 +131,6 @@ impl Host {
             self.after_conn_event(ctx, id);
             return TcpDemux::Connection(id);
         }
-        use crate::wire::tcp::TcpFlags;
         let f = seg.flags;
         if f.contains(TcpFlags::SYN) && !f.contains(TcpFlags::ACK) && !f.contains(TcpFlags::RST) {
             if let Some(l) = self.transport.sockets.lookup(Proto::Tcp, dst, repr.dst_port) {
