@@ -39,6 +39,20 @@ pub enum PeerState {
     TimeWait,
 }
 
+impl PeerState {
+    /// The name `pfctl -ss` prints (`tcpstates[]`).
+    pub fn name(self) -> &'static str {
+        match self {
+            PeerState::Closed => "CLOSED",
+            PeerState::SynSent => "SYN_SENT",
+            PeerState::Established => "ESTABLISHED",
+            PeerState::Closing => "CLOSING",
+            PeerState::FinWait2 => "FIN_WAIT_2",
+            PeerState::TimeWait => "TIME_WAIT",
+        }
+    }
+}
+
 /// `PFTM_*` timeout classes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Timeout {
@@ -194,6 +208,26 @@ impl Pf {
     /// Live states at `now`, keyed by initiator tuple.
     pub fn states(&self, now: Instant) -> impl Iterator<Item = (&(IpAddr, u16, IpAddr, u16), &PfState)> {
         self.states.iter().filter(move |(_, s)| !self.purged(s, now))
+    }
+
+    /// `pfctl -ss` lines for states created by inbound `pass` rules: `all tcp DST <- SRC  SRC_STATE:DST_STATE`,
+    /// with `addr[port]` for IPv6 and `addr:port` for IPv4.
+    pub fn render(&self, now: Instant) -> String {
+        let ep = |a: &IpAddr, p: &u16| match a {
+            IpAddr::V6(x) => format!("{x}[{p}]"),
+            IpAddr::V4(x) => format!("{x}:{p}"),
+        };
+        self.states(now)
+            .map(|((a, ap, b, bp), st)| {
+                format!(
+                    "all tcp {} <- {}       {}:{}\n",
+                    ep(b, bp),
+                    ep(a, ap),
+                    st.src.state.name(),
+                    st.dst.state.name()
+                )
+            })
+            .collect()
     }
 
     /// `pf_test`: state lookup, else the ruleset.
@@ -485,6 +519,10 @@ mod tests {
         assert_eq!(
             (st.src.state, st.dst.state, st.timeout),
             (PeerState::SynSent, PeerState::Closed, Timeout::Opening)
+        );
+        assert_eq!(
+            pf.render(at(1)),
+            "all tcp 2001:db8:b::10[22] <- 2001:db8:a::c[50000]       SYN_SENT:CLOSED\n"
         );
         let data = |_ms: u64, n: u32| pkt(true, TcpFlags::ACK | TcpFlags::PSH, ISN + 1 + 36 * n, SISN + 1, 36);
         for n in 0..3u32 {
