@@ -85,8 +85,10 @@ pub fn plan_deployment(scenario: &Scenario, bosh: &Bosh) -> Result<Planned, RunE
             .ok_or_else(|| RunError::Setup("no bosh section".into()))?
             .map_err(|e| RunError::Setup(e.to_string()))
     };
-    let cc = parse_cloud_config("cloud-config.yml", &text(BoshInput::CloudConfig)?).map_err(ipam_err)?;
-    let manifest = parse_manifest("manifest.yml", &text(BoshInput::Manifest)?).map_err(ipam_err)?;
+    let cc_name = bosh_file_name(scenario, BoshInput::CloudConfig);
+    let m_name = bosh_file_name(scenario, BoshInput::Manifest);
+    let cc = parse_cloud_config(&cc_name, &text(BoshInput::CloudConfig)?).map_err(ipam_err)?;
+    let manifest = parse_manifest(&m_name, &text(BoshInput::Manifest)?).map_err(ipam_err)?;
     let director_ips = [Addr::from(bosh.director.address.value.addr())];
     let p = plan(&PlanInput {
         cloud_config: &cc,
@@ -100,6 +102,19 @@ pub fn plan_deployment(scenario: &Scenario, bosh: &Bosh) -> Result<Planned, RunE
         settings: p.settings(era),
         era,
     })
+}
+
+/// The name a BOSH input is reported under: its path as the scenario resolves it, or `<input> (inline)`.
+pub fn bosh_file_name(scenario: &Scenario, which: BoshInput) -> String {
+    let (src, what) = match (&scenario.bosh, which) {
+        (Some(b), BoshInput::CloudConfig) => (&b.cloud_config.value, "cloud_config"),
+        (Some(b), BoshInput::Manifest) => (&b.manifest.value, "manifest"),
+        (None, _) => return String::new(),
+    };
+    match src {
+        crate::scenario::bosh::BoshSource::Path(p) => super::batch::display_path(&scenario.resolve_path(p)),
+        crate::scenario::bosh::BoshSource::Inline(_) => format!("bosh.{what} (inline)"),
+    }
 }
 
 fn ipam_err(e: dualhome_ipam::IpamError) -> RunError {

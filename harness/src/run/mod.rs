@@ -189,9 +189,9 @@ fn execute(
             Ok(planned) => {
                 if let Some(texts) = bosh_texts(scenario) {
                     let t = findings::config::BoshTexts {
-                        cloud_config_file: "cloud-config.yml",
+                        cloud_config_file: &deploy::bosh_file_name(scenario, crate::scenario::BoshInput::CloudConfig),
                         cloud_config: &texts.0,
-                        manifest_file: "manifest.yml",
+                        manifest_file: &deploy::bosh_file_name(scenario, crate::scenario::BoshInput::Manifest),
                         manifest: &texts.1,
                     };
                     found.extend(findings::config::service_findings(&t, &planned.settings));
@@ -199,7 +199,10 @@ fn execute(
                 vms = deploy::deploy(scenario, world, bosh, &planned, seed, duration_end)?;
             }
             // The director refusing the deployment is an outcome to assert on, not a harness error.
-            Err(RunError::Deploy(msg)) => found.push(findings::about_source(findings::DEPLOY_FAILED, None, msg)),
+            Err(RunError::Deploy(msg)) => {
+                world.deploy_error = Some(msg.clone());
+                found.push(findings::about_source(findings::DEPLOY_FAILED, None, msg));
+            }
             Err(e) => return Err(e),
         }
     }
@@ -305,9 +308,9 @@ fn config_findings(scenario: &Scenario, bosh: &crate::scenario::bosh::Bosh) -> V
         return Vec::new();
     };
     let texts = findings::config::BoshTexts {
-        cloud_config_file: "cloud-config.yml",
+        cloud_config_file: &deploy::bosh_file_name(scenario, crate::scenario::BoshInput::CloudConfig),
         cloud_config: &cc,
-        manifest_file: "manifest.yml",
+        manifest_file: &deploy::bosh_file_name(scenario, crate::scenario::BoshInput::Manifest),
         manifest: &m,
     };
     let era = match bosh.era {

@@ -81,6 +81,8 @@ pub struct World {
     pub nodes: BTreeMap<String, NodeEntry>,
     /// Segments by name, in scenario order.
     pub segments: Vec<(String, SegmentId)>,
+    /// Why the BOSH deploy created no VMs, when the director refused it.
+    pub deploy_error: Option<String>,
 }
 
 impl World {
@@ -88,7 +90,12 @@ impl World {
     pub fn node(&self, name: &str) -> Result<&NodeEntry, RunError> {
         self.nodes
             .get(name)
-            .ok_or_else(|| RunError::Setup(format!("unknown node `{name}`")))
+            .ok_or_else(|| match (&self.deploy_error, name.contains('/')) {
+                (Some(why), true) => {
+                    RunError::Deploy(format!("no VM `{name}`: the director refused the deployment ({why})"))
+                }
+                _ => RunError::Setup(format!("unknown node `{name}`")),
+            })
     }
 
     /// The segment called `name`.
@@ -150,6 +157,7 @@ pub fn build(scenario: &Scenario, seed: u64) -> Result<World, RunError> {
         sim,
         nodes: BTreeMap::new(),
         segments,
+        deploy_error: None,
     };
     for r in &scenario.topology.routers {
         let mut sysctls = r.sysctls.clone();
