@@ -317,3 +317,39 @@ fn far_address_with_the_hardening_rule_hangs_instead_of_resetting_f13() {
     };
     assert!(fw.rules[0].packets >= 1, "the hardening rule dropped the pickups");
 }
+
+#[test]
+fn conntrack_listing_matches_f_invdrop240_after_the_pickup() {
+    let fw = NftFirewall::invalid_only(Action::Drop, CtConfig::default());
+    let mut s = seed(9, Some(Firewall::Conntrack(fw)), true);
+    s.sim.run_until(START);
+    let mut cfg = SshConfig::new(ip(FAR));
+    cfg.duration = Duration::from_secs(600);
+    s.sim
+        .with_host(s.ws, |h, ctx| h.start_app(ctx, Box::new(Ssh::new(cfg))));
+    let listing = |s: &Seed| match s.sim.host(s.router).and_then(|h| h.firewall.as_ref()) {
+        Some(Firewall::Conntrack(fw)) => fw.conntrack.render(s.sim.now()),
+        _ => String::new(),
+    };
+    // F-invdrop240.log at t=10 after connect: `tcp 6 111 SYN_SENT … [UNREPLIED]` (sampled ~0.9 s late there).
+    s.sim.run_until(START + Duration::from_secs(10));
+    let l = listing(&s);
+    assert!(
+        l.starts_with("tcp      6 110 SYN_SENT src=2001:db8:a::c dst=2001:db8:b::10 "),
+        "{l}"
+    );
+    assert!(
+        l.contains(" dport=22 [UNREPLIED] src=2001:db8:b::10 dst=2001:db8:a::c sport=22 "),
+        "{l}"
+    );
+    s.sim.run_until(START + Duration::from_secs(130));
+    assert_eq!(listing(&s), "", "expired at 120 s (F4: gone by t=130)");
+    // The pickup at +214.6 s; 5.4 s later the entry reads 294 s, ESTABLISHED, UNREPLIED (t=220 in the log).
+    s.sim.run_until(START + Duration::from_millis(220_000));
+    let l = listing(&s);
+    assert!(
+        l.starts_with("tcp      6 294 ESTABLISHED src=2001:db8:a::c dst=2001:db8:b::10 "),
+        "{l}"
+    );
+    assert!(l.contains("[UNREPLIED]"), "{l}");
+}
