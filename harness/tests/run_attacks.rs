@@ -93,3 +93,25 @@ fn dad_dos_keeps_a_new_address_from_becoming_usable() {
     );
     all_pass(&run(&text));
 }
+
+#[test]
+fn unbuilt_attacker_variants_error_and_name_the_missing_part() {
+    let text = format!(
+        "{}timeline:\n  - at: 5s\n    dad-dos: {{attacker: evil, victim: nginx/0}}\nexpect:\n  - finding-present: {{code: dad-failed}}\n",
+        with_attacker(NET)
+    );
+    let r = run(&text);
+    match &r.status {
+        ScenarioStatus::Error { message } => {
+            assert!(
+                message.contains("dad-dos") && message.contains("sim/src/attack"),
+                "{message}"
+            );
+        }
+        other => panic!("expected an error, got {other:?}"),
+    }
+    assert!(r
+        .expectations
+        .iter()
+        .all(|o| matches!(o.verdict, Verdict::Skipped { .. })));
+}

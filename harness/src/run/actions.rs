@@ -4,13 +4,17 @@
 //! loudly instead of passing without its stimulus.
 
 use super::attacks;
+use super::convert;
 use super::flows::{self, Flows};
 use super::resolve::{node, resolve};
 use super::tables::all_tables;
 use super::world::World;
 use super::RunError;
-use crate::scenario::timeline::{Action, Link};
+use crate::scenario::timeline::{Action, Link, SendRa};
 use dualhome_sim::app::ping::PingConfig;
+use dualhome_sim::host::addr::AddrFlags;
+use dualhome_sim::radvd::advert::append_ra;
+use dualhome_sim::radvd::{RaIfaceConfig, RaSend};
 use dualhome_sim::time::Instant;
 use std::net::IpAddr;
 use std::time::Duration;
@@ -24,13 +28,6 @@ pub struct Snapshot {
     pub at_ns: u64,
     /// The nodes' tables as `ip` prints them.
     pub text: String,
-}
-
-fn not_built(action: &str, needs: &'static str) -> RunError {
-    RunError::NotBuilt {
-        what: format!("action `{action}`"),
-        needs,
-    }
 }
 
 /// What actions write besides the simulation.
@@ -85,10 +82,7 @@ pub fn apply(world: &mut World, index: usize, action: &Action, fx: &mut Effects<
         Action::Ssh(s) => flows::start_ssh(world, s, fx.end, fx.flows),
         Action::Http(h) => flows::start_http(world, h, index, fx.flows),
         Action::Heartbeat(h) => flows::heartbeat_action(world, h, index, fx.director, fx.end, fx.flows),
-        Action::SendRa(_) => Err(not_built(
-            "send-ra",
-            "an on-demand unsolicited RA verb on the RA daemon (sim/src/radvd)",
-        )),
+        Action::SendRa(r) => send_ra(world, r),
         Action::RogueRa(r) => attacks::rogue_ra(world, r),
         Action::KillRouter(k) => attacks::kill_router(world, k),
         Action::RaFlood(f) => attacks::ra_flood(world, f),
@@ -96,6 +90,39 @@ pub fn apply(world: &mut World, index: usize, action: &Action, fx: &mut Effects<
         Action::NaSpoof(n) => attacks::na_spoof(world, n),
         Action::DadDos(d) => attacks::dad_dos(world, d),
     }
+}
+
+/// `send-ra`: one unsolicited multicast RA now from the router interface's link-local address and MAC, built by
+/// the RA daemon's builder from the configuration of the daemon running there (every `ra:`/radvd.conf block starts
+/// one at t = 0), else radvd's defaults, with the entry's fields written over it (RFC 4861 §6.2.4, §6.2.8).
+fn send_ra(world: &mut World, r: &SendRa) -> Result<(), RunError> {
+    let entry = node(world, &r.router.value)?;
+    let iface = entry
+        .iface(&r.iface.value)
+        .ok_or_else(|| RunError::Unresolved(format!("`{}` has no interface `{}`", r.router.value, r.iface.value)))?;
+    let (id, ifindex, ifname) = (entry.id, iface.ifindex, iface.name.clone());
+    world
+        .sim
+        .with_host(id, |h, ctx| {
+            let mut cfg = h
+                .radvd
+                .daemon(ifindex)
+                .map_or_else(|| RaIfaceConfig::new(ifname.clone()), |d| d.config.clone());
+            if let Some(o) = &r.ra {
+                convert::apply_ra(&mut cfg, &o.value);
+            }
+            let src = h.tables.addrs.on(ifindex, true).find_map(|a| match a.addr {
+                IpAddr::V6(x) if x.segments()[0] & 0xffc0 == 0xfe80 && !a.flags.has(AddrFlags::TENTATIVE) => Some(x),
+                _ => None,
+            });
+            let src = src.ok_or_else(|| RunError::Setup(format!("{ifname} has no usable link-local address yet")))?;
+            let mut buf = Vec::new();
+            append_ra(&mut buf, &cfg, RaSend::Multicast, src, h.mac(ifindex), ctx.now, ctx.now)
+                .map_err(|e| RunError::Setup(format!("send-ra: {e:?}")))?;
+            ctx.send(ifindex, buf);
+            Ok(())
+        })
+        .ok_or_else(|| RunError::Setup(format!("`{}` is not a host", r.router.value)))?
 }
 
 /// `ip link set IF down|up`: the host's view (addresses flushed, neighbours dropped) and the carrier.

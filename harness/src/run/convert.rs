@@ -42,71 +42,110 @@ fn ms(d: Duration) -> u32 {
 /// An interface's `ra:` block as radvd would run it (radvd defaults where the scenario says nothing).
 pub fn ra_config(ifname: &str, ra: &RaConfig) -> RaIfaceConfig {
     let mut c = RaIfaceConfig::new(ifname);
+    apply_ra(&mut c, ra);
+    c
+}
+
+/// Writes the fields `ra` sets over `c` (a `send-ra` override keeps the rest of the interface's configuration);
+/// lists replace lists when given.
+pub fn apply_ra(c: &mut RaIfaceConfig, ra: &RaConfig) {
     if let Some(max) = &ra.max_interval {
         c.max_interval = max.value.0;
     }
-    c.min_interval = ra.min_interval.as_ref().map(|m| m.value.0);
-    c.default_lifetime = ra
-        .default_lifetime
-        .as_ref()
-        .map(|l| u16::try_from(l.value.0.as_secs()).unwrap_or(u16::MAX));
+    if let Some(m) = &ra.min_interval {
+        c.min_interval = Some(m.value.0);
+    }
+    if let Some(l) = &ra.default_lifetime {
+        c.default_lifetime = Some(u16::try_from(l.value.0.as_secs()).unwrap_or(u16::MAX));
+    }
     if let Some(p) = ra.preference {
         c.default_preference = pref(p);
     }
     if let Some(h) = ra.cur_hop_limit {
         c.cur_hop_limit = h;
     }
-    c.managed = ra.managed.unwrap_or(false);
-    c.other_config = ra.other_config.unwrap_or(false);
-    c.reachable_time = ra.reachable_time.map_or(0, |d| ms(d.0));
-    c.retrans_timer = ra.retrans_timer.map_or(0, |d| ms(d.0));
-    c.link_mtu = ra.mtu.as_ref().map_or(0, |m| m.value);
-    for p in &ra.prefixes {
-        let IpNet::V6(net) = p.prefix.value.0 else { continue };
-        let mut pc = PrefixConfig::new(net.network(), net.prefix_len());
-        pc.on_link = p.on_link.unwrap_or(true);
-        pc.autonomous = p.autonomous.unwrap_or(true);
-        if let Some(v) = &p.valid_lifetime {
-            pc.valid_lifetime = lifetime_secs(v.value);
-        }
-        if let Some(v) = &p.preferred_lifetime {
-            pc.preferred_lifetime = lifetime_secs(v.value);
-        }
-        c.prefixes.push(pc);
+    if let Some(m) = ra.managed {
+        c.managed = m;
     }
-    for r in &ra.routes {
-        let IpNet::V6(net) = r.prefix.value.0 else { continue };
-        c.routes.push(RouteConfig {
-            prefix: net.network(),
-            len: net.prefix_len(),
-            preference: pref(r.preference),
-            lifetime: r.lifetime.map(lifetime_secs),
-            remove_on_shutdown: true,
-        });
+    if let Some(o) = ra.other_config {
+        c.other_config = o;
     }
-    for d in &ra.rdnss {
-        let servers = d
-            .servers
+    if let Some(r) = ra.reachable_time {
+        c.reachable_time = ms(r.0);
+    }
+    if let Some(r) = ra.retrans_timer {
+        c.retrans_timer = ms(r.0);
+    }
+    if let Some(m) = &ra.mtu {
+        c.link_mtu = m.value;
+    }
+    if !ra.prefixes.is_empty() {
+        c.prefixes = ra
+            .prefixes
             .iter()
-            .filter_map(|s| match s.value.0 {
-                IpAddr::V6(a) => Some(a),
-                IpAddr::V4(_) => None,
+            .filter_map(|p| match p.prefix.value.0 {
+                IpNet::V6(net) => Some((p, net)),
+                IpNet::V4(_) => None,
+            })
+            .map(|(p, net)| {
+                let mut pc = PrefixConfig::new(net.network(), net.prefix_len());
+                pc.on_link = p.on_link.unwrap_or(true);
+                pc.autonomous = p.autonomous.unwrap_or(true);
+                if let Some(v) = &p.valid_lifetime {
+                    pc.valid_lifetime = lifetime_secs(v.value);
+                }
+                if let Some(v) = &p.preferred_lifetime {
+                    pc.preferred_lifetime = lifetime_secs(v.value);
+                }
+                pc
             })
             .collect();
-        c.rdnss.push(RdnssConfig {
-            servers,
-            lifetime: d.lifetime.map(lifetime_secs),
-            flush_on_shutdown: true,
-        });
     }
-    for d in &ra.dnssl {
-        c.dnssl.push(DnsslConfig {
-            domains: d.domains.clone(),
-            lifetime: d.lifetime.map(lifetime_secs),
-            flush_on_shutdown: true,
-        });
+    if !ra.routes.is_empty() {
+        c.routes = ra
+            .routes
+            .iter()
+            .filter_map(|r| match r.prefix.value.0 {
+                IpNet::V6(net) => Some(RouteConfig {
+                    prefix: net.network(),
+                    len: net.prefix_len(),
+                    preference: pref(r.preference),
+                    lifetime: r.lifetime.map(lifetime_secs),
+                    remove_on_shutdown: true,
+                }),
+                IpNet::V4(_) => None,
+            })
+            .collect();
     }
-    c
+    if !ra.rdnss.is_empty() {
+        c.rdnss = ra
+            .rdnss
+            .iter()
+            .map(|d| RdnssConfig {
+                servers: d
+                    .servers
+                    .iter()
+                    .filter_map(|s| match s.value.0 {
+                        IpAddr::V6(a) => Some(a),
+                        IpAddr::V4(_) => None,
+                    })
+                    .collect(),
+                lifetime: d.lifetime.map(lifetime_secs),
+                flush_on_shutdown: true,
+            })
+            .collect();
+    }
+    if !ra.dnssl.is_empty() {
+        c.dnssl = ra
+            .dnssl
+            .iter()
+            .map(|d| DnsslConfig {
+                domains: d.domains.clone(),
+                lifetime: d.lifetime.map(lifetime_secs),
+                flush_on_shutdown: true,
+            })
+            .collect();
+    }
 }
 
 /// A scenario route on a node: `dev` by name, or the interface whose configured prefix holds the gateway.
@@ -182,6 +221,18 @@ mod tests {
         let p = &c.prefixes[0];
         assert!(p.on_link && !p.autonomous);
         assert_eq!((p.valid_lifetime, p.preferred_lifetime), (u32::MAX, 14_400));
+        Ok(())
+    }
+
+    #[test]
+    fn overrides_change_only_what_they_set() -> Result<(), serde_saphyr::Error> {
+        let base: RaConfig =
+            serde_saphyr::from_str("max_interval: 10s\npreference: high\nprefixes: [{prefix: \"2001:db8:1::/64\"}]\n")?;
+        let mut c = ra_config("eth1", &base);
+        let kill: RaConfig = serde_saphyr::from_str("default_lifetime: 0s\n")?;
+        apply_ra(&mut c, &kill);
+        assert_eq!(c.default_lifetime, Some(0));
+        assert_eq!((c.default_preference, c.prefixes.len()), (RouterPreference::High, 1));
         Ok(())
     }
 
