@@ -57,6 +57,8 @@ fn run_one(file: &str, id: u32) {
                         .filter(|r| r.table != 255)
                         .for_each(|r| println!("  route {r}"));
                     n.routers.iter().for_each(|r| println!("  neigh {r}"));
+                    n.pings.iter().for_each(|p| println!("  {p}"));
+                    n.accepts.iter().for_each(|a| println!("  {a}"));
                 }
             }
         }
@@ -86,32 +88,36 @@ macro_rules! kernel_case {
 }
 
 kernel_case!(asymmetric_reply, "asymmetric-reply.yml", 0);
-kernel_case!(conntrack_block_icmpv6, "conntrack-block-icmpv6.yml", 1);
-kernel_case!(conntrack_stateful, "conntrack-stateful.yml", 2);
-kernel_case!(dad_accept_dad_0, "dad-accept-dad-0.yml", 3);
-kernel_case!(dad_duplicate, "dad-duplicate.yml", 4);
-kernel_case!(ping_on_link, "ping-on-link.yml", 5);
-kernel_case!(policy_rules, "policy-rules.yml", 6);
-kernel_case!(ra_accept_ra_0, "ra-accept-ra-0.yml", 7);
-kernel_case!(ra_autoconf_0, "ra-autoconf-0.yml", 8);
-kernel_case!(ra_defrtr_0, "ra-defrtr-0.yml", 9);
-kernel_case!(ra_forwarding_accept_ra_2, "ra-forwarding-accept-ra-2.yml", 10);
-kernel_case!(ra_forwarding_ignored, "ra-forwarding-ignored.yml", 11);
-kernel_case!(ra_high_pref, "ra-high-pref.yml", 12);
-kernel_case!(ra_lifetime_0, "ra-lifetime-0.yml", 13);
-kernel_case!(ra_link_down_up, "ra-link-down-up.yml", 14);
-kernel_case!(ra_not_autonomous, "ra-not-autonomous.yml", 15);
-kernel_case!(ra_off_link, "ra-off-link.yml", 16);
-kernel_case!(ra_pinfo_0, "ra-pinfo-0.yml", 17);
-kernel_case!(ra_preferred_0, "ra-preferred-0.yml", 18);
-kernel_case!(ra_rio_accepted, "ra-rio-accepted.yml", 19);
-kernel_case!(ra_rio_ignored, "ra-rio-ignored.yml", 20);
-kernel_case!(ra_slaac, "ra-slaac.yml", 21);
-kernel_case!(ra_two_prefixes, "ra-two-prefixes.yml", 22);
-kernel_case!(redirect_accepted, "redirect-accepted.yml", 23);
-kernel_case!(redirect_refused, "redirect-refused.yml", 24);
-kernel_case!(sysctl_runtime_accept_ra, "sysctl-runtime-accept-ra.yml", 25);
-kernel_case!(two_routers_pref, "two-routers-pref.yml", 26);
+kernel_case!(bind_listen_80, "bind-listen-80.yml", 1);
+kernel_case!(bind_listen_dual, "bind-listen-dual.yml", 2);
+kernel_case!(bind_listen_v6only, "bind-listen-v6only.yml", 3);
+kernel_case!(bind_specific, "bind-specific.yml", 4);
+kernel_case!(conntrack_block_icmpv6, "conntrack-block-icmpv6.yml", 5);
+kernel_case!(conntrack_stateful, "conntrack-stateful.yml", 6);
+kernel_case!(dad_accept_dad_0, "dad-accept-dad-0.yml", 7);
+kernel_case!(dad_duplicate, "dad-duplicate.yml", 8);
+kernel_case!(ping_on_link, "ping-on-link.yml", 9);
+kernel_case!(policy_rules, "policy-rules.yml", 10);
+kernel_case!(ra_accept_ra_0, "ra-accept-ra-0.yml", 11);
+kernel_case!(ra_autoconf_0, "ra-autoconf-0.yml", 12);
+kernel_case!(ra_defrtr_0, "ra-defrtr-0.yml", 13);
+kernel_case!(ra_forwarding_accept_ra_2, "ra-forwarding-accept-ra-2.yml", 14);
+kernel_case!(ra_forwarding_ignored, "ra-forwarding-ignored.yml", 15);
+kernel_case!(ra_high_pref, "ra-high-pref.yml", 16);
+kernel_case!(ra_lifetime_0, "ra-lifetime-0.yml", 17);
+kernel_case!(ra_link_down_up, "ra-link-down-up.yml", 18);
+kernel_case!(ra_not_autonomous, "ra-not-autonomous.yml", 19);
+kernel_case!(ra_off_link, "ra-off-link.yml", 20);
+kernel_case!(ra_pinfo_0, "ra-pinfo-0.yml", 21);
+kernel_case!(ra_preferred_0, "ra-preferred-0.yml", 22);
+kernel_case!(ra_rio_accepted, "ra-rio-accepted.yml", 23);
+kernel_case!(ra_rio_ignored, "ra-rio-ignored.yml", 24);
+kernel_case!(ra_slaac, "ra-slaac.yml", 25);
+kernel_case!(ra_two_prefixes, "ra-two-prefixes.yml", 26);
+kernel_case!(redirect_accepted, "redirect-accepted.yml", 27);
+kernel_case!(redirect_refused, "redirect-refused.yml", 28);
+kernel_case!(sysctl_runtime_accept_ra, "sysctl-runtime-accept-ra.yml", 29);
+kernel_case!(two_routers_pref, "two-routers-pref.yml", 30);
 
 #[test]
 fn every_kernel_scenario_has_a_case() {

@@ -22,6 +22,7 @@ pub mod runner;
 pub mod safety;
 pub mod sim_state;
 pub mod snapshot;
+pub mod sockets;
 
 use crate::run::actions::{apply, Effects, Snapshot as SimSnapshot};
 use crate::run::world;
@@ -216,7 +217,7 @@ pub fn sim_steps(scenario: &Scenario, seed: Option<u64>) -> Result<Vec<StepSnaps
         out.push(StepSnapshot {
             at_ms: u64::try_from(at.as_millis()).unwrap_or(u64::MAX),
             label: step_label(at),
-            state: sim_state::world_state(&w),
+            state: sim_accepts(scenario, &w, sim_state::world_state(&w))?,
         });
         for (i, e) in scenario.timeline.iter().enumerate() {
             if e.at.as_ref().map(|a| a.value.0) != Some(at) {
@@ -232,6 +233,27 @@ pub fn sim_steps(scenario: &Scenario, seed: Option<u64>) -> Result<Vec<StepSnaps
         }
     }
     Ok(out)
+}
+
+/// Adds the bind-semantics probes of every scenario host with services to `state` (simulator side).
+fn sim_accepts(
+    scenario: &Scenario,
+    w: &world::World,
+    mut state: snapshot::NetState,
+) -> Result<snapshot::NetState, RunError> {
+    for h in scenario.topology.hosts.iter().filter(|h| !h.services.is_empty()) {
+        let listens = sockets::host_listens(h).map_err(|e| RunError::Setup(e.to_string()))?;
+        let targets = sockets::probe_targets(h, &listens);
+        let id = w.node(&h.name.value)?.id;
+        let host = w
+            .sim
+            .host(id)
+            .ok_or_else(|| RunError::Setup(format!("`{}` is not a host", h.name.value)))?;
+        if let Some(n) = state.nodes.get_mut(&h.name.value) {
+            n.accepts = sockets::sim_accepts(&host.transport.sockets, &targets);
+        }
+    }
+    Ok(state)
 }
 
 /// The differences between the simulator's and the kernel's state at one step.

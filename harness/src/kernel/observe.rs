@@ -182,6 +182,7 @@ pub fn node_state(ns: &str) -> Result<NodeState, KernelError> {
         rules: rules(ns)?,
         routers: routers(ns)?,
         pings: Vec::new(),
+        accepts: Vec::new(),
     })
 }
 

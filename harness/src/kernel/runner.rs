@@ -65,6 +65,10 @@ pub struct KernelNet {
     echo: BTreeMap<(String, bool), EchoSocket>,
     pending: Vec<Echo>,
     pings: Vec<PingLog>,
+    /// Listening sockets of the hosts' services (kept open for the run).
+    listeners: Vec<std::os::fd::OwnedFd>,
+    /// Bind-semantics probes: node → targets.
+    probes: BTreeMap<String, Vec<std::net::SocketAddr>>,
     next_ident: u16,
     rng: ChaCha8Rng,
     /// Names resolved against the simulator's view of the same topology (configured and link-local addresses).
@@ -92,6 +96,8 @@ impl KernelNet {
             echo: BTreeMap::new(),
             pending: Vec::new(),
             pings: Vec::new(),
+            listeners: Vec::new(),
+            probes: BTreeMap::new(),
             next_ident: 0x4400,
             rng: ChaCha8Rng::seed_from_u64(opts.seed.unwrap_or(scenario.seed)),
             names,
@@ -116,6 +122,13 @@ impl KernelNet {
         }
         for h in &t.hosts {
             net.add_node(&h.name.value, &h.interfaces, &h.sysctls, &h.routes, &h.rules, &mut port)?;
+            if !h.services.is_empty() {
+                let listens = super::sockets::host_listens(h)?;
+                let fds = super::sockets::open_listeners(&net.lab.node_ns(&h.name.value), &listens)?;
+                net.listeners.extend(fds);
+                net.probes
+                    .insert(h.name.value.clone(), super::sockets::probe_targets(h, &listens));
+            }
         }
         for a in &t.attackers {
             net.add_node(&a.name.value, &a.interfaces, &a.sysctls, &[], &[], &mut port)?;
@@ -406,6 +419,9 @@ impl KernelNet {
                     received: u32::try_from(p.got.len()).unwrap_or(u32::MAX),
                 })
                 .collect();
+            if let Some(targets) = self.probes.get(name) {
+                state.accepts = super::sockets::kernel_accepts(ns, targets)?;
+            }
             out.nodes.insert(name.clone(), state);
         }
         Ok(out)

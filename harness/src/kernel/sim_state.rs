@@ -100,6 +100,7 @@ pub fn host_state(t: &HostTables, routers: Vec<RouterNeigh>, now: Instant) -> No
         rules,
         routers,
         pings: Vec::new(),
+        accepts: Vec::new(),
     }
 }
 

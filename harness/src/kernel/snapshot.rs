@@ -86,6 +86,26 @@ impl fmt::Display for PingEntry {
     }
 }
 
+/// Whether a TCP SYN to one of the node's addresses on a service port meets a listener (bind semantics).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct AcceptEntry {
+    /// `192.0.2.10:80`, `[2001:db8::10]:80`.
+    pub target: String,
+    /// A listener took it (the kernel: `connect()` succeeded; the simulator: the socket demux found one).
+    pub accepted: bool,
+}
+
+impl fmt::Display for AcceptEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "tcp {} {}",
+            self.target,
+            if self.accepted { "accepted" } else { "refused" }
+        )
+    }
+}
+
 /// One node's state.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NodeState {
@@ -99,6 +119,8 @@ pub struct NodeState {
     pub routers: Vec<RouterNeigh>,
     /// Pings started by the node, in start order.
     pub pings: Vec<PingEntry>,
+    /// TCP connection probes to the node's service ports.
+    pub accepts: Vec<AcceptEntry>,
 }
 
 /// Every node's state at one step.
@@ -334,6 +356,14 @@ pub fn diff_states(step: &str, sim: &NetState, kernel: &NetState, o: &DiffOption
             &k.pings,
             &s.pings,
             |p| p.dst.clone(),
+            |a, b| a == b,
+            |x, y| found.push(mk(x, y)),
+        );
+        let mk = push("listen");
+        pair(
+            &k.accepts,
+            &s.accepts,
+            |a| a.target.clone(),
             |a, b| a == b,
             |x, y| found.push(mk(x, y)),
         );
