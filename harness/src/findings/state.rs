@@ -41,8 +41,37 @@ pub fn analyze(world: &World, vms: &[DeployedVm], director: Option<IpAddr>) -> V
     for (name, entry) in &world.nodes {
         let Some(host) = world.sim.host(entry.id) else { continue };
         node_findings(name, host, &mut out);
+        if entry.kind == NodeKind::Host {
+            host_rogue_routers(world, name, host, &mut out);
+        }
     }
     out
+}
+
+/// A workstation or server has no BOSH gateway; any router of the topology is legitimate, so a default route from
+/// an RA sent by anything else (an attacker, an unknown address) is the RA MITM (RFC 6104 §3).
+fn host_rogue_routers(world: &World, name: &str, host: &Host, out: &mut Vec<Finding>) {
+    for r in host.tables.fib6.dump(None) {
+        let Some(gw) = r.gateway.filter(|_| r.dst.prefix_len() == 0 && r.proto == Proto::Ra) else {
+            continue;
+        };
+        let owner = owner_of(world, gw);
+        let legit = owner
+            .as_ref()
+            .and_then(|(n, _)| world.nodes.get(n))
+            .is_some_and(|e| e.kind == NodeKind::Router);
+        if !legit {
+            let who = owner.map_or_else(|| "an unknown node".to_owned(), |(n, _)| format!("`{n}`"));
+            let dev = host.tables.ifaces.name(r.dev);
+            out.push(about_node(
+                RA_FROM_NON_GATEWAY,
+                name,
+                Some(dev),
+                format!("{name} has a default route via {gw} learned from an RA sent by {who}, which is not a router"),
+                vec![format!("default via {gw} dev {dev} proto ra")],
+            ));
+        }
+    }
 }
 
 fn vm_findings(world: &World, vm: &DeployedVm, director: Option<IpAddr>, out: &mut Vec<Finding>) {

@@ -346,6 +346,8 @@ fn default_routers(world: &World, d: &DefaultRouters) -> Result<Eval, RunError> 
         .ok_or_else(|| RunError::Setup(format!("`{}` is not a host", d.node.value)))?;
     let v6 = d.family != Some(Family::Ipv4);
     let fib = if v6 { &host.tables.fib6 } else { &host.tables.fib4 };
+    // In `ip -6 route show default` order (the struct's contract; the kernel picks among them by metric, then
+    // RFC 4191 preference and reachability, route.c:rt6_select).
     let seen: Vec<String> = fib
         .dump(Some(254))
         .into_iter()
