@@ -353,3 +353,25 @@ fn conntrack_listing_matches_f_invdrop240_after_the_pickup() {
     );
     assert!(l.contains("[UNREPLIED]"), "{l}");
 }
+
+#[test]
+fn far_address_with_a_short_syn_sent_timeout_recovers_f5() {
+    // syn_sent 20 s: the loose pickup comes while the VM still holds the half-open request (dropped at 63 s),
+    // so the picked-up segment completes the VM's handshake and the session carries on.
+    let cfg = CtConfig {
+        syn_sent: Duration::from_secs(20),
+        ..CtConfig::default()
+    };
+    let fw = NftFirewall::invalid_only(Action::Drop, cfg);
+    let mut s = seed(11, Some(Firewall::Conntrack(fw)), true);
+    let r = start_ssh(&mut s, FAR, Duration::from_secs(120));
+    assert_eq!((r.reset_at, r.error), (None, None), "{r:?}");
+    assert_eq!(r.bytes_sent, 11 * 36, "every keystroke acknowledged in the end: {r:?}");
+    let vm = s.sim.host(s.vm).expect("vm");
+    let est = vm.transport.conns[0].tcb.established_at.expect("VM side established");
+    let t = est.saturating_since(START).as_secs_f64();
+    assert!(
+        (20.0..=40.0).contains(&t),
+        "VM handshake completed by the picked-up segment at {t} s"
+    );
+}

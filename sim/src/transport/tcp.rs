@@ -65,6 +65,7 @@ pub struct Tcb {
     pub(super) recv_buf: Vec<u8>,
     /// Sink mode: received data is counted in `discarded`, never stored.
     pub(super) discard: bool,
+    pub(super) last_oow_ack: Option<Instant>,
     pub(super) discarded: usize,
     pub(super) peer_fin: bool,
     pub(super) rto: Duration,
@@ -115,6 +116,7 @@ impl Tcb {
             fin_queued: false,
             recv_buf: Vec::new(),
             discard: false,
+            last_oow_ack: None,
             discarded: 0,
             peer_fin: false,
             rto: RTO_INIT,
@@ -383,7 +385,12 @@ impl Tcb {
         match self.state {
             TcpState::SynSent | TcpState::SynReceived => out.push(self.syn_segment()),
             _ => {
-                let len = (self.unacked() as u32).min(u32::from(self.peer_mss)) as usize;
+                // Only what was sent before: data written since waits behind the head (tcp_retransmit_skb).
+                let sent = self
+                    .snd_nxt
+                    .wrapping_sub(self.snd_una)
+                    .wrapping_sub(u32::from(self.fin_sent()));
+                let len = sent.min(self.unacked() as u32).min(u32::from(self.peer_mss)) as usize;
                 let mut s = self.bare(self.snd_una, TcpFlags::ACK);
                 if len > 0 {
                     s.data = 0..len;

@@ -7,7 +7,23 @@ use super::tcp::{reset_for, seq_le, seq_lt, SegIn, SegOut, Tcb, TcpError, TcpSta
 use crate::time::Instant;
 use crate::wire::tcp::TcpFlags;
 
+/// `tcp_invalid_ratelimit`: at most one out-of-window or challenge ACK per 500 ms per connection.
+const OOW_RATELIMIT: std::time::Duration = std::time::Duration::from_millis(500);
+
 impl Tcb {
+    /// An ACK answering an out-of-window segment or a challenge (`tcp_oow_rate_limited`): two stacks that
+    /// disagree about the sequence space would otherwise ACK each other forever.
+    fn oow_ack(&mut self, now: Instant, out: &mut Vec<SegOut>) {
+        if self
+            .last_oow_ack
+            .is_some_and(|t| now.saturating_since(t) < OOW_RATELIMIT)
+        {
+            return;
+        }
+        self.last_oow_ack = Some(now);
+        self.send_ack(out);
+    }
+
     /// RFC 9293 §3.10.7.4 acceptability test.
     fn acceptable(&self, seg: &SegIn<'_>) -> bool {
         let wnd = u32::from(self.window_field()) << self.rcv_wscale;
@@ -43,7 +59,12 @@ impl Tcb {
                 if self.state == TcpState::TimeWait {
                     self.timewait_at = Some(now + TIME_WAIT);
                 }
-                self.send_ack(out);
+                // Data segments always get their duplicate ACK; pure ACKs only at the limited rate.
+                if !seg.payload.is_empty() {
+                    self.send_ack(out);
+                } else {
+                    self.oow_ack(now, out);
+                }
             }
             return;
         }
@@ -56,13 +77,13 @@ impl Tcb {
                 };
                 self.finish(now, err);
             } else {
-                self.send_ack(out);
+                self.oow_ack(now, out);
             }
             return;
         }
         if f.contains(TcpFlags::SYN) {
             // RFC 5961 §4: a SYN in a synchronized state draws a challenge ACK.
-            self.send_ack(out);
+            self.oow_ack(now, out);
             return;
         }
         if !f.contains(TcpFlags::ACK) {
@@ -137,8 +158,8 @@ impl Tcb {
     fn ack_input(&mut self, now: Instant, seg: &SegIn<'_>, out: &mut Vec<SegOut>) {
         let ack = seg.ack;
         if seq_lt(self.snd_nxt, ack) {
-            // Acknowledges something never sent (RFC 9293): ACK and drop.
-            self.send_ack(out);
+            // Acknowledges something never sent (RFC 9293, RFC 5961 §5.2): a challenge ACK, and drop.
+            self.oow_ack(now, out);
             return;
         }
         let synack_acked = self.established_at == Some(now) && self.snd_una == self.iss;
@@ -389,5 +410,40 @@ mod tests {
         let r = reset_for(&syn).unwrap();
         assert_eq!((r.flags, r.seq, r.ack), (TcpFlags::RST | TcpFlags::ACK, 0, 16));
         assert!(reset_for(&seg(1, 1, TcpFlags::RST)).is_none(), "never answer an RST");
+    }
+
+    #[test]
+    fn out_of_window_acks_are_rate_limited_so_two_stacks_cannot_ack_forever() {
+        let (mut c, _) = pair();
+        let mut out = Vec::new();
+        // Acknowledges data never sent: a challenge ACK, then silence for 500 ms (tcp_invalid_ratelimit).
+        c.on_segment(T, &seg(5001, 9999, TcpFlags::ACK), &mut out);
+        c.on_segment(T, &seg(5001, 9999, TcpFlags::ACK), &mut out);
+        c.on_segment(
+            T + std::time::Duration::from_millis(499),
+            &seg(5001, 9999, TcpFlags::ACK),
+            &mut out,
+        );
+        assert_eq!(out.len(), 1);
+        c.on_segment(
+            T + std::time::Duration::from_millis(500),
+            &seg(5001, 9999, TcpFlags::ACK),
+            &mut out,
+        );
+        assert_eq!(out.len(), 2);
+        assert_eq!(c.snd_una(), 1001, "nothing was acknowledged");
+    }
+
+    #[test]
+    fn the_head_retransmission_carries_only_data_already_sent() {
+        let (mut c, _) = pair();
+        let mut out = Vec::new();
+        c.send(b"first");
+        c.output(T, &mut out);
+        let rto = c.poll_at().expect("rto");
+        c.send(b"second");
+        out.clear();
+        c.on_timer(rto, &mut out);
+        assert_eq!((out.len(), out[0].seq, out[0].data.clone()), (1, 1001, 0..5));
     }
 }
