@@ -100,3 +100,25 @@ fn unknown_node_or_flow_is_exit_2() {
     );
     assert_eq!(explain(&["missing.yml"], dir.path()).status.code(), Some(2));
 }
+
+#[test]
+fn tcp_flows_are_followed_by_their_port() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let timeline = "timeline:\n  - at: 20s\n    http: {id: web, from: browser, to: \"nginx/0:eth1\", port: 80}\nexpect:\n  - reachable: {probe: ping, from: nginx/0, to: director}\n";
+    assert!(std::fs::write(dir.path().join("s.yml"), format!("{NET}{timeline}")).is_ok());
+    let out = explain(
+        &["s.yml", "--at", "25s", "--node", "browser", "--flow", "web"],
+        dir.path(),
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("flow web http browser → nginx/0:eth1"), "{text}");
+    assert!(
+        text.contains("rtr  forwards 2601:646:100:69f1::165: dev eth1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("nginx/0  sends #") && text.contains(": TCP 80 > "),
+        "{text}"
+    );
+}

@@ -3,8 +3,8 @@
 //! `FrameReceived`, `Dropped`) — what a developer reproducing a routing bug wants first.
 //!
 //! Flows are the timeline's traffic: a `ping` is flow `timeline[i]` (its index in the timeline); `ssh`/`http`
-//! entries are flows by their `id`. A flow's frames are the echo requests and replies between its endpoints sent
-//! after its start (frames are matched by IP addresses on the segments' captures).
+//! entries are flows by their `id`. A flow's frames are the echo requests and replies, or the TCP segments of its
+//! port, to and from its destination after its start (matched by addresses on the segments' captures).
 
 use super::resolve::{node, resolve};
 use super::world::World;
@@ -71,6 +71,19 @@ fn is_echo(l3: &L3View) -> Option<(IpAddr, IpAddr)> {
     }
 }
 
+/// A TCP segment to or from `port`: its addresses.
+fn tcp_with_port(l3: &L3View, port: u16) -> Option<(IpAddr, IpAddr)> {
+    let (s, d, l4) = match l3 {
+        L3View::Ipv6(v) => (IpAddr::V6(v.repr.src), IpAddr::V6(v.repr.dst), v.l4),
+        L3View::Ipv4(v) => (IpAddr::V4(v.repr.src), IpAddr::V4(v.repr.dst), v.l4),
+        _ => return None,
+    };
+    match l4 {
+        L4View::Tcp { src_port, dst_port, .. } if src_port == port || dst_port == port => Some((s, d)),
+        _ => None,
+    }
+}
+
 fn ifname(world: &World, id: dualhome_sim::id::NodeId, ifindex: dualhome_sim::id::IfIndex) -> String {
     world.sim.host(id).map_or_else(
         || format!("if{}", ifindex.0),
@@ -90,34 +103,30 @@ fn segment_name(world: &World, id: dualhome_sim::id::SegmentId) -> &str {
 pub fn flow_path(world: &World, scenario: &Scenario, flow: &FlowRef) -> String {
     let mut out = String::new();
     let entry = &scenario.timeline[flow.index];
-    let Action::Ping(p) = &entry.action else {
-        let _ = writeln!(
-            out,
-            "flow {}: ssh/http flows need the transport layer (sim/src/transport), not built yet",
-            flow.id
-        );
-        return out;
+    // (what, client, destination reference, family, TCP port: None for a ping)
+    let (what, from, to, family, port) = match &entry.action {
+        Action::Ping(p) => ("ping", &p.from.value, &p.to.value, p.family, None),
+        Action::Ssh(x) => ("ssh", &x.from.value, &x.to.value, x.family, Some(x.port.unwrap_or(22))),
+        Action::Http(x) => ("http", &x.from.value, &x.to.value, x.family, Some(x.port.unwrap_or(80))),
+        _ => return out,
     };
     let start = entry.at.as_ref().map_or(Instant::ZERO, |a| {
         Instant::from_nanos(u64::try_from(a.value.0.as_nanos()).unwrap_or(u64::MAX))
     });
-    let dst = match resolve(world, &p.to.value, p.family) {
+    let dst = match resolve(world, to, family) {
         Ok(ip) => ip,
         Err(e) => {
             let _ = writeln!(out, "flow {}: {e}", flow.id);
             return out;
         }
     };
-    let Ok(src_node) = node(world, &p.from.value) else {
-        let _ = writeln!(out, "flow {}: unknown node {}", flow.id, p.from.value);
+    let Ok(src_node) = node(world, from) else {
+        let _ = writeln!(out, "flow {}: unknown node {from}", flow.id);
         return out;
     };
-    let _ = writeln!(
-        out,
-        "flow {} ping {} → {} ({dst}) from {start}",
-        flow.id, p.from.value, p.to.value
-    );
-    // Frames of the flow: echo requests to dst and their replies, from the captures.
+    let _ = writeln!(out, "flow {} {what} {from} → {to} ({dst}) from {start}", flow.id);
+    // Frames of the flow from the captures: echo requests to dst and their replies, or the TCP segments to and
+    // from dst's port.
     let mut frames: BTreeMap<u64, String> = BTreeMap::new();
     let mut endpoints: BTreeSet<IpAddr> = [dst].into_iter().collect();
     for (_, seg) in &world.segments {
@@ -126,7 +135,11 @@ pub fn flow_path(world: &World, scenario: &Scenario, flow: &FlowRef) -> String {
                 continue;
             }
             let Ok(view) = c.frame.view() else { continue };
-            if let Some((s, d)) = is_echo(&view.l3) {
+            let matched = match port {
+                None => is_echo(&view.l3),
+                Some(p) => tcp_with_port(&view.l3, p),
+            };
+            if let Some((s, d)) = matched {
                 if d == dst || s == dst {
                     endpoints.insert(s);
                     endpoints.insert(d);
@@ -208,7 +221,7 @@ pub fn flow_path(world: &World, scenario: &Scenario, flow: &FlowRef) -> String {
         lines += 1;
     }
     if frames.is_empty() {
-        let _ = writeln!(out, "  (no echo frame to or from {dst} was captured)");
+        let _ = writeln!(out, "  (no frame of the flow to or from {dst} was captured)");
     }
     if lines >= MAX_LINES {
         let _ = writeln!(out, "  … (first {MAX_LINES} steps shown)");
