@@ -14,6 +14,7 @@
 //! this module reads the wall clock (the one place in dualhome that does) and its output is not deterministic
 //! to the nanosecond: lifetimes are compared with a tolerance ([`snapshot::DiffOptions`]).
 
+pub mod attack;
 pub mod netns;
 pub mod nft;
 pub mod observe;

@@ -67,6 +67,12 @@ pub struct KernelNet {
     pings: Vec<PingLog>,
     /// Listening sockets of the hosts' services (kept open for the run).
     listeners: Vec<std::os::fd::OwnedFd>,
+    /// Attacker frames waiting for their time.
+    bursts: Vec<super::attack::Burst>,
+    /// AF_PACKET sockets of attacker interfaces, opened on first use.
+    attack_socks: BTreeMap<(String, String), FrameSocket>,
+    /// `kernel.count_scale` of the scenario.
+    count_scale: u32,
     /// Bind-semantics probes: node → targets.
     probes: BTreeMap<String, Vec<std::net::SocketAddr>>,
     next_ident: u16,
@@ -98,6 +104,13 @@ impl KernelNet {
             pings: Vec::new(),
             listeners: Vec::new(),
             probes: BTreeMap::new(),
+            bursts: Vec::new(),
+            attack_socks: BTreeMap::new(),
+            count_scale: scenario
+                .kernel
+                .as_ref()
+                .and_then(|k| k.count_scale.as_ref())
+                .map_or(1, |c| c.value),
             next_ident: 0x4400,
             rng: ChaCha8Rng::seed_from_u64(opts.seed.unwrap_or(scenario.seed)),
             names,
@@ -300,6 +313,28 @@ impl KernelNet {
             .ok_or_else(|| KernelError::Setup("echo socket".into()))
     }
 
+    /// Sends the attacker frames due at scenario time `now`.
+    fn send_due_bursts(&mut self, now: Duration) -> Result<(), KernelError> {
+        let due = self.bursts.iter().take_while(|b| b.at <= now).count();
+        for b in self.bursts.drain(..due).collect::<Vec<_>>() {
+            let key = (b.node.clone(), b.iface.clone());
+            if !self.attack_socks.contains_key(&key) {
+                let ns = self
+                    .nodes
+                    .get(&b.node)
+                    .ok_or_else(|| KernelError::Setup(format!("unknown node `{}`", b.node)))?;
+                let sock = FrameSocket::open(ns, &b.iface)?;
+                self.attack_socks.insert(key.clone(), sock);
+            }
+            if let Some(sock) = self.attack_socks.get(&key) {
+                for f in &b.frames {
+                    sock.send(f)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn send_due_echoes(&mut self, now: Duration) -> Result<(), KernelError> {
         let (due, rest): (Vec<Echo>, Vec<Echo>) =
             std::mem::take(&mut self.pending).into_iter().partition(|e| e.at <= now);
@@ -390,10 +425,23 @@ impl KernelNet {
                 }
                 Ok(None)
             }
-            other => Err(KernelError::Unsupported(format!(
-                "action `{}` on the kernel backend",
-                other.kind()
-            ))),
+            other => {
+                let Some(plan) = super::attack::plan(&self.names, other, now, self.count_scale, &mut self.rng)? else {
+                    return Err(KernelError::Unsupported(format!(
+                        "action `{}` on the kernel backend",
+                        other.kind()
+                    )));
+                };
+                if plan.forward {
+                    if let Some(b) = plan.bursts.first() {
+                        let ns = ns_of(self, &b.node)?;
+                        write_sysctl(&ns, "net.ipv6.conf.all.forwarding", "1")?;
+                    }
+                }
+                self.bursts.extend(plan.bursts);
+                self.bursts.sort_by_key(|b| b.at);
+                Ok(None)
+            }
         }
     }
 
@@ -478,6 +526,7 @@ pub fn run_timeline(
                 u64::try_from(now.as_nanos()).unwrap_or(u64::MAX),
             ))?;
             net.send_due_echoes(now)?;
+            net.send_due_bursts(now)?;
             if now >= at {
                 break;
             }

@@ -1,0 +1,348 @@
+//! Attacker timeline actions on the kernel backend: the frames come from the simulator's attack packet builders
+//! (sim/src/attack/packets.rs: fake_router6, kill_router6, flood_router26, redir6, parasite6) with the parameters
+//! the simulator's attacker node uses, and leave through an AF_PACKET socket on the attacker's namespace
+//! interface. `dad-dos` answers probes as they happen and is not carried out here (reported unsupported).
+
+use super::KernelError;
+use crate::run::resolve::resolve;
+use crate::run::world::{NodeKind, World};
+use crate::scenario::ra::Preference;
+use crate::scenario::timeline::{Action, Evasion as ScEvasion, Family, Mitm};
+use crate::scenario::values::Lifetime;
+use crate::scenario::AddrRef;
+use dualhome_sim::attack::packets::{
+    append_flood_ra, append_kill_router, append_redirect, append_rogue_ra, append_spoofed_na,
+};
+use dualhome_sim::attack::{Delivery, Evasion, RogueRa, Spoof, SpoofedRedirect};
+use dualhome_sim::host::iid::{eui64_iid, with_iid};
+use dualhome_sim::wire::{MacAddr, NaFlags, RouterPreference};
+use rand_chacha::ChaCha8Rng;
+use std::net::{IpAddr, Ipv6Addr};
+use std::time::Duration;
+
+/// Frames an attacker sends at one time.
+#[derive(Debug)]
+pub struct Burst {
+    /// Scenario time of the send.
+    pub at: Duration,
+    /// Attacker node.
+    pub node: String,
+    /// Its interface.
+    pub iface: String,
+    /// Complete Ethernet frames.
+    pub frames: Vec<Vec<u8>>,
+}
+
+/// The planned sends of one attacker action, and whether the attacker must forward (`mitm: forward`).
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// Sends in time order.
+    pub bursts: Vec<Burst>,
+    /// Set `forwarding=1` in the attacker's namespace.
+    pub forward: bool,
+}
+
+fn evasion(e: ScEvasion) -> Evasion {
+    match e {
+        ScEvasion::None => Evasion::None,
+        ScEvasion::Hbh => Evasion::HopByHop,
+        ScEvasion::Dstopt => Evasion::DestOpts,
+        // "Fragmented so the first fragment carries no ICMPv6 header" (THC -E D).
+        ScEvasion::Fragment => Evasion::FragmentedDestOpts,
+    }
+}
+
+fn preference(p: Preference) -> RouterPreference {
+    match p {
+        Preference::High => RouterPreference::High,
+        Preference::Medium => RouterPreference::Medium,
+        Preference::Low => RouterPreference::Low,
+    }
+}
+
+fn ll_of(mac: [u8; 6]) -> Ipv6Addr {
+    with_iid(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0), eui64_iid(MacAddr(mac)))
+}
+
+/// A PIO lifetime in seconds (`infinity` = 0xffffffff), `default` when not written (RaPrefix: 1d / 4h).
+fn secs(l: Option<Lifetime>, default: u32) -> u32 {
+    match l {
+        None => default,
+        Some(Lifetime::Infinity) => u32::MAX,
+        Some(Lifetime::Finite(d)) => u32::try_from(d.0.as_secs()).unwrap_or(u32::MAX - 1),
+    }
+}
+
+fn err(e: impl std::fmt::Display) -> KernelError {
+    KernelError::Setup(e.to_string())
+}
+
+/// The (name, MAC, link-local) of node `node`'s interface `iface` (its first when `None`).
+fn iface_of(w: &World, node: &str, iface: Option<&str>) -> Result<(String, [u8; 6], Ipv6Addr), KernelError> {
+    let entry = w.node(node).map_err(err)?;
+    let i = match iface {
+        Some(n) => entry.iface(n),
+        None => entry.ifaces.first(),
+    }
+    .ok_or_else(|| err(format!("`{node}` has no interface {}", iface.unwrap_or("at all"))))?;
+    Ok((i.name.clone(), i.mac, ll_of(i.mac)))
+}
+
+/// The MAC of the interface owning link-local or configured address `a`, and whether that node is a router.
+fn owner_of(w: &World, a: Ipv6Addr) -> Option<([u8; 6], bool)> {
+    w.nodes.values().find_map(|n| {
+        n.ifaces
+            .iter()
+            .find(|i| ll_of(i.mac) == a || i.configured.iter().any(|c| c.addr() == IpAddr::V6(a)))
+            .map(|i| (i.mac, n.kind == NodeKind::Router))
+    })
+}
+
+fn v6(w: &World, r: &AddrRef) -> Result<Ipv6Addr, KernelError> {
+    match resolve(w, r, Some(Family::Ipv6)).map_err(err)? {
+        IpAddr::V6(a) => Ok(a),
+        IpAddr::V4(a) => Err(err(format!("{a} is not an IPv6 address"))),
+    }
+}
+
+fn frames(buf: &[u8], ranges: Vec<std::ops::Range<usize>>) -> Vec<Vec<u8>> {
+    ranges
+        .into_iter()
+        .filter_map(|r| buf.get(r).map(<[u8]>::to_vec))
+        .collect()
+}
+
+/// Plans `action` at scenario time `now`; `count_scale` divides flood counts (scenario `kernel.count_scale`).
+/// Returns `None` for actions that are not attacks.
+pub fn plan(
+    w: &World,
+    action: &Action,
+    now: Duration,
+    count_scale: u32,
+    rng: &mut ChaCha8Rng,
+) -> Result<Option<Plan>, KernelError> {
+    let mut plan = Plan::default();
+    let wire = |e| err(format!("building the frame: {e:?}"));
+    match action {
+        Action::RogueRa(a) => {
+            let node = a.attacker.value.to_string();
+            let (iface, mac, ll) = iface_of(w, &node, a.iface.as_ref().map(|i| i.value.as_str()))?;
+            let mut ra = RogueRa::new(Ipv6Addr::UNSPECIFIED);
+            ra.prefixes = a
+                .prefixes
+                .iter()
+                .filter_map(|p| match p.prefix.value.0 {
+                    ipnet::IpNet::V6(n) => Some((
+                        n.network(),
+                        n.prefix_len(),
+                        secs(p.valid_lifetime.as_ref().map(|l| l.value), 86_400),
+                        secs(p.preferred_lifetime.as_ref().map(|l| l.value), 14_400),
+                    )),
+                    ipnet::IpNet::V4(_) => None,
+                })
+                .collect();
+            ra.preference = preference(a.preference.unwrap_or(Preference::High));
+            ra.router_lifetime = a
+                .default_lifetime
+                .as_ref()
+                .map_or(1800, |d| u16::try_from(d.value.0.as_secs()).unwrap_or(u16::MAX));
+            let interval = a.interval.map_or(Duration::from_secs(1), |i| i.0);
+            for k in 0..a.count.unwrap_or(1) {
+                let mut buf = Vec::new();
+                let to = Delivery {
+                    evasion: evasion(a.evasion),
+                    ident: k + 1,
+                    ..Delivery::all_nodes()
+                };
+                let ranges = append_rogue_ra(
+                    &mut buf,
+                    Spoof {
+                        mac: MacAddr(mac),
+                        ip: ll,
+                    },
+                    to,
+                    &ra,
+                )
+                .map_err(wire)?;
+                let at = now + interval * k;
+                plan.bursts.push(Burst {
+                    at,
+                    node: node.clone(),
+                    iface: iface.clone(),
+                    frames: frames(&buf, ranges),
+                });
+            }
+            plan.forward = a.mitm == Mitm::Forward;
+        }
+        Action::KillRouter(a) => {
+            let node = a.attacker.value.to_string();
+            let (iface, _, _) = iface_of(w, &node, None)?;
+            let router = v6(w, &a.router.value)?;
+            // kill_router6 in the router's name: its link-local and, as the simulator's default, its MAC (so the
+            // victim's neighbour entry for the router keeps the right link address).
+            let (router_mac, _) = owner_of(w, router).ok_or_else(|| err(format!("no interface owns {router}")))?;
+            let mut buf = Vec::new();
+            let to = Delivery {
+                evasion: evasion(a.evasion),
+                ..Delivery::all_nodes()
+            };
+            let ranges = append_kill_router(
+                &mut buf,
+                Spoof {
+                    mac: MacAddr(router_mac),
+                    ip: router,
+                },
+                to,
+            )
+            .map_err(wire)?;
+            plan.bursts.push(Burst {
+                at: now,
+                node,
+                iface,
+                frames: frames(&buf, ranges),
+            });
+        }
+        Action::RaFlood(a) => {
+            let node = a.attacker.value.to_string();
+            let (iface, _, _) = iface_of(w, &node, None)?;
+            let count = (a.count / count_scale.max(1)).max(1);
+            let over = a.over.as_ref().map_or(Duration::ZERO, |o| o.value.0);
+            let per = u8::try_from(a.prefixes_per_ra.unwrap_or(1)).unwrap_or(u8::MAX);
+            for k in 0..count {
+                let mut buf = Vec::new();
+                let to = Delivery {
+                    evasion: evasion(a.evasion),
+                    ident: k + 1,
+                    ..Delivery::all_nodes()
+                };
+                let (_, ranges) = append_flood_ra(&mut buf, rng, to, per, 1800).map_err(wire)?;
+                let at = now + over.mul_f64(f64::from(k) / f64::from(count));
+                plan.bursts.push(Burst {
+                    at,
+                    node: node.clone(),
+                    iface: iface.clone(),
+                    frames: frames(&buf, ranges),
+                });
+            }
+        }
+        Action::Redirect(a) => {
+            let node = a.attacker.value.to_string();
+            let (iface, mac, ll) = iface_of(w, &node, None)?;
+            let victim = a.victim.value.to_string();
+            let (_, victim_mac, victim_ll) = iface_of(w, &victim, None)?;
+            let entry = w.node(&victim).map_err(err)?;
+            let victim_ip = entry
+                .ifaces
+                .iter()
+                .flat_map(|i| &i.configured)
+                .find_map(|c| match c.addr() {
+                    IpAddr::V6(x) => Some(x),
+                    IpAddr::V4(_) => None,
+                })
+                .unwrap_or(victim_ll);
+            let first_hop = v6(w, &a.spoof.value)?;
+            let target = match &a.target {
+                Some(t) => v6(w, &t.value)?,
+                None => ll,
+            };
+            let target_mac = if target == ll {
+                Some(MacAddr(mac))
+            } else {
+                owner_of(w, target).map(|(m, _)| MacAddr(m))
+            };
+            let r = SpoofedRedirect {
+                dest: v6(w, &a.destination.value)?,
+                target,
+                target_mac,
+                inner_src: victim_ip,
+            };
+            let to = Delivery {
+                dst: victim_ip,
+                dst_mac: MacAddr(victim_mac),
+                ..Delivery::all_nodes()
+            };
+            let mut buf = Vec::new();
+            let ranges = append_redirect(
+                &mut buf,
+                Spoof {
+                    mac: MacAddr(mac),
+                    ip: first_hop,
+                },
+                to,
+                &r,
+            )
+            .map_err(wire)?;
+            plan.bursts.push(Burst {
+                at: now,
+                node,
+                iface,
+                frames: frames(&buf, ranges),
+            });
+            plan.forward = a.mitm == Mitm::Forward;
+        }
+        Action::NaSpoof(a) => {
+            let node = a.attacker.value.to_string();
+            let (iface, mac, _) = iface_of(w, &node, None)?;
+            let target = v6(w, &a.address.value)?;
+            let router = owner_of(w, target).is_some_and(|(_, r)| r);
+            let flags = NaFlags {
+                router,
+                solicited: false,
+                override_: a.override_flag.unwrap_or(true),
+            };
+            let to = match &a.victim {
+                Some(v) => {
+                    let (_, vmac, vll) = iface_of(w, &v.value.to_string(), None)?;
+                    Delivery {
+                        dst: vll,
+                        dst_mac: MacAddr(vmac),
+                        ..Delivery::all_nodes()
+                    }
+                }
+                None => Delivery::all_nodes(),
+            };
+            let mut buf = Vec::new();
+            let ranges = append_spoofed_na(
+                &mut buf,
+                Spoof {
+                    mac: MacAddr(mac),
+                    ip: target,
+                },
+                to,
+                target,
+                MacAddr(mac),
+                flags,
+            )
+            .map_err(wire)?;
+            plan.bursts.push(Burst {
+                at: now,
+                node,
+                iface,
+                frames: frames(&buf, ranges),
+            });
+            plan.forward = a.mitm == Mitm::Forward;
+        }
+        Action::DadDos(_) => {
+            return Err(KernelError::Unsupported(
+                "dad-dos answers DAD probes as they come; not on the kernel backend".into(),
+            ));
+        }
+        _ => return Ok(None),
+    }
+    Ok(Some(plan))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_locals_are_eui64_and_evasions_map() {
+        assert_eq!(
+            ll_of([0x02, 0, 0x5e, 0, 0x53, 0x01]).to_string(),
+            "fe80::5eff:fe00:5301"
+        );
+        assert_eq!(evasion(ScEvasion::Fragment), Evasion::FragmentedDestOpts);
+        assert_eq!(preference(Preference::Low), RouterPreference::Low);
+    }
+}
