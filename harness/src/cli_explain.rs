@@ -3,8 +3,8 @@
 //! every hop. Exit 0, or 2 when the scenario does not load or names an unknown node or flow.
 
 use clap::Args;
+use dualhome::run::explain::all_tables;
 use dualhome::run::explain::{flow_path, flows};
-use dualhome::run::tables::all_tables;
 use dualhome::run::{run_keeping_world, RunOptions};
 use dualhome::scenario::values::HumanDuration;
 use std::path::PathBuf;

@@ -1,14 +1,12 @@
 //! Findings: analyzers over the configuration ([`config`]: the BOSH inputs and service listen lines, no simulation
-//! needed — also what `dualhome lint` runs) and over a run ([`state`]: a simulated network's tables, addresses and
+//! needed — also what `dualhome lint` runs, with SARIF output) and over a run ([`state`]: a simulated network's tables, addresses and
 //! agent probes). Every code is in [`CATALOG`] and documented in docs/findings.md; codes never change meaning.
 //!
 //! The IPAM's own lint codes (`IPAM-…`, ipam/FINDINGS.md) are collected as they are; the harness's codes are
 //! kebab-case.
 
 pub mod config;
-pub mod flow;
 pub mod profile;
-pub mod sarif;
 pub mod state;
 
 use dualhome_reports::{Finding, FindingLocation, Severity, SourceLocation};

@@ -5,9 +5,9 @@
 
 use super::attacks;
 use super::convert;
+use super::explain::all_tables;
 use super::flows::{self, Flows};
 use super::resolve::{node, resolve};
-use super::tables::all_tables;
 use super::world::World;
 use super::RunError;
 use crate::scenario::timeline::{Action, Link, SendRa};

@@ -377,7 +377,7 @@ fn finding(world: &World, facts: &RunFacts<'_>, f: &FindingCheck, present: bool)
     }
     let mut all: Vec<Finding> = facts.config_findings.to_vec();
     all.extend(findings::state::analyze(world, facts.vms, facts.director));
-    all.extend(findings::flow::flow_findings(world, facts.flows));
+    all.extend(findings::state::flow_findings(world, facts.flows));
     let node = f.node.as_ref().map(|n| n.value.to_string());
     let matching: Vec<&Finding> = all
         .iter()

@@ -17,7 +17,6 @@ pub mod explain;
 pub mod flows;
 pub mod resolve;
 pub mod services;
-pub mod tables;
 pub mod world;
 
 use crate::findings;
@@ -284,7 +283,7 @@ fn execute(
         world.sim.run_until(end);
     }
     found.extend(findings::state::analyze(world, &vms, director));
-    found.extend(findings::flow::flow_findings(world, &flows));
+    found.extend(findings::state::flow_findings(world, &flows));
     Ok(())
 }
 

@@ -1,9 +1,13 @@
 //! Determinism: the same scenario and seed give byte-identical JSON reports and pcapng captures, whatever the
 //! number of worker threads; another seed gives other bytes.
+//!
+//! Sharding: over the real corpus (`scenarios/`) and this crate's run cases, the union of K shards is the corpus
+//! and no scenario lands in two shards, for several K.
 
 use dualhome::run::batch;
 use dualhome::run::RunOptions;
 use dualhome_reports::Formats;
+use dualhome_reports::Shard;
 use std::path::{Path, PathBuf};
 
 const NET: &str = include_str!("run_cases/seed-net.yml");
@@ -55,4 +59,35 @@ fn two_runs_give_identical_json_and_pcapng_bytes() {
     let (json_c, pcap_c) = run_into(&files, &dir.path().join("c"), 2, Some(99));
     assert_ne!(json_a, json_c, "the seed is in the report");
     assert_ne!(pcap_a, pcap_c, "another seed draws other timings and MACs");
+}
+
+fn real_corpus() -> Vec<PathBuf> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let paths = [root.join("../scenarios"), root.join("tests/run_cases")];
+    batch::collect(&paths).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn union_of_shards_is_the_corpus_without_overlap() {
+    let all = real_corpus();
+    assert!(all.len() >= 3, "{all:?}");
+    for n in 1..=5u32 {
+        let mut seen: Vec<PathBuf> = Vec::new();
+        for k in 1..=n {
+            let part = batch::shard(all.clone(), Shard::new(k, n));
+            for p in &part {
+                assert!(!seen.contains(p), "{} in two shards of {n}", p.display());
+            }
+            seen.extend(part);
+        }
+        seen.sort();
+        assert_eq!(seen, all, "shards of {n} do not cover the corpus");
+    }
+}
+
+#[test]
+fn collect_skips_files_directories_and_rejects_missing_paths() {
+    let all = real_corpus();
+    assert!(all.iter().all(|p| !p.components().any(|c| c.as_os_str() == "files")));
+    assert!(batch::collect(&[PathBuf::from("no/such/dir")]).is_err());
 }
