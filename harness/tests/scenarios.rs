@@ -62,7 +62,8 @@ fn run_one(path: &Path) -> Result<(), Failed> {
 
 fn main() {
     let args = Arguments::from_args();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = manifest_dir.parent().unwrap_or(manifest_dir).join("scenarios");
     let mut files = Vec::new();
     scenario_files(&root, &mut files);
     let trials = files
