@@ -20,18 +20,10 @@ pub struct CodeInfo {
     pub severity: Severity,
     /// One-line title.
     pub title: &'static str,
-    /// The simulator part an analyzer for it needs, when that part is not built yet (the code is then never
-    /// emitted, and an expectation about it is an error rather than a silent pass).
-    pub needs: Option<&'static str>,
 }
 
 const fn code(code: &'static str, severity: Severity, title: &'static str) -> CodeInfo {
-    CodeInfo {
-        code,
-        severity,
-        title,
-        needs: None,
-    }
+    CodeInfo { code, severity, title }
 }
 
 /// Every code the harness can report.

@@ -369,12 +369,6 @@ fn default_routers(world: &World, d: &DefaultRouters) -> Result<Eval, RunError> 
 fn finding(world: &World, facts: &RunFacts<'_>, f: &FindingCheck, present: bool) -> Result<Eval, RunError> {
     let info = findings::info(&f.code.value)
         .ok_or_else(|| RunError::Setup(format!("unknown finding code `{}` (docs/findings.md)", f.code.value)))?;
-    if let Some(needs) = info.needs {
-        return Err(RunError::NotBuilt {
-            what: format!("finding `{}`", info.code),
-            needs,
-        });
-    }
     let mut all: Vec<Finding> = facts.config_findings.to_vec();
     all.extend(findings::state::analyze(world, facts.vms, facts.director));
     all.extend(findings::state::flow_findings(world, facts.flows));
