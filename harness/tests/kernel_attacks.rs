@@ -1,7 +1,6 @@
 //! Attacker frames built by the simulator's attack code, injected on the real kernel through AF_PACKET, do to a
-//! Linux host what the simulator's rules say they do. Kernel-only for now: the simulator runner does not carry
-//! out attacker actions yet (`run::actions` reports them NotBuilt), so these cannot be diffed; once it does,
-//! the scenarios move to scenarios/kernel/ and kernel_scenarios.rs. Needs root or CAP_NET_ADMIN.
+//! Linux host what the attack is known to do (the same scenarios are diffed against the simulator in
+//! kernel_scenarios.rs; this file pins the kernel's own outcome). Needs root or CAP_NET_ADMIN.
 
 use dualhome::kernel::snapshot::{NodeState, StepSnapshot};
 use dualhome::kernel::{check_privileges, run, KernelOptions};
@@ -13,7 +12,7 @@ fn run_attack(file: &str, id: u32) -> Option<Vec<StepSnapshot>> {
         return None;
     }
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../scenarios/kernel/attacks")
+        .join("../scenarios/kernel")
         .join(file);
     let scenario = match load_scenario(&path) {
         Ok(s) => s,
@@ -63,7 +62,7 @@ const MALLORY_LL: &str = "fe80::ff:fe00:6666";
 
 #[test]
 fn kill_router_removes_the_default_route() {
-    let Some(steps) = run_attack("kill-router.yml", 0) else {
+    let Some(steps) = run_attack("attack-kill-router.yml", 0) else {
         return;
     };
     assert_eq!(
@@ -80,7 +79,7 @@ fn kill_router_removes_the_default_route() {
 
 #[test]
 fn a_rogue_ra_with_high_preference_adds_a_winning_default() {
-    let Some(steps) = run_attack("rogue-ra.yml", 1) else {
+    let Some(steps) = run_attack("attack-rogue-ra.yml", 1) else {
         return;
     };
     let mut after = defaults(vm(&steps[2]));
@@ -94,7 +93,7 @@ fn a_rogue_ra_with_high_preference_adds_a_winning_default() {
 
 #[test]
 fn a_fragmented_rogue_ra_is_dropped() {
-    let Some(steps) = run_attack("rogue-ra-fragment.yml", 2) else {
+    let Some(steps) = run_attack("attack-rogue-ra-fragment.yml", 2) else {
         return;
     };
     assert_eq!(
@@ -106,7 +105,7 @@ fn a_fragmented_rogue_ra_is_dropped() {
 
 #[test]
 fn a_forged_redirect_from_the_first_hop_is_accepted() {
-    let Some(steps) = run_attack("redirect.yml", 3) else {
+    let Some(steps) = run_attack("attack-redirect.yml", 3) else {
         return;
     };
     let cached: Vec<String> = vm(&steps[2])

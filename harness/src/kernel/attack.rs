@@ -5,7 +5,7 @@
 
 use super::KernelError;
 use crate::run::resolve::resolve;
-use crate::run::world::{NodeKind, World};
+use crate::run::world::World;
 use crate::scenario::ra::Preference;
 use crate::scenario::timeline::{Action, Evasion as ScEvasion, Family, Mitm};
 use crate::scenario::values::Lifetime;
@@ -64,7 +64,8 @@ fn ll_of(mac: [u8; 6]) -> Ipv6Addr {
     with_iid(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0), eui64_iid(MacAddr(mac)))
 }
 
-/// A PIO lifetime in seconds (`infinity` = 0xffffffff), `default` when not written (RaPrefix: 1d / 4h).
+/// A PIO lifetime in seconds (`infinity` = 0xffffffff), `default` when not written (fake_router6: 99999 s, as
+/// run::attacks uses).
 fn secs(l: Option<Lifetime>, default: u32) -> u32 {
     match l {
         None => default,
@@ -88,13 +89,13 @@ fn iface_of(w: &World, node: &str, iface: Option<&str>) -> Result<(String, [u8; 
     Ok((i.name.clone(), i.mac, ll_of(i.mac)))
 }
 
-/// The MAC of the interface owning link-local or configured address `a`, and whether that node is a router.
-fn owner_of(w: &World, a: Ipv6Addr) -> Option<([u8; 6], bool)> {
+/// The MAC of the interface owning link-local or configured address `a`.
+fn owner_of(w: &World, a: Ipv6Addr) -> Option<[u8; 6]> {
     w.nodes.values().find_map(|n| {
         n.ifaces
             .iter()
             .find(|i| ll_of(i.mac) == a || i.configured.iter().any(|c| c.addr() == IpAddr::V6(a)))
-            .map(|i| (i.mac, n.kind == NodeKind::Router))
+            .map(|i| i.mac)
     })
 }
 
@@ -112,10 +113,13 @@ fn frames(buf: &[u8], ranges: Vec<std::ops::Range<usize>>) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Plans `action` at scenario time `now`; `count_scale` divides flood counts (scenario `kernel.count_scale`).
+/// Plans `action` at scenario time `now`; `count_scale` divides flood counts (scenario `kernel.count_scale`);
+/// `victim` is the redirect victim's address (a global one if it has one, else link-local, as run::attacks
+/// picks it) and MAC, read from the kernel by the caller.
 /// Returns `None` for actions that are not attacks.
 pub fn plan(
     w: &World,
+    victim: (Ipv6Addr, [u8; 6]),
     action: &Action,
     now: Duration,
     count_scale: u32,
@@ -135,8 +139,8 @@ pub fn plan(
                     ipnet::IpNet::V6(n) => Some((
                         n.network(),
                         n.prefix_len(),
-                        secs(p.valid_lifetime.as_ref().map(|l| l.value), 86_400),
-                        secs(p.preferred_lifetime.as_ref().map(|l| l.value), 14_400),
+                        secs(p.valid_lifetime.as_ref().map(|l| l.value), 99_999),
+                        secs(p.preferred_lifetime.as_ref().map(|l| l.value), 99_999),
                     )),
                     ipnet::IpNet::V4(_) => None,
                 })
@@ -176,20 +180,19 @@ pub fn plan(
         }
         Action::KillRouter(a) => {
             let node = a.attacker.value.to_string();
-            let (iface, _, _) = iface_of(w, &node, None)?;
+            let (iface, mac, _) = iface_of(w, &node, None)?;
             let router = v6(w, &a.router.value)?;
-            // kill_router6 in the router's name: its link-local and, as the simulator's default, its MAC (so the
-            // victim's neighbour entry for the router keeps the right link address).
-            let (router_mac, _) = owner_of(w, router).ok_or_else(|| err(format!("no interface owns {router}")))?;
+            // kill_router6 sends in the router's name from its own MAC (run::attacks: spoof_mac false).
             let mut buf = Vec::new();
             let to = Delivery {
                 evasion: evasion(a.evasion),
+                ident: 1,
                 ..Delivery::all_nodes()
             };
             let ranges = append_kill_router(
                 &mut buf,
                 Spoof {
-                    mac: MacAddr(router_mac),
+                    mac: MacAddr(mac),
                     ip: router,
                 },
                 to,
@@ -228,44 +231,31 @@ pub fn plan(
         Action::Redirect(a) => {
             let node = a.attacker.value.to_string();
             let (iface, mac, ll) = iface_of(w, &node, None)?;
-            let victim = a.victim.value.to_string();
-            let (_, victim_mac, victim_ll) = iface_of(w, &victim, None)?;
-            let entry = w.node(&victim).map_err(err)?;
-            let victim_ip = entry
-                .ifaces
-                .iter()
-                .flat_map(|i| &i.configured)
-                .find_map(|c| match c.addr() {
-                    IpAddr::V6(x) => Some(x),
-                    IpAddr::V4(_) => None,
-                })
-                .unwrap_or(victim_ll);
+            let (victim_ip, victim_mac) = victim;
             let first_hop = v6(w, &a.spoof.value)?;
+            // redir6 as run::attacks builds it: Ethernet source the spoofed router's MAC, TLLA our own.
+            let hop_mac = owner_of(w, first_hop).ok_or_else(|| err(format!("no interface owns {first_hop}")))?;
             let target = match &a.target {
                 Some(t) => v6(w, &t.value)?,
                 None => ll,
             };
-            let target_mac = if target == ll {
-                Some(MacAddr(mac))
-            } else {
-                owner_of(w, target).map(|(m, _)| MacAddr(m))
-            };
             let r = SpoofedRedirect {
                 dest: v6(w, &a.destination.value)?,
                 target,
-                target_mac,
+                target_mac: Some(MacAddr(mac)),
                 inner_src: victim_ip,
             };
             let to = Delivery {
                 dst: victim_ip,
                 dst_mac: MacAddr(victim_mac),
+                ident: 1,
                 ..Delivery::all_nodes()
             };
             let mut buf = Vec::new();
             let ranges = append_redirect(
                 &mut buf,
                 Spoof {
-                    mac: MacAddr(mac),
+                    mac: MacAddr(hop_mac),
                     ip: first_hop,
                 },
                 to,
@@ -283,23 +273,22 @@ pub fn plan(
         Action::NaSpoof(a) => {
             let node = a.attacker.value.to_string();
             let (iface, mac, _) = iface_of(w, &node, None)?;
+            if a.override_flag == Some(false) || a.victim.is_some() {
+                return Err(KernelError::Unsupported(
+                    "na-spoof without Override or to one victim".into(),
+                ));
+            }
             let target = v6(w, &a.address.value)?;
-            let router = owner_of(w, target).is_some_and(|(_, r)| r);
+            // parasite6's unsolicited NA to all-nodes, R = 0, O = 1 (run::attacks); the simulator's attacker also
+            // answers later NSs for the address, which the kernel side does not.
             let flags = NaFlags {
-                router,
+                router: false,
                 solicited: false,
-                override_: a.override_flag.unwrap_or(true),
+                override_: true,
             };
-            let to = match &a.victim {
-                Some(v) => {
-                    let (_, vmac, vll) = iface_of(w, &v.value.to_string(), None)?;
-                    Delivery {
-                        dst: vll,
-                        dst_mac: MacAddr(vmac),
-                        ..Delivery::all_nodes()
-                    }
-                }
-                None => Delivery::all_nodes(),
+            let to = Delivery {
+                ident: 1,
+                ..Delivery::all_nodes()
             };
             let mut buf = Vec::new();
             let ranges = append_spoofed_na(

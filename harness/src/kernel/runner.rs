@@ -71,6 +71,8 @@ pub struct KernelNet {
     bursts: Vec<super::attack::Burst>,
     /// AF_PACKET sockets of attacker interfaces, opened on first use.
     attack_socks: BTreeMap<(String, String), FrameSocket>,
+    /// Attacker nodes (not observed: the simulator's attackers are not hosts).
+    attackers: Vec<String>,
     /// `kernel.count_scale` of the scenario.
     count_scale: u32,
     /// Bind-semantics probes: node → targets.
@@ -106,6 +108,7 @@ impl KernelNet {
             probes: BTreeMap::new(),
             bursts: Vec::new(),
             attack_socks: BTreeMap::new(),
+            attackers: Vec::new(),
             count_scale: scenario
                 .kernel
                 .as_ref()
@@ -144,7 +147,21 @@ impl KernelNet {
             }
         }
         for a in &t.attackers {
-            net.add_node(&a.name.value, &a.interfaces, &a.sysctls, &[], &[], &mut port)?;
+            // The simulator's attacker is not a host: it sends no RS and processes no RA. Its namespace's stack
+            // is made as quiet (before its NICs exist, so they inherit `default`); its state is not observed.
+            let mut sysctls = Sysctls::new();
+            for key in [
+                "net.ipv6.conf.default.accept_ra",
+                "net.ipv6.conf.default.router_solicitations",
+            ] {
+                sysctls.insert(
+                    key.to_owned(),
+                    crate::scenario::Located::new("0".parse().map_err(KernelError::Setup)?),
+                );
+            }
+            sysctls.extend(a.sysctls.iter().map(|(k, v)| (k.clone(), v.clone())));
+            net.add_node(&a.name.value, &a.interfaces, &sysctls, &[], &[], &mut port)?;
+            net.attackers.push(a.name.value.clone());
         }
         for r in &t.routers {
             let ns = net.lab.node_ns(&r.name.value);
@@ -313,6 +330,31 @@ impl KernelNet {
             .ok_or_else(|| KernelError::Setup("echo socket".into()))
     }
 
+    /// A redirect victim's address on its first interface as the kernel has it now: a global one if any, else
+    /// the link-local (run::attacks picks the same from the simulator's tables), and that interface's MAC.
+    fn victim_address(&self, victim: &str) -> Result<(Ipv6Addr, [u8; 6]), KernelError> {
+        let entry = self.names.node(victim).map_err(|e| KernelError::Setup(e.to_string()))?;
+        let iface = entry
+            .ifaces
+            .first()
+            .ok_or_else(|| KernelError::Setup(format!("`{victim}` has no interface")))?;
+        let ns = self
+            .nodes
+            .get(victim)
+            .ok_or_else(|| KernelError::Setup(format!("unknown node `{victim}`")))?;
+        let addrs = super::observe::addrs(ns)?;
+        let v6: Vec<Ipv6Addr> = addrs
+            .iter()
+            .filter(|a| a.dev == iface.name && !a.flags.iter().any(|f| f == "tentative" || f == "dadfailed"))
+            .filter_map(|a| a.cidr.split('/').next().and_then(|x| x.parse::<Ipv6Addr>().ok()))
+            .collect();
+        let pick = v6.iter().find(|a| (a.segments()[0] & 0xffc0) != 0xfe80).or(v6.first());
+        let ip = pick
+            .copied()
+            .ok_or_else(|| KernelError::Setup(format!("`{victim}` has no usable IPv6 address")))?;
+        Ok((ip, iface.mac))
+    }
+
     /// Sends the attacker frames due at scenario time `now`.
     fn send_due_bursts(&mut self, now: Duration) -> Result<(), KernelError> {
         let due = self.bursts.iter().take_while(|b| b.at <= now).count();
@@ -426,7 +468,12 @@ impl KernelNet {
                 Ok(None)
             }
             other => {
-                let Some(plan) = super::attack::plan(&self.names, other, now, self.count_scale, &mut self.rng)? else {
+                let victim = match other {
+                    Action::Redirect(r) => self.victim_address(&r.victim.value.to_string())?,
+                    _ => (Ipv6Addr::UNSPECIFIED, [0; 6]),
+                };
+                let Some(plan) = super::attack::plan(&self.names, victim, other, now, self.count_scale, &mut self.rng)?
+                else {
                     return Err(KernelError::Unsupported(format!(
                         "action `{}` on the kernel backend",
                         other.kind()
@@ -455,7 +502,7 @@ impl KernelNet {
             }
         }
         let mut out = NetState::default();
-        for (name, ns) in &self.nodes {
+        for (name, ns) in self.nodes.iter().filter(|(n, _)| !self.attackers.contains(n)) {
             let mut state = node_state(ns)?;
             state.pings = self
                 .pings
