@@ -120,8 +120,10 @@ kernel_case!(ra_slaac, "ra-slaac.yml", 29);
 kernel_case!(ra_two_prefixes, "ra-two-prefixes.yml", 30);
 kernel_case!(redirect_accepted, "redirect-accepted.yml", 31);
 kernel_case!(redirect_refused, "redirect-refused.yml", 32);
-kernel_case!(sysctl_runtime_accept_ra, "sysctl-runtime-accept-ra.yml", 33);
-kernel_case!(two_routers_pref, "two-routers-pref.yml", 34);
+kernel_case!(send_ra_lifetime_0, "send-ra-lifetime-0.yml", 33);
+kernel_case!(send_ra_preference, "send-ra-preference.yml", 34);
+kernel_case!(sysctl_runtime_accept_ra, "sysctl-runtime-accept-ra.yml", 35);
+kernel_case!(two_routers_pref, "two-routers-pref.yml", 36);
 
 #[test]
 fn every_kernel_scenario_has_a_case() {

@@ -20,6 +20,7 @@ use crate::scenario::topology::{FirewallKind, Interface, Route as ScRoute, Routi
 use crate::scenario::Scenario;
 use dualhome_sim::host::iid::{eui64_iid, with_iid};
 use dualhome_sim::radvd::advert::append_ra;
+use dualhome_sim::radvd::config::RaIfaceConfig;
 use dualhome_sim::radvd::daemon::{RaDaemon, RaSend};
 use dualhome_sim::time::Instant as SimInstant;
 use dualhome_sim::wire::MacAddr;
@@ -438,32 +439,53 @@ impl KernelNet {
                 Ok(None)
             }
             Action::Snapshot(_) => Ok(None),
-            Action::SendRa(s) if s.ra.is_none() => {
+            Action::SendRa(s) => {
+                // As run::actions::send_ra: the running daemon's configuration (else radvd's defaults) with the
+                // entry's fields written over it, lifetimes not decremented, from the interface's link-local.
                 let router = s.router.value.to_string();
-                let now = SimInstant::from_nanos(u64::try_from(now.as_nanos()).unwrap_or(u64::MAX));
-                let Some(r) = self
+                let ns = ns_of(self, &router)?;
+                let (mac, ll) = {
+                    let entry = self
+                        .names
+                        .node(&router)
+                        .map_err(|e| KernelError::Setup(e.to_string()))?;
+                    let i = entry.iface(&s.iface.value).ok_or_else(|| {
+                        KernelError::Setup(format!("`{router}` has no interface `{}`", s.iface.value))
+                    })?;
+                    let mac = sim_mac(i.mac);
+                    (
+                        mac,
+                        with_iid(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0), eui64_iid(mac)),
+                    )
+                };
+                let mut cfg = self
                     .radvds
                     .iter()
-                    .find(|r| self.nodes.get(&router) == Some(&r.ns) && r.ifname == s.iface.value)
-                else {
-                    return Err(KernelError::Unsupported(format!(
-                        "send-ra: `{router}:{}` runs no RA daemon",
+                    .find(|r| r.ns == ns && r.ifname == s.iface.value)
+                    .map_or_else(
+                        || RaIfaceConfig::new(s.iface.value.clone()),
+                        |r| r.daemon.config.clone(),
+                    );
+                if let Some(o) = &s.ra {
+                    crate::run::convert::apply_ra(&mut cfg, &o.value);
+                }
+                if !Self::ll_ready(&ns, &s.iface.value, ll) {
+                    return Err(KernelError::Setup(format!(
+                        "{}: no usable link-local address yet",
                         s.iface.value
                     )));
-                };
+                }
+                let now = SimInstant::from_nanos(u64::try_from(now.as_nanos()).unwrap_or(u64::MAX));
                 let mut buf = Vec::new();
-                if append_ra(
-                    &mut buf,
-                    &r.daemon.config,
-                    RaSend::Multicast,
-                    r.ll,
-                    r.mac,
-                    r.daemon.started_at(),
-                    now,
-                )
-                .is_ok()
-                {
-                    r.sock.send(&buf)?;
+                append_ra(&mut buf, &cfg, RaSend::Multicast, ll, mac, now, now)
+                    .map_err(|e| KernelError::Setup(format!("send-ra: {e:?}")))?;
+                let key = (router, s.iface.value.clone());
+                if !self.attack_socks.contains_key(&key) {
+                    let sock = FrameSocket::open(&ns, &s.iface.value)?;
+                    self.attack_socks.insert(key.clone(), sock);
+                }
+                if let Some(sock) = self.attack_socks.get(&key) {
+                    sock.send(&buf)?;
                 }
                 Ok(None)
             }
