@@ -59,6 +59,7 @@ fn run_one(file: &str, id: u32) {
                     n.routers.iter().for_each(|r| println!("  neigh {r}"));
                     n.pings.iter().for_each(|p| println!("  {p}"));
                     n.accepts.iter().for_each(|a| println!("  {a}"));
+                    n.flows.iter().for_each(|f| println!("  {f}"));
                 }
             }
         }
@@ -100,30 +101,31 @@ kernel_case!(conntrack_block_icmpv6, "conntrack-block-icmpv6.yml", 9);
 kernel_case!(conntrack_stateful, "conntrack-stateful.yml", 10);
 kernel_case!(dad_accept_dad_0, "dad-accept-dad-0.yml", 11);
 kernel_case!(dad_duplicate, "dad-duplicate.yml", 12);
-kernel_case!(ping_on_link, "ping-on-link.yml", 13);
-kernel_case!(policy_rules, "policy-rules.yml", 14);
-kernel_case!(ra_accept_ra_0, "ra-accept-ra-0.yml", 15);
-kernel_case!(ra_autoconf_0, "ra-autoconf-0.yml", 16);
-kernel_case!(ra_defrtr_0, "ra-defrtr-0.yml", 17);
-kernel_case!(ra_forwarding_accept_ra_2, "ra-forwarding-accept-ra-2.yml", 18);
-kernel_case!(ra_forwarding_ignored, "ra-forwarding-ignored.yml", 19);
-kernel_case!(ra_high_pref, "ra-high-pref.yml", 20);
-kernel_case!(ra_lifetime_0, "ra-lifetime-0.yml", 21);
-kernel_case!(ra_link_down_up, "ra-link-down-up.yml", 22);
-kernel_case!(ra_not_autonomous, "ra-not-autonomous.yml", 23);
-kernel_case!(ra_off_link, "ra-off-link.yml", 24);
-kernel_case!(ra_pinfo_0, "ra-pinfo-0.yml", 25);
-kernel_case!(ra_preferred_0, "ra-preferred-0.yml", 26);
-kernel_case!(ra_rio_accepted, "ra-rio-accepted.yml", 27);
-kernel_case!(ra_rio_ignored, "ra-rio-ignored.yml", 28);
-kernel_case!(ra_slaac, "ra-slaac.yml", 29);
-kernel_case!(ra_two_prefixes, "ra-two-prefixes.yml", 30);
-kernel_case!(redirect_accepted, "redirect-accepted.yml", 31);
-kernel_case!(redirect_refused, "redirect-refused.yml", 32);
-kernel_case!(send_ra_lifetime_0, "send-ra-lifetime-0.yml", 33);
-kernel_case!(send_ra_preference, "send-ra-preference.yml", 34);
-kernel_case!(sysctl_runtime_accept_ra, "sysctl-runtime-accept-ra.yml", 35);
-kernel_case!(two_routers_pref, "two-routers-pref.yml", 36);
+kernel_case!(flow_http_families, "flow-http-families.yml", 13);
+kernel_case!(ping_on_link, "ping-on-link.yml", 14);
+kernel_case!(policy_rules, "policy-rules.yml", 15);
+kernel_case!(ra_accept_ra_0, "ra-accept-ra-0.yml", 16);
+kernel_case!(ra_autoconf_0, "ra-autoconf-0.yml", 17);
+kernel_case!(ra_defrtr_0, "ra-defrtr-0.yml", 18);
+kernel_case!(ra_forwarding_accept_ra_2, "ra-forwarding-accept-ra-2.yml", 19);
+kernel_case!(ra_forwarding_ignored, "ra-forwarding-ignored.yml", 20);
+kernel_case!(ra_high_pref, "ra-high-pref.yml", 21);
+kernel_case!(ra_lifetime_0, "ra-lifetime-0.yml", 22);
+kernel_case!(ra_link_down_up, "ra-link-down-up.yml", 23);
+kernel_case!(ra_not_autonomous, "ra-not-autonomous.yml", 24);
+kernel_case!(ra_off_link, "ra-off-link.yml", 25);
+kernel_case!(ra_pinfo_0, "ra-pinfo-0.yml", 26);
+kernel_case!(ra_preferred_0, "ra-preferred-0.yml", 27);
+kernel_case!(ra_rio_accepted, "ra-rio-accepted.yml", 28);
+kernel_case!(ra_rio_ignored, "ra-rio-ignored.yml", 29);
+kernel_case!(ra_slaac, "ra-slaac.yml", 30);
+kernel_case!(ra_two_prefixes, "ra-two-prefixes.yml", 31);
+kernel_case!(redirect_accepted, "redirect-accepted.yml", 32);
+kernel_case!(redirect_refused, "redirect-refused.yml", 33);
+kernel_case!(send_ra_lifetime_0, "send-ra-lifetime-0.yml", 34);
+kernel_case!(send_ra_preference, "send-ra-preference.yml", 35);
+kernel_case!(sysctl_runtime_accept_ra, "sysctl-runtime-accept-ra.yml", 36);
+kernel_case!(two_routers_pref, "two-routers-pref.yml", 37);
 
 #[test]
 fn every_kernel_scenario_has_a_case() {

@@ -15,6 +15,7 @@
 //! to the nanosecond: lifetimes are compared with a tolerance ([`snapshot::DiffOptions`]).
 
 pub mod attack;
+pub mod flows;
 pub mod netns;
 pub mod nft;
 pub mod observe;
@@ -218,7 +219,7 @@ pub fn sim_steps(scenario: &Scenario, seed: Option<u64>) -> Result<Vec<StepSnaps
         out.push(StepSnapshot {
             at_ms: u64::try_from(at.as_millis()).unwrap_or(u64::MAX),
             label: step_label(at),
-            state: sim_accepts(scenario, &w, sim_state::world_state(&w))?,
+            state: with_sim_flows(&w, &flows, sim_accepts(scenario, &w, sim_state::world_state(&w))?),
         });
         for (i, e) in scenario.timeline.iter().enumerate() {
             if e.at.as_ref().map(|a| a.value.0) != Some(at) {
@@ -234,6 +235,20 @@ pub fn sim_steps(scenario: &Scenario, seed: Option<u64>) -> Result<Vec<StepSnaps
         }
     }
     Ok(out)
+}
+
+/// Adds the simulator's flow outcomes to their client nodes.
+fn with_sim_flows(
+    w: &world::World,
+    flows: &crate::run::flows::Flows,
+    mut state: snapshot::NetState,
+) -> snapshot::NetState {
+    for (node, entry) in flows::sim_flows(w, flows) {
+        if let Some(n) = state.nodes.get_mut(&node) {
+            n.flows.push(entry);
+        }
+    }
+    state
 }
 
 /// Adds the bind-semantics probes of every scenario host with services to `state` (simulator side).

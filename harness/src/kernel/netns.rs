@@ -65,6 +65,41 @@ pub fn in_netns<T: Send + 'static>(
     })?
 }
 
+/// Runs `f` on a detached thread that entered namespace `ns` (for connections that outlive the call); setns
+/// errors are returned before the thread runs `f`.
+pub fn in_netns_detached(ns: &str, f: impl FnOnce() + Send + 'static) -> Result<(), KernelError> {
+    let path = format!("/var/run/netns/{ns}");
+    let file = File::open(&path).map_err(|e| KernelError::Io {
+        what: path.clone(),
+        detail: e.to_string(),
+    })?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        // SAFETY: setns on this thread only; the fd is valid for the duration of the call.
+        let rc = unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) };
+        let ok = rc == 0;
+        let _ = tx.send(if ok {
+            Ok(())
+        } else {
+            Err(std::io::Error::last_os_error().to_string())
+        });
+        if ok {
+            f();
+        }
+    });
+    match rx.recv() {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(detail)) => Err(KernelError::Io {
+            what: format!("setns {path}"),
+            detail,
+        }),
+        Err(_) => Err(KernelError::Io {
+            what: format!("thread in {ns}"),
+            detail: "ended early".into(),
+        }),
+    }
+}
+
 /// Writes `value` to sysctl `key` (dotted) inside namespace `ns` through `/proc/sys`.
 pub fn write_sysctl(ns: &str, key: &str, value: &str) -> Result<(), KernelError> {
     let (key, value) = (key.to_owned(), value.to_owned());

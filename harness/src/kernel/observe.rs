@@ -183,6 +183,7 @@ pub fn node_state(ns: &str) -> Result<NodeState, KernelError> {
         routers: routers(ns)?,
         pings: Vec::new(),
         accepts: Vec::new(),
+        flows: Vec::new(),
     })
 }
 

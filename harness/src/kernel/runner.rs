@@ -74,6 +74,10 @@ pub struct KernelNet {
     attack_socks: BTreeMap<(String, String), FrameSocket>,
     /// Attacker nodes (not observed: the simulator's attackers are not hosts).
     attackers: Vec<String>,
+    /// TCP flows started by `ssh`/`http` actions.
+    flows: Vec<super::flows::KernelFlow>,
+    /// The scenario's end (`duration`).
+    end: Duration,
     /// `kernel.count_scale` of the scenario.
     count_scale: u32,
     /// Bind-semantics probes: node → targets.
@@ -110,6 +114,8 @@ impl KernelNet {
             bursts: Vec::new(),
             attack_socks: BTreeMap::new(),
             attackers: Vec::new(),
+            flows: Vec::new(),
+            end: scenario.duration.value.0,
             count_scale: scenario
                 .kernel
                 .as_ref()
@@ -356,6 +362,29 @@ impl KernelNet {
         Ok((ip, iface.mac))
     }
 
+    /// A real TCP connection from `from` for the rest of the run.
+    #[allow(clippy::too_many_arguments)]
+    fn start_flow(
+        &mut self,
+        id: &str,
+        from: &str,
+        to: &crate::scenario::AddrRef,
+        family: Option<crate::scenario::timeline::Family>,
+        port: u16,
+        now: Duration,
+        hold: Duration,
+    ) -> Result<Option<String>, KernelError> {
+        let dst = resolve(&self.names, to, family).map_err(|e| KernelError::Setup(e.to_string()))?;
+        let ns = self
+            .nodes
+            .get(from)
+            .ok_or_else(|| KernelError::Setup(format!("unknown node `{from}`")))?;
+        let give_up = self.end.saturating_sub(now);
+        let flow = super::flows::start(ns, id, from, std::net::SocketAddr::new(dst, port), give_up, hold)?;
+        self.flows.push(flow);
+        Ok(None)
+    }
+
     /// Sends the attacker frames due at scenario time `now`.
     fn send_due_bursts(&mut self, now: Duration) -> Result<(), KernelError> {
         let due = self.bursts.iter().take_while(|b| b.at <= now).count();
@@ -393,7 +422,7 @@ impl KernelNet {
     }
 
     /// Applies one timeline action at scenario time `now`. Returns a note when the action was skipped.
-    fn apply(&mut self, action: &Action, now: Duration) -> Result<Option<String>, KernelError> {
+    fn apply(&mut self, index: usize, action: &Action, now: Duration) -> Result<Option<String>, KernelError> {
         let ns_of = |net: &KernelNet, n: &str| {
             net.nodes
                 .get(n)
@@ -439,6 +468,33 @@ impl KernelNet {
                 Ok(None)
             }
             Action::Snapshot(_) => Ok(None),
+            Action::Ssh(f) => {
+                let hold = f.hold.as_ref().map_or(self.end.saturating_sub(now), |h| h.value.0);
+                self.start_flow(
+                    &f.id.value,
+                    &f.from.value.to_string(),
+                    &f.to.value,
+                    f.family,
+                    f.port.unwrap_or(22),
+                    now,
+                    hold,
+                )
+            }
+            Action::Http(f) => {
+                let id =
+                    f.id.as_ref()
+                        .map_or_else(|| format!("timeline[{index}]"), |i| i.value.clone());
+                let hold = self.end.saturating_sub(now);
+                self.start_flow(
+                    &id,
+                    &f.from.value.to_string(),
+                    &f.to.value,
+                    f.family,
+                    f.port.unwrap_or(80),
+                    now,
+                    hold,
+                )
+            }
             Action::SendRa(s) => {
                 // As run::actions::send_ra: the running daemon's configuration (else radvd's defaults) with the
                 // entry's fields written over it, lifetimes not decremented, from the interface's link-local.
@@ -536,6 +592,12 @@ impl KernelNet {
                     received: u32::try_from(p.got.len()).unwrap_or(u32::MAX),
                 })
                 .collect();
+            state.flows = self
+                .flows
+                .iter()
+                .filter(|f| &f.node == name)
+                .map(|f| f.entry())
+                .collect();
             if let Some(targets) = self.probes.get(name) {
                 state.accepts = super::sockets::kernel_accepts(ns, targets)?;
             }
@@ -607,16 +669,12 @@ pub fn run_timeline(
             label: step_label(at),
             state,
         });
-        for e in scenario
-            .timeline
-            .iter()
-            .filter(|e| e.at.as_ref().map(|a| a.value.0) == Some(at))
-        {
-            match net.apply(&e.action, at) {
-                Ok(None) => {}
-                Ok(Some(note)) => notes.push(note),
-                Err(KernelError::Unsupported(what)) => return Err(KernelError::Unsupported(what)),
-                Err(e) => return Err(e),
+        for (i, e) in scenario.timeline.iter().enumerate() {
+            if e.at.as_ref().map(|a| a.value.0) != Some(at) {
+                continue;
+            }
+            if let Some(note) = net.apply(i, &e.action, at)? {
+                notes.push(note);
             }
         }
     }

@@ -101,6 +101,7 @@ pub fn host_state(t: &HostTables, routers: Vec<RouterNeigh>, now: Instant) -> No
         routers,
         pings: Vec::new(),
         accepts: Vec::new(),
+        flows: Vec::new(),
     }
 }
 

@@ -106,6 +106,21 @@ impl fmt::Display for AcceptEntry {
     }
 }
 
+/// How far one TCP flow (`ssh`/`http` action) started by the node got.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FlowEntry {
+    /// Flow id.
+    pub id: String,
+    /// `pending`, `established`, `refused`, `failed`.
+    pub state: String,
+}
+
+impl fmt::Display for FlowEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "flow {}: {}", self.id, self.state)
+    }
+}
+
 /// One node's state.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NodeState {
@@ -121,6 +136,8 @@ pub struct NodeState {
     pub pings: Vec<PingEntry>,
     /// TCP connection probes to the node's service ports.
     pub accepts: Vec<AcceptEntry>,
+    /// TCP flows the node started.
+    pub flows: Vec<FlowEntry>,
 }
 
 /// Every node's state at one step.
@@ -356,6 +373,14 @@ pub fn diff_states(step: &str, sim: &NetState, kernel: &NetState, o: &DiffOption
             &k.pings,
             &s.pings,
             |p| p.dst.clone(),
+            |a, b| a == b,
+            |x, y| found.push(mk(x, y)),
+        );
+        let mk = push("flow");
+        pair(
+            &k.flows,
+            &s.flows,
+            |f| f.id.clone(),
             |a, b| a == b,
             |x, y| found.push(mk(x, y)),
         );
