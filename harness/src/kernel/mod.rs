@@ -14,6 +14,7 @@
 //! this module reads the wall clock (the one place in dualhome that does) and its output is not deterministic
 //! to the nanosecond: lifetimes are compared with a tolerance ([`snapshot::DiffOptions`]).
 
+mod apply;
 pub mod attack;
 pub mod flows;
 pub mod netns;

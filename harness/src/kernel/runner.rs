@@ -12,16 +12,13 @@ use super::raw::{EchoSocket, FrameSocket};
 use super::snapshot::{NetState, PingEntry, StepSnapshot};
 use super::{interrupted, step_label, step_times, KernelError, KernelOptions};
 use crate::run::convert::{ra_config, sim_mac};
-use crate::run::resolve::resolve;
 use crate::run::world::{self, World};
 use crate::scenario::radvd::router_ra_configs;
-use crate::scenario::timeline::Action;
 use crate::scenario::topology::{FirewallKind, Interface, Route as ScRoute, RoutingRule, Sysctls};
 use crate::scenario::Scenario;
 use dualhome_sim::host::iid::{eui64_iid, with_iid};
 use dualhome_sim::radvd::advert::append_ra;
-use dualhome_sim::radvd::config::RaIfaceConfig;
-use dualhome_sim::radvd::daemon::{RaDaemon, RaSend};
+use dualhome_sim::radvd::daemon::RaDaemon;
 use dualhome_sim::time::Instant as SimInstant;
 use dualhome_sim::wire::MacAddr;
 use rand_chacha::rand_core::SeedableRng;
@@ -31,61 +28,61 @@ use std::net::{IpAddr, Ipv6Addr};
 use std::time::Duration;
 
 /// One RA daemon on a router interface of the kernel network.
-struct KernelRadvd {
-    ns: String,
-    ifname: String,
-    daemon: RaDaemon,
-    sock: FrameSocket,
-    mac: MacAddr,
-    ll: Ipv6Addr,
+pub(super) struct KernelRadvd {
+    pub(super) ns: String,
+    pub(super) ifname: String,
+    pub(super) daemon: RaDaemon,
+    pub(super) sock: FrameSocket,
+    pub(super) mac: MacAddr,
+    pub(super) ll: Ipv6Addr,
 }
 
 /// An echo request due at a scenario time.
-struct Echo {
-    at: Duration,
-    node: String,
-    dst: IpAddr,
-    ident: u16,
-    seq: u16,
+pub(super) struct Echo {
+    pub(super) at: Duration,
+    pub(super) node: String,
+    pub(super) dst: IpAddr,
+    pub(super) ident: u16,
+    pub(super) seq: u16,
 }
 
 /// A ping a node started, as the kernel side counts it.
-struct PingLog {
-    node: String,
-    dst: IpAddr,
-    ident: u16,
-    sent: u32,
-    got: std::collections::BTreeSet<u16>,
+pub(super) struct PingLog {
+    pub(super) node: String,
+    pub(super) dst: IpAddr,
+    pub(super) ident: u16,
+    pub(super) sent: u32,
+    pub(super) got: std::collections::BTreeSet<u16>,
 }
 
 /// The kernel network of one run.
 pub struct KernelNet {
-    lab: Lab,
-    nodes: BTreeMap<String, String>,
-    radvds: Vec<KernelRadvd>,
-    echo: BTreeMap<(String, bool), EchoSocket>,
-    pending: Vec<Echo>,
-    pings: Vec<PingLog>,
+    pub(super) lab: Lab,
+    pub(super) nodes: BTreeMap<String, String>,
+    pub(super) radvds: Vec<KernelRadvd>,
+    pub(super) echo: BTreeMap<(String, bool), EchoSocket>,
+    pub(super) pending: Vec<Echo>,
+    pub(super) pings: Vec<PingLog>,
     /// Listening sockets of the hosts' services (kept open for the run).
-    listeners: Vec<std::os::fd::OwnedFd>,
+    pub(super) listeners: Vec<std::os::fd::OwnedFd>,
     /// Attacker frames waiting for their time.
-    bursts: Vec<super::attack::Burst>,
+    pub(super) bursts: Vec<super::attack::Burst>,
     /// AF_PACKET sockets of attacker interfaces, opened on first use.
-    attack_socks: BTreeMap<(String, String), FrameSocket>,
+    pub(super) attack_socks: BTreeMap<(String, String), FrameSocket>,
     /// Attacker nodes (not observed: the simulator's attackers are not hosts).
-    attackers: Vec<String>,
+    pub(super) attackers: Vec<String>,
     /// TCP flows started by `ssh`/`http` actions.
-    flows: Vec<super::flows::KernelFlow>,
+    pub(super) flows: Vec<super::flows::KernelFlow>,
     /// The scenario's end (`duration`).
-    end: Duration,
+    pub(super) end: Duration,
     /// `kernel.count_scale` of the scenario.
-    count_scale: u32,
+    pub(super) count_scale: u32,
     /// Bind-semantics probes: node → targets.
-    probes: BTreeMap<String, Vec<std::net::SocketAddr>>,
-    next_ident: u16,
-    rng: ChaCha8Rng,
+    pub(super) probes: BTreeMap<String, Vec<std::net::SocketAddr>>,
+    pub(super) next_ident: u16,
+    pub(super) rng: ChaCha8Rng,
     /// Names resolved against the simulator's view of the same topology (configured and link-local addresses).
-    names: World,
+    pub(super) names: World,
 }
 
 fn is_interface_key(key: &str) -> bool {
@@ -277,7 +274,7 @@ impl KernelNet {
     }
 
     /// Whether the router interface's link-local address is usable (radvd cannot send from a tentative one).
-    fn ll_ready(ns: &str, ifname: &str, ll: Ipv6Addr) -> bool {
+    pub(super) fn ll_ready(ns: &str, ifname: &str, ll: Ipv6Addr) -> bool {
         super::observe::addrs(ns).is_ok_and(|a| {
             a.iter().any(|e| {
                 e.dev == ifname
@@ -288,7 +285,7 @@ impl KernelNet {
     }
 
     /// Feeds received RSs to the daemons and sends what they have due at scenario time `now`.
-    fn poll_radvd(&mut self, now: SimInstant) -> Result<(), KernelError> {
+    pub(super) fn poll_radvd(&mut self, now: SimInstant) -> Result<(), KernelError> {
         for r in &mut self.radvds {
             while let Some(frame) = r.sock.recv() {
                 if let Some((src, slla)) = parse_rs(&frame) {
@@ -319,255 +316,6 @@ impl KernelNet {
             }
         }
         Ok(())
-    }
-
-    fn echo_socket(&mut self, node: &str, v6: bool) -> Result<&EchoSocket, KernelError> {
-        let ns = self
-            .nodes
-            .get(node)
-            .ok_or_else(|| KernelError::Setup(format!("unknown node `{node}`")))?
-            .clone();
-        let key = (node.to_owned(), v6);
-        if !self.echo.contains_key(&key) {
-            let s = EchoSocket::open(&ns, v6)?;
-            self.echo.insert(key.clone(), s);
-        }
-        self.echo
-            .get(&key)
-            .ok_or_else(|| KernelError::Setup("echo socket".into()))
-    }
-
-    /// A redirect victim's address on its first interface as the kernel has it now: a global one if any, else
-    /// the link-local (run::attacks picks the same from the simulator's tables), and that interface's MAC.
-    fn victim_address(&self, victim: &str) -> Result<(Ipv6Addr, [u8; 6]), KernelError> {
-        let entry = self.names.node(victim).map_err(|e| KernelError::Setup(e.to_string()))?;
-        let iface = entry
-            .ifaces
-            .first()
-            .ok_or_else(|| KernelError::Setup(format!("`{victim}` has no interface")))?;
-        let ns = self
-            .nodes
-            .get(victim)
-            .ok_or_else(|| KernelError::Setup(format!("unknown node `{victim}`")))?;
-        let addrs = super::observe::addrs(ns)?;
-        let v6: Vec<Ipv6Addr> = addrs
-            .iter()
-            .filter(|a| a.dev == iface.name && !a.flags.iter().any(|f| f == "tentative" || f == "dadfailed"))
-            .filter_map(|a| a.cidr.split('/').next().and_then(|x| x.parse::<Ipv6Addr>().ok()))
-            .collect();
-        let pick = v6.iter().find(|a| (a.segments()[0] & 0xffc0) != 0xfe80).or(v6.first());
-        let ip = pick
-            .copied()
-            .ok_or_else(|| KernelError::Setup(format!("`{victim}` has no usable IPv6 address")))?;
-        Ok((ip, iface.mac))
-    }
-
-    /// A real TCP connection from `from` for the rest of the run.
-    #[allow(clippy::too_many_arguments)]
-    fn start_flow(
-        &mut self,
-        id: &str,
-        from: &str,
-        to: &crate::scenario::AddrRef,
-        family: Option<crate::scenario::timeline::Family>,
-        port: u16,
-        now: Duration,
-        hold: Duration,
-    ) -> Result<Option<String>, KernelError> {
-        let dst = resolve(&self.names, to, family).map_err(|e| KernelError::Setup(e.to_string()))?;
-        let ns = self
-            .nodes
-            .get(from)
-            .ok_or_else(|| KernelError::Setup(format!("unknown node `{from}`")))?;
-        let give_up = self.end.saturating_sub(now);
-        let flow = super::flows::start(ns, id, from, std::net::SocketAddr::new(dst, port), give_up, hold)?;
-        self.flows.push(flow);
-        Ok(None)
-    }
-
-    /// Sends the attacker frames due at scenario time `now`.
-    fn send_due_bursts(&mut self, now: Duration) -> Result<(), KernelError> {
-        let due = self.bursts.iter().take_while(|b| b.at <= now).count();
-        for b in self.bursts.drain(..due).collect::<Vec<_>>() {
-            let key = (b.node.clone(), b.iface.clone());
-            if !self.attack_socks.contains_key(&key) {
-                let ns = self
-                    .nodes
-                    .get(&b.node)
-                    .ok_or_else(|| KernelError::Setup(format!("unknown node `{}`", b.node)))?;
-                let sock = FrameSocket::open(ns, &b.iface)?;
-                self.attack_socks.insert(key.clone(), sock);
-            }
-            if let Some(sock) = self.attack_socks.get(&key) {
-                for f in &b.frames {
-                    sock.send(f)?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn send_due_echoes(&mut self, now: Duration) -> Result<(), KernelError> {
-        let (due, rest): (Vec<Echo>, Vec<Echo>) =
-            std::mem::take(&mut self.pending).into_iter().partition(|e| e.at <= now);
-        self.pending = rest;
-        for e in due {
-            let sock = self.echo_socket(&e.node, e.dst.is_ipv6())?;
-            sock.send(e.dst, e.ident, e.seq)?;
-            if let Some(p) = self.pings.iter_mut().find(|p| p.ident == e.ident) {
-                p.sent += 1;
-            }
-        }
-        Ok(())
-    }
-
-    /// Applies one timeline action at scenario time `now`. Returns a note when the action was skipped.
-    fn apply(&mut self, index: usize, action: &Action, now: Duration) -> Result<Option<String>, KernelError> {
-        let ns_of = |net: &KernelNet, n: &str| {
-            net.nodes
-                .get(n)
-                .cloned()
-                .ok_or_else(|| KernelError::Setup(format!("unknown node `{n}`")))
-        };
-        match action {
-            Action::Ping(p) => {
-                let dst = resolve(&self.names, &p.to.value, p.family).map_err(|e| KernelError::Setup(e.to_string()))?;
-                let from = p.from.value.to_string();
-                let ident = self.next_ident;
-                self.next_ident = self.next_ident.wrapping_add(1);
-                self.pings.push(PingLog {
-                    node: from.clone(),
-                    dst,
-                    ident,
-                    sent: 0,
-                    got: Default::default(),
-                });
-                let interval = p.interval.map_or(Duration::from_secs(1), |i| i.0);
-                for seq in 0..p.count.unwrap_or(1) {
-                    let at = now + interval * seq;
-                    let seq = u16::try_from(seq + 1).unwrap_or(u16::MAX);
-                    self.pending.push(Echo {
-                        at,
-                        node: from.clone(),
-                        dst,
-                        ident,
-                        seq,
-                    });
-                }
-                Ok(None)
-            }
-            Action::LinkDown(l) | Action::LinkUp(l) => {
-                let ns = ns_of(self, &l.node.value.to_string())?;
-                self.lab
-                    .link(&ns, &l.iface.value, matches!(action, Action::LinkUp(_)))?;
-                Ok(None)
-            }
-            Action::Sysctl(s) => {
-                let ns = ns_of(self, &s.node.value.to_string())?;
-                write_sysctl(&ns, &s.key.value, &s.value.value.to_string())?;
-                Ok(None)
-            }
-            Action::Snapshot(_) => Ok(None),
-            Action::Ssh(f) => {
-                let hold = f.hold.as_ref().map_or(self.end.saturating_sub(now), |h| h.value.0);
-                self.start_flow(
-                    &f.id.value,
-                    &f.from.value.to_string(),
-                    &f.to.value,
-                    f.family,
-                    f.port.unwrap_or(22),
-                    now,
-                    hold,
-                )
-            }
-            Action::Http(f) => {
-                let id =
-                    f.id.as_ref()
-                        .map_or_else(|| format!("timeline[{index}]"), |i| i.value.clone());
-                let hold = self.end.saturating_sub(now);
-                self.start_flow(
-                    &id,
-                    &f.from.value.to_string(),
-                    &f.to.value,
-                    f.family,
-                    f.port.unwrap_or(80),
-                    now,
-                    hold,
-                )
-            }
-            Action::SendRa(s) => {
-                // As run::actions::send_ra: the running daemon's configuration (else radvd's defaults) with the
-                // entry's fields written over it, lifetimes not decremented, from the interface's link-local.
-                let router = s.router.value.to_string();
-                let ns = ns_of(self, &router)?;
-                let (mac, ll) = {
-                    let entry = self
-                        .names
-                        .node(&router)
-                        .map_err(|e| KernelError::Setup(e.to_string()))?;
-                    let i = entry.iface(&s.iface.value).ok_or_else(|| {
-                        KernelError::Setup(format!("`{router}` has no interface `{}`", s.iface.value))
-                    })?;
-                    let mac = sim_mac(i.mac);
-                    (
-                        mac,
-                        with_iid(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0), eui64_iid(mac)),
-                    )
-                };
-                let mut cfg = self
-                    .radvds
-                    .iter()
-                    .find(|r| r.ns == ns && r.ifname == s.iface.value)
-                    .map_or_else(
-                        || RaIfaceConfig::new(s.iface.value.clone()),
-                        |r| r.daemon.config.clone(),
-                    );
-                if let Some(o) = &s.ra {
-                    crate::run::convert::apply_ra(&mut cfg, &o.value);
-                }
-                if !Self::ll_ready(&ns, &s.iface.value, ll) {
-                    return Err(KernelError::Setup(format!(
-                        "{}: no usable link-local address yet",
-                        s.iface.value
-                    )));
-                }
-                let now = SimInstant::from_nanos(u64::try_from(now.as_nanos()).unwrap_or(u64::MAX));
-                let mut buf = Vec::new();
-                append_ra(&mut buf, &cfg, RaSend::Multicast, ll, mac, now, now)
-                    .map_err(|e| KernelError::Setup(format!("send-ra: {e:?}")))?;
-                let key = (router, s.iface.value.clone());
-                if !self.attack_socks.contains_key(&key) {
-                    let sock = FrameSocket::open(&ns, &s.iface.value)?;
-                    self.attack_socks.insert(key.clone(), sock);
-                }
-                if let Some(sock) = self.attack_socks.get(&key) {
-                    sock.send(&buf)?;
-                }
-                Ok(None)
-            }
-            other => {
-                let victim = match other {
-                    Action::Redirect(r) => self.victim_address(&r.victim.value.to_string())?,
-                    _ => (Ipv6Addr::UNSPECIFIED, [0; 6]),
-                };
-                let Some(plan) = super::attack::plan(&self.names, victim, other, now, self.count_scale, &mut self.rng)?
-                else {
-                    return Err(KernelError::Unsupported(format!(
-                        "action `{}` on the kernel backend",
-                        other.kind()
-                    )));
-                };
-                if plan.forward {
-                    if let Some(b) = plan.bursts.first() {
-                        let ns = ns_of(self, &b.node)?;
-                        write_sysctl(&ns, "net.ipv6.conf.all.forwarding", "1")?;
-                    }
-                }
-                self.bursts.extend(plan.bursts);
-                self.bursts.sort_by_key(|b| b.at);
-                Ok(None)
-            }
-        }
     }
 
     /// Every node's state now (echo replies waiting on the sockets are counted first).
