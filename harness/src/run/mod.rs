@@ -141,6 +141,13 @@ pub fn run_keeping_world(scenario: &Scenario, file: &str, opts: &RunOptions) -> 
     findings::normalize(&mut report.findings);
     report.status = match &error {
         Some(e) => ScenarioStatus::Error { message: e.to_string() },
+        // A scenario that asserts nothing proves nothing: it is skipped, never passed. Kernel-comparison files
+        // (`kernel.capable`, no `expect`) are checked by `--backend both`, which diffs the two backends' state.
+        None if report.expectations.is_empty() => ScenarioStatus::Skipped {
+            reason:
+                "no expectations: a backend-comparison scenario, checked against Linux by `dualhome run --backend both`"
+                    .to_owned(),
+        },
         None => ScenarioStatus::from_outcomes(&report.expectations),
     };
     let mut captures = Vec::new();

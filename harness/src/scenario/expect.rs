@@ -163,7 +163,8 @@ pub struct DefaultRouters {
     /// Family of the default routes (default ipv6).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub family: Option<Family>,
-    /// The routers, in the kernel's preference order; empty means "no default route".
+    /// The routers, in the order `ip -6 route show default` lists them (table order: lowest metric, then
+    /// insertion); empty means "no default route". Which one is used is what `route-get` checks.
     pub routers: Vec<Located<AddrRef>>,
 }
 
