@@ -5,8 +5,10 @@
 //! and a caret, and no report file is written.
 
 use clap::Args;
+use dualhome::run::backend::{kernel_outcomes, Backend};
 use dualhome::run::batch;
 use dualhome::run::RunOptions;
+use dualhome_reports::ScenarioStatus;
 use dualhome_reports::{Exit, Formats, Shard};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -36,6 +38,10 @@ pub struct RunCommand {
     /// Replace every scenario's seed.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// `sim`, or `both`: also run every kernel-capable scenario in Linux network namespaces (root) and report each
+    /// difference from the simulator as a failed expectation.
+    #[arg(long, value_enum, default_value = "sim")]
+    pub backend: Backend,
 }
 
 fn invalid(msg: &str) -> u8 {
@@ -100,10 +106,22 @@ pub fn run(cmd: RunCommand, args: Vec<String>) -> u8 {
         seed: cmd.seed,
         stop_at: None,
     };
-    let runs = batch::run_all(&scenarios, &opts, cmd.jobs, &|run| {
+    let mut runs = batch::run_all(&scenarios, &opts, cmd.jobs, &|run| {
         bar.set_message(run.report.name.clone());
         bar.inc(1);
     });
+    if cmd.backend == Backend::Both {
+        // Kernel runs take real time and real namespaces: one at a time, after the simulator runs.
+        for (i, (run, (path, scenario))) in runs.iter_mut().zip(&scenarios).enumerate() {
+            let source = std::fs::read_to_string(path).ok();
+            let run_id = format!("r{}-{i}", std::process::id() % 100_000);
+            let extra = kernel_outcomes(scenario, source, cmd.seed, &run_id);
+            run.report.expectations.extend(extra);
+            if !matches!(run.report.status, ScenarioStatus::Error { .. }) {
+                run.report.status = ScenarioStatus::from_outcomes(&run.report.expectations);
+            }
+        }
+    }
     bar.finish_and_clear();
     let report = match batch::assemble(runs, &cmd.report_dir, &formats, args, shard) {
         Ok(r) => r,

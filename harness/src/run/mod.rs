@@ -9,6 +9,7 @@
 
 pub mod actions;
 pub mod attacks;
+pub mod backend;
 pub mod batch;
 pub mod checks;
 pub mod convert;
