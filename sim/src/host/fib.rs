@@ -82,6 +82,9 @@ pub struct Fib {
     /// The earliest expiry, cached: the host asks after every event, the tables change rarely. `None` = stale;
     /// every `&mut` path into `tables` clears it.
     deadline: Cell<Option<Option<Instant>>>,
+    /// Whether any table holds a redirect exception (RTF_CACHE), cached like `deadline`: most hosts have none, and
+    /// the lookup then skips its exception scan.
+    has_cache: Cell<Option<bool>>,
 }
 
 /// The order the kernel walks its table hash for dumps: bucket `id & 0xff` (fib6_table_hash / fib_table_hash), so
@@ -98,6 +101,7 @@ impl Fib {
 
     fn table_mut(&mut self, id: u32) -> &mut Vec<Route> {
         self.deadline.set(None);
+        self.has_cache.set(None);
         let pos = match self
             .tables
             .binary_search_by_key(&table_order(id), |(t, _)| table_order(*t))
@@ -223,6 +227,7 @@ impl Fib {
     /// Removes every route for which `pred` holds; returns them (interface down, address removal, A5 purge).
     pub fn remove_where(&mut self, mut pred: impl FnMut(&Route) -> bool) -> Vec<Route> {
         self.deadline.set(None);
+        self.has_cache.set(None);
         let mut out = Vec::new();
         for (_, t) in &mut self.tables {
             let mut i = 0;
@@ -240,12 +245,27 @@ impl Fib {
     /// Mutable access to routes (RA refreshes update expiry and preference in place, B11).
     pub fn find_mut(&mut self, mut pred: impl FnMut(&Route) -> bool) -> Option<&mut Route> {
         self.deadline.set(None);
+        self.has_cache.set(None);
         self.tables.iter_mut().flat_map(|(_, t)| t.iter_mut()).find(|r| pred(r))
     }
 
     /// Drops routes whose expiry has come (fib6 GC, B13) and returns them.
     pub fn expire(&mut self, now: Instant) -> Vec<Route> {
         self.remove_where(|r| r.expires.is_some_and(|e| e <= now))
+    }
+
+    /// Whether any route is a redirect exception (`RTF_CACHE`).
+    pub fn has_exceptions(&self) -> bool {
+        if let Some(h) = self.has_cache.get() {
+            return h;
+        }
+        let h = self
+            .tables
+            .iter()
+            .flat_map(|(_, t)| t.iter())
+            .any(|r| r.flags.has(super::route::RouteFlags::CACHE));
+        self.has_cache.set(Some(h));
+        h
     }
 
     /// The earliest route expiry, so the engine knows when to wake the host.

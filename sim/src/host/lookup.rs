@@ -236,12 +236,17 @@ impl HostTables {
         // off whatever route is selected on its device.
         let host = IpNet::V6(Ipv6Net::from(dst));
         let key = r.key();
-        let r = self
-            .fib6
-            .table(tbl)
-            .iter()
-            .find(|e| e.flags.has(RouteFlags::CACHE) && e.dst == host && e.parent.map_or(e.dev == r.dev, |p| p == key))
-            .unwrap_or(r);
+        let r = if self.fib6.has_exceptions() {
+            self.fib6
+                .table(tbl)
+                .iter()
+                .find(|e| {
+                    e.flags.has(RouteFlags::CACHE) && e.dst == host && e.parent.map_or(e.dev == r.dev, |p| p == key)
+                })
+                .unwrap_or(r)
+        } else {
+            r
+        };
         let conf = self.sysctl.v6(r.dev);
         // Local and anycast delivery leave by lo (ip6_rt_get_dev_rcu: RTF_LOCAL | RTF_ANYCAST); the source is
         // computed on the route's own device (ip6_route_get_saddr), which for our own address picks it by rule 1.
