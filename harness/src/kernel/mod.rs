@@ -175,6 +175,13 @@ pub fn run(scenario: &Scenario, opts: &KernelOptions) -> Result<KernelRun, Kerne
             .unwrap_or_else(|| "no `kernel:` section".into());
         return Err(KernelError::NotCapable(why));
     }
+    if scenario.bosh.is_some() {
+        // The BOSH deploy (IPAM → CPI NICs → agent BootOps) is replayed onto simulated hosts only; without a
+        // kernel BootTarget the VMs would silently be missing from both sides of the diff.
+        return Err(KernelError::Unsupported(
+            "a `bosh:` deployment (agent ops are not replayed into namespaces yet)".into(),
+        ));
+    }
     check_privileges()?;
     let mut skipped = Vec::new();
     for r in &scenario.topology.routers {
