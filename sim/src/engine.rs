@@ -306,9 +306,10 @@ impl Sim {
             rng: &mut self.rng,
             outbox: &mut self.outbox,
             trace: &mut self.trace,
+            timers_unchanged: false,
         };
         let r = f(slot.node.as_mut(), &mut ctx);
-        self.flush(node);
+        self.flush(node, false);
         Some(r)
     }
 
@@ -417,13 +418,19 @@ impl Sim {
             rng: &mut self.rng,
             outbox: &mut self.outbox,
             trace: &mut self.trace,
+            timers_unchanged: false,
         };
         f(slot.node.as_mut(), &mut ctx);
-        self.flush(node);
+        let unchanged = ctx.timers_unchanged;
+        self.flush(node, unchanged);
     }
 
-    /// Sends the frames a node queued, then makes sure its next deadline has a timer event.
-    fn flush(&mut self, node: NodeId) {
+    /// Sends the frames a node queued, then makes sure its next deadline has a timer event (unless the node said
+    /// its deadlines did not change and it sent nothing).
+    fn flush(&mut self, node: NodeId, timers_unchanged: bool) {
+        if timers_unchanged && self.outbox.is_empty() {
+            return;
+        }
         let mut outbox = std::mem::take(&mut self.outbox);
         for (ifindex, frame) in outbox.drain(..) {
             self.transmit(node, ifindex, frame);

@@ -22,6 +22,8 @@ pub struct Ctx<'a> {
     pub rng: &'a mut ChaCha8Rng,
     pub(crate) outbox: &'a mut Vec<(IfIndex, Rc<Frame>)>,
     pub(crate) trace: &'a mut Trace,
+    /// Set by [`Ctx::timers_unchanged`]: the engine may skip asking [`Node::poll_timeout`] after this callback.
+    pub(crate) timers_unchanged: bool,
 }
 
 impl Ctx<'_> {
@@ -42,6 +44,13 @@ impl Ctx<'_> {
             let e = event();
             self.trace.push(self.now, self.node, e);
         }
+    }
+
+    /// Tells the engine this callback changed none of the node's deadlines (a frame dropped on arrival), so it
+    /// need not recompute [`Node::poll_timeout`]: on a segment of ten thousand hosts most multicast frames are
+    /// dropped by most receivers, and recomputing every receiver's deadline dominated the flood cost.
+    pub fn timers_unchanged(&mut self) {
+        self.timers_unchanged = true;
     }
 
     /// True if a trace is being recorded (to skip work that only feeds the trace).

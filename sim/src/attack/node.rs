@@ -423,6 +423,7 @@ mod tests {
             rng,
             outbox: &mut outbox,
             trace: &mut trace,
+            timers_unchanged: false,
         };
         a.handle_timeout(&mut ctx);
         outbox

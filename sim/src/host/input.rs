@@ -48,6 +48,7 @@ impl Host {
         let for_us = ifindex == IfIndex::LOOPBACK || view.dst == ours || view.dst.is_multicast();
         if !for_us || view.vlan.is_some() {
             self.counters.l2_dropped += 1;
+            ctx.timers_unchanged();
             return self.drop_packet(ctx, DropReason::OtherHost);
         }
         match view.l3 {
@@ -277,7 +278,9 @@ impl Host {
             ) && self.tables.addrs.get(ifindex, IpAddr::V6(dst)).is_some();
             if !dad_target {
                 if dst.is_multicast() {
-                    return self.counters.l2_dropped += 1;
+                    // A group this interface did not join (another host's solicited-node, all-routers on a host).
+                    self.counters.l2_dropped += 1;
+                    return ctx.timers_unchanged();
                 }
                 return self.forward_v6(ctx, ifindex, frame, view, ip);
             }
