@@ -363,8 +363,7 @@ impl Sim {
                     self.stats.frames_delivered += 1;
                     self.trace
                         .push(at, node, TraceEvent::FrameReceived { frame: id, ifindex });
-                    let f = f.clone();
-                    self.run_node(node, |n, ctx| n.handle_frame(ctx, ifindex, &f));
+                    self.run_node(node, |n, ctx| n.handle_frame(ctx, ifindex, f));
                 }
             }
             Event::Timer { node } => {
