@@ -266,6 +266,8 @@ pub struct Addresses {
     /// The next lifetime deadline, cached (the host asks after every event); `None` = stale. Every `&mut`
     /// method clears it.
     deadline: std::cell::Cell<Option<Option<Instant>>>,
+    /// Change stamp for the route cache; every `&mut` method takes a fresh one.
+    version: super::version::Version,
 }
 
 impl PartialEq for Addresses {
@@ -279,6 +281,11 @@ impl Addresses {
     /// No addresses.
     pub fn new() -> Addresses {
         Addresses::default()
+    }
+
+    /// The change stamp: equal stamps, equal addresses.
+    pub fn version(&self) -> super::version::Version {
+        self.version
     }
 
     /// Every address, grouped by nothing; filter by interface for the per-interface order.
@@ -301,6 +308,7 @@ impl Addresses {
     /// Mutable entry (the DAD engine sets and clears TENTATIVE/DADFAILED/OPTIMISTIC).
     pub fn get_mut(&mut self, ifindex: IfIndex, addr: IpAddr) -> Option<&mut Addr> {
         self.deadline.set(None);
+        self.version = super::version::Version::fresh();
         self.list.iter_mut().find(|a| a.ifindex == ifindex && a.addr == addr)
     }
 
@@ -315,6 +323,7 @@ impl Addresses {
     /// of wider-or-equal numeric scope (devinet.c:__inet_insert_ifa).
     pub fn insert(&mut self, mut a: Addr) -> Result<(), AddrError> {
         self.deadline.set(None);
+        self.version = super::version::Version::fresh();
         let max_len = if a.is_v6() { 128 } else { 32 };
         if a.prefix_len > max_len {
             return Err(AddrError::Invalid);
@@ -375,6 +384,7 @@ impl Addresses {
     /// (devinet.c:__inet_del_ifa with promote_secondaries, the default on modern distributions).
     pub fn remove(&mut self, ifindex: IfIndex, addr: IpAddr) -> Result<Addr, AddrError> {
         self.deadline.set(None);
+        self.version = super::version::Version::fresh();
         let pos = self
             .list
             .iter()
@@ -394,6 +404,7 @@ impl Addresses {
     /// Removes every address matching `pred` (interface down, disable_ipv6) and returns them.
     pub fn remove_where(&mut self, mut pred: impl FnMut(&Addr) -> bool) -> Vec<Addr> {
         self.deadline.set(None);
+        self.version = super::version::Version::fresh();
         let mut out = Vec::new();
         let mut i = 0;
         while i < self.list.len() {
@@ -410,6 +421,7 @@ impl Addresses {
     /// addrconf_verify_rtnl; B30). Returns what changed, in list order.
     pub fn expire(&mut self, now: Instant) -> Vec<AddrChange> {
         self.deadline.set(None);
+        self.version = super::version::Version::fresh();
         let mut changes = Vec::new();
         for a in &mut self.list {
             if a.preferred_until.is_some_and(|t| t <= now) && !a.flags.has(AddrFlags::DEPRECATED) {

@@ -11,6 +11,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use super::route::{Proto, Route, RouteType};
+use super::version::Version;
 use crate::id::IfIndex;
 use crate::time::Instant;
 
@@ -85,6 +86,8 @@ pub struct Fib {
     /// Whether any table holds a redirect exception (RTF_CACHE), cached like `deadline`: most hosts have none, and
     /// the lookup then skips its exception scan.
     has_cache: Cell<Option<bool>>,
+    /// Change stamp for the route cache; every `&mut` path into `tables` takes a fresh one, like `deadline`.
+    version: Version,
 }
 
 /// The order the kernel walks its table hash for dumps: bucket `id & 0xff` (fib6_table_hash / fib_table_hash), so
@@ -102,6 +105,7 @@ impl Fib {
     fn table_mut(&mut self, id: u32) -> &mut Vec<Route> {
         self.deadline.set(None);
         self.has_cache.set(None);
+        self.version = Version::fresh();
         let pos = match self
             .tables
             .binary_search_by_key(&table_order(id), |(t, _)| table_order(*t))
@@ -113,6 +117,11 @@ impl Fib {
             }
         };
         &mut self.tables[pos].1
+    }
+
+    /// The change stamp: equal stamps, equal routes.
+    pub fn version(&self) -> Version {
+        self.version
     }
 
     /// The routes of one table in insertion order (lookups scan this; no allocation).
@@ -228,6 +237,7 @@ impl Fib {
     pub fn remove_where(&mut self, mut pred: impl FnMut(&Route) -> bool) -> Vec<Route> {
         self.deadline.set(None);
         self.has_cache.set(None);
+        self.version = Version::fresh();
         let mut out = Vec::new();
         for (_, t) in &mut self.tables {
             let mut i = 0;
@@ -246,6 +256,7 @@ impl Fib {
     pub fn find_mut(&mut self, mut pred: impl FnMut(&Route) -> bool) -> Option<&mut Route> {
         self.deadline.set(None);
         self.has_cache.set(None);
+        self.version = Version::fresh();
         self.tables.iter_mut().flat_map(|(_, t)| t.iter_mut()).find(|r| pred(r))
     }
 

@@ -88,10 +88,19 @@ pub enum IfaceError {
 }
 
 /// The interfaces of one host, in ifindex order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Interfaces {
     list: Vec<Interface>,
+    /// Change stamp for the route cache; every `&mut` method takes a fresh one.
+    version: super::version::Version,
 }
+
+impl PartialEq for Interfaces {
+    fn eq(&self, other: &Self) -> bool {
+        self.list == other.list
+    }
+}
+impl Eq for Interfaces {}
 
 impl Default for Interfaces {
     fn default() -> Self {
@@ -114,7 +123,13 @@ impl Interfaces {
                 qdisc: "noqueue",
                 txqlen: 1000,
             }],
+            version: super::version::Version::fresh(),
         }
+    }
+
+    /// The change stamp: equal stamps, equal interfaces.
+    pub fn version(&self) -> super::version::Version {
+        self.version
     }
 
     /// Adds an Ethernet interface, down and with carrier, and returns its ifindex (the next free one).
@@ -122,6 +137,7 @@ impl Interfaces {
         if self.by_name(name).is_some() {
             return Err(IfaceError::Exists);
         }
+        self.version = super::version::Version::fresh();
         let next = self.list.iter().map(|i| i.ifindex.0).max().unwrap_or(0) + 1;
         let ifindex = IfIndex(next);
         self.list.push(Interface {
@@ -149,6 +165,7 @@ impl Interfaces {
 
     /// Mutable access to one interface.
     pub fn get_mut(&mut self, ifindex: IfIndex) -> Option<&mut Interface> {
+        self.version = super::version::Version::fresh();
         self.list.iter_mut().find(|i| i.ifindex == ifindex)
     }
 

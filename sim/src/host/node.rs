@@ -119,6 +119,8 @@ pub struct Host {
     pub firewall: Option<crate::firewall::Firewall>,
     /// RA, SLAAC, RS and redirect state ([`super::ra`]).
     pub(super) ra: super::ra::RaHostState,
+    /// Route lookups of the packet path, reused while the tables are unchanged ([`super::route_cache`]).
+    route_cache: std::cell::RefCell<super::route_cache::RouteCache>,
 }
 
 impl Host {
@@ -143,6 +145,7 @@ impl Host {
             apps: Vec::new(),
             firewall: None,
             ra: super::ra::RaHostState::default(),
+            route_cache: Default::default(),
         }
     }
 
@@ -297,11 +300,14 @@ impl Host {
     }
 
     /// `ip route get`, with the neighbour cache answering reachability (B15c).
+    /// Answered from the host's route cache while nothing it depends on changed (same answer, less work).
     pub fn route_get(&self, q: &RouteQuery) -> Result<RouteDecision, LookupError> {
         let neigh = &self.neigh;
-        self.tables.route_get(q, |dev, gw| {
-            neigh.get(dev, gw).is_none_or(|n| n.state != NudState::Failed)
-        })
+        let reachable = |dev, gw| neigh.get(dev, gw).is_none_or(|n| n.state != NudState::Failed);
+        match self.route_cache.try_borrow_mut() {
+            Ok(mut cache) => cache.route_get(&self.tables, q, reachable),
+            Err(_) => self.tables.route_get(q, reachable),
+        }
     }
 
     /// Starts `ping` at `ctx.now`; returns its index in [`Host::pings`].

@@ -154,10 +154,19 @@ pub enum RuleError {
 }
 
 /// The rules of one family, sorted by priority; equal priorities keep insertion order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct RuleSet {
     rules: Vec<Rule>,
+    /// Change stamp for the route cache; `add` and `del` take a fresh one.
+    version: super::version::Version,
 }
+
+impl PartialEq for RuleSet {
+    fn eq(&self, other: &Self) -> bool {
+        self.rules == other.rules
+    }
+}
+impl Eq for RuleSet {}
 
 impl RuleSet {
     /// IPv4 defaults: 0 local, 32766 main, 32767 default (fib_default_rules_init).
@@ -168,6 +177,7 @@ impl RuleSet {
                 Rule::lookup(32766, table::MAIN),
                 Rule::lookup(32767, table::DEFAULT),
             ],
+            version: super::version::Version::fresh(),
         }
     }
 
@@ -175,7 +185,13 @@ impl RuleSet {
     pub fn default_v6() -> RuleSet {
         RuleSet {
             rules: vec![Rule::lookup(0, table::LOCAL), Rule::lookup(32766, table::MAIN)],
+            version: super::version::Version::fresh(),
         }
+    }
+
+    /// The change stamp: equal stamps, equal rules.
+    pub fn version(&self) -> super::version::Version {
+        self.version
     }
 
     /// Rules in evaluation order.
@@ -187,6 +203,7 @@ impl RuleSet {
     /// priority of the second rule in the list, i.e. just before `main` with the defaults
     /// (fib_rules.c:fib_default_rule_pref). A new rule goes after existing rules of the same priority.
     pub fn add(&mut self, mut rule: Rule, priority: Option<u32>) -> Result<u32, RuleError> {
+        self.version = super::version::Version::fresh();
         rule.priority = match priority {
             Some(p) => p,
             None => self.rules.get(1).map_or(0, |r| r.priority.saturating_sub(1)),
@@ -207,6 +224,7 @@ impl RuleSet {
     /// `ip rule del`: removes the first rule equal to `rule` in its selectors and action; with `priority == None`
     /// any priority matches (fib_nl_delrule compares only the attributes given).
     pub fn del(&mut self, rule: &Rule, priority: Option<u32>) -> Result<Rule, RuleError> {
+        self.version = super::version::Version::fresh();
         let pos = self
             .rules
             .iter()

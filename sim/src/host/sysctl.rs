@@ -87,6 +87,9 @@ pub struct Sysctls {
     pub global: GlobalConf,
     /// Per interface, indexed by position; looked up by ifindex.
     ifs: Vec<IfConf>,
+    /// Change stamp for the route cache: every `&mut` method takes a fresh one. The public fields above are
+    /// written only through [`Sysctls::set`] (which stamps); a direct write must call [`Sysctls::touch`].
+    version: super::version::Version,
 }
 
 impl Default for Sysctls {
@@ -111,11 +114,23 @@ impl Sysctls {
             neigh4_default: NeighParams::default(),
             global: GlobalConf::default(),
             ifs: Vec::new(),
+            version: super::version::Version::fresh(),
         }
+    }
+
+    /// The change stamp: equal stamps, equal values.
+    pub fn version(&self) -> super::version::Version {
+        self.version
+    }
+
+    /// Takes a fresh change stamp, for code that wrote a public field directly.
+    pub fn touch(&mut self) {
+        self.version = super::version::Version::fresh();
     }
 
     /// Registers an interface: it copies `default` (A1). Loopback gets use_tempaddr=−1 and mtu 65536 (A23, A28).
     pub fn add_interface(&mut self, ifindex: IfIndex, name: &str, loopback: bool) {
+        self.touch();
         let mut v6 = self.default6.clone();
         if loopback {
             v6.use_tempaddr = -1;
@@ -137,6 +152,7 @@ impl Sysctls {
 
     /// Forgets an interface's values (the /proc directory goes with the device).
     pub fn remove_interface(&mut self, ifindex: IfIndex) {
+        self.touch();
         self.ifs.retain(|c| c.ifindex != ifindex);
     }
 
@@ -145,6 +161,7 @@ impl Sysctls {
     }
 
     fn conf_mut(&mut self, ifindex: IfIndex) -> Option<&mut IfConf> {
+        self.touch();
         self.ifs.iter_mut().find(|c| c.ifindex == ifindex)
     }
 
@@ -245,6 +262,7 @@ impl Sysctls {
     /// and every interface (linux-ipv6.md A2; addrconf.c:addrconf_fixup_forwarding, addrconf_disable_ipv6,
     /// addrconf_sysctl_addr_gen_mode; devinet.c:inet_forward_change). Other `all` keys are stored and combined on read.
     pub fn set(&mut self, key: &str, value: &str) -> Result<SysctlEffect, SysctlError> {
+        self.touch();
         let k = parse_key(key)?;
         let bad = || SysctlError::InvalidValue {
             key: key.to_string(),

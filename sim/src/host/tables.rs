@@ -14,6 +14,7 @@ use super::iface::{IfaceError, Interfaces};
 use super::route::{table, Proto, Route, RouteScope, RouteType};
 use super::rule::RuleSet;
 use super::sysctl::Sysctls;
+use super::version::Version;
 use crate::id::IfIndex;
 use crate::time::Instant;
 
@@ -116,6 +117,20 @@ impl HostTables {
         let _ = t.insert_addr(v4, true);
         let _ = t.insert_addr(v6, false);
         t
+    }
+
+    /// The change stamps of every table a route lookup reads (sysctls, interfaces, addresses, both FIBs and both
+    /// rule sets): equal stamps, equal lookup answers for equal queries and neighbour states.
+    pub fn versions(&self) -> [Version; 7] {
+        [
+            self.sysctl.version(),
+            self.ifaces.version(),
+            self.addrs.version(),
+            self.fib4.version(),
+            self.fib6.version(),
+            self.rules4.version(),
+            self.rules6.version(),
+        ]
     }
 
     /// Creates an Ethernet interface (down; bring it up with [`HostTables::set_link`]); its sysctls copy `default`.
