@@ -22,6 +22,13 @@ const KNOWN: &[(&str, &str)] = &[
     ("conntrack-stateful.yml", "t=5s client ping: kernel: ping 198.51.100.80: 2 sent, 2 received; sim: ping 198.51.100.80: 2 sent, 0 received"),
 ];
 
+/// Disagreements found by the BOSH scenarios and not yet fixed in the simulator (docs/fidelity.md finding 7): a
+/// PIO for a static address's prefix puts an expiry on the static connected route in the simulator only.
+const KNOWN_OPEN: &[(&str, &str)] = &[
+    ("ra-pio-over-static.yml", "t=6s vm route: kernel: 2001:db8:1::/64 dev eth0 proto kernel metric 256 pref medium; sim: 2001:db8:1::/64 dev eth0 proto kernel metric 256 expires 119sec pref medium"),
+    ("ra-pio-over-static.yml", "t=8s vm route: kernel: 2001:db8:1::/64 dev eth0 proto kernel metric 256 pref medium; sim: 2001:db8:1::/64 dev eth0 proto kernel metric 256 expires 117sec pref medium"),
+];
+
 fn run_one(file: &str, id: u32) {
     if let Err(e) = check_privileges() {
         println!("skipped: {file}: {e}");
@@ -68,6 +75,7 @@ fn run_one(file: &str, id: u32) {
     let lines: Vec<String> = cmp.differences.iter().map(ToString::to_string).collect();
     let known: Vec<String> = KNOWN
         .iter()
+        .chain(KNOWN_OPEN)
         .filter(|(f, _)| *f == file)
         .map(|(_, l)| (*l).to_owned())
         .collect();
@@ -97,6 +105,9 @@ kernel_case!(bind_listen_80, "bind-listen-80.yml", 5);
 kernel_case!(bind_listen_dual, "bind-listen-dual.yml", 6);
 kernel_case!(bind_listen_v6only, "bind-listen-v6only.yml", 7);
 kernel_case!(bind_specific, "bind-specific.yml", 8);
+kernel_case!(bosh_hardened_ipv6_gateway, "bosh-hardened-ipv6-gateway.yml", 38);
+kernel_case!(bosh_jammy_ra_default, "bosh-jammy-ra-default.yml", 39);
+kernel_case!(bosh_trusty_slaac_ipv4_nic, "bosh-trusty-slaac-ipv4-nic.yml", 40);
 kernel_case!(conntrack_block_icmpv6, "conntrack-block-icmpv6.yml", 9);
 kernel_case!(conntrack_stateful, "conntrack-stateful.yml", 10);
 kernel_case!(dad_accept_dad_0, "dad-accept-dad-0.yml", 11);
@@ -114,6 +125,7 @@ kernel_case!(ra_lifetime_0, "ra-lifetime-0.yml", 22);
 kernel_case!(ra_link_down_up, "ra-link-down-up.yml", 23);
 kernel_case!(ra_not_autonomous, "ra-not-autonomous.yml", 24);
 kernel_case!(ra_off_link, "ra-off-link.yml", 25);
+kernel_case!(ra_pio_over_static, "ra-pio-over-static.yml", 41);
 kernel_case!(ra_pinfo_0, "ra-pinfo-0.yml", 26);
 kernel_case!(ra_preferred_0, "ra-preferred-0.yml", 27);
 kernel_case!(ra_rio_accepted, "ra-rio-accepted.yml", 28);

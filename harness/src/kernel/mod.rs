@@ -16,6 +16,7 @@
 
 mod apply;
 pub mod attack;
+pub mod bosh;
 pub mod flows;
 pub mod netns;
 pub mod nft;
@@ -28,7 +29,6 @@ pub mod snapshot;
 pub mod sockets;
 
 use crate::run::actions::{apply, Effects, Snapshot as SimSnapshot};
-use crate::run::world;
 use crate::run::RunError;
 use crate::scenario::Scenario;
 use dualhome_sim::time::Instant as SimInstant;
@@ -175,13 +175,6 @@ pub fn run(scenario: &Scenario, opts: &KernelOptions) -> Result<KernelRun, Kerne
             .unwrap_or_else(|| "no `kernel:` section".into());
         return Err(KernelError::NotCapable(why));
     }
-    if scenario.bosh.is_some() {
-        // The BOSH deploy (IPAM → CPI NICs → agent BootOps) is replayed onto simulated hosts only; without a
-        // kernel BootTarget the VMs would silently be missing from both sides of the diff.
-        return Err(KernelError::Unsupported(
-            "a `bosh:` deployment (agent ops are not replayed into namespaces yet)".into(),
-        ));
-    }
     check_privileges()?;
     let mut skipped = Vec::new();
     for r in &scenario.topology.routers {
@@ -207,16 +200,32 @@ pub fn run(scenario: &Scenario, opts: &KernelOptions) -> Result<KernelRun, Kerne
         .map_or(1.0, |s| s.value);
     let mut net = runner::KernelNet::build(scenario, opts, &run_id)?;
     let result = runner::run_timeline(&mut net, scenario, scale);
+    let failures = std::mem::take(&mut net.boot_failures);
     let down = net.teardown();
-    let (steps, notes) = result?;
+    let (mut steps, notes) = result?;
     down?;
+    add_boot_failures(&mut steps, failures.iter().map(|(vm, f)| (vm, f.as_slice())));
     skipped.extend(notes);
     Ok(KernelRun { steps, skipped })
 }
 
-/// The same steps on the simulator: the state just before each step's actions, and at the end.
+/// Records each VM's refused boot ops in the first step's state (the deploy happens before it).
+fn add_boot_failures<'a>(
+    steps: &mut [StepSnapshot],
+    failures: impl Iterator<Item = (&'a String, &'a [dualhome_agent::OpFailure])>,
+) {
+    let Some(first) = steps.first_mut() else { return };
+    for (vm, list) in failures {
+        if let Some(n) = first.state.nodes.get_mut(vm) {
+            n.boot = list.iter().map(bosh::failure_text).collect();
+        }
+    }
+}
+
+/// The same steps on the simulator: the state just before each step's actions, and at the end. A BOSH
+/// deployment is deployed first, as `dualhome run` does ([`bosh::sim_world`]).
 pub fn sim_steps(scenario: &Scenario, seed: Option<u64>) -> Result<Vec<StepSnapshot>, RunError> {
-    let mut w = world::build(scenario, seed.unwrap_or(scenario.seed))?;
+    let (mut w, vms) = bosh::sim_world(scenario, seed.unwrap_or(scenario.seed))?;
     let mut out = Vec::new();
     let mut snapshots: Vec<SimSnapshot> = Vec::new();
     let mut flows = crate::run::flows::Flows::new();
@@ -242,12 +251,13 @@ pub fn sim_steps(scenario: &Scenario, seed: Option<u64>) -> Result<Vec<StepSnaps
             apply(&mut w, i, &e.action, &mut fx)?;
         }
     }
+    add_boot_failures(&mut out, vms.iter().map(|v| (&v.name, v.failures.as_slice())));
     Ok(out)
 }
 
 /// Adds the simulator's flow outcomes to their client nodes.
 fn with_sim_flows(
-    w: &world::World,
+    w: &crate::run::world::World,
     flows: &crate::run::flows::Flows,
     mut state: snapshot::NetState,
 ) -> snapshot::NetState {
@@ -262,7 +272,7 @@ fn with_sim_flows(
 /// Adds the bind-semantics probes of every scenario host with services to `state` (simulator side).
 fn sim_accepts(
     scenario: &Scenario,
-    w: &world::World,
+    w: &crate::run::world::World,
     mut state: snapshot::NetState,
 ) -> Result<snapshot::NetState, RunError> {
     for h in scenario.topology.hosts.iter().filter(|h| !h.services.is_empty()) {

@@ -184,6 +184,7 @@ pub fn node_state(ns: &str) -> Result<NodeState, KernelError> {
         pings: Vec::new(),
         accepts: Vec::new(),
         flows: Vec::new(),
+        boot: Vec::new(),
     })
 }
 

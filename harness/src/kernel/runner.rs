@@ -12,7 +12,7 @@ use super::raw::{EchoSocket, FrameSocket};
 use super::snapshot::{NetState, PingEntry, StepSnapshot};
 use super::{interrupted, step_label, step_times, KernelError, KernelOptions};
 use crate::run::convert::{ra_config, sim_mac};
-use crate::run::world::{self, World};
+use crate::run::world::World;
 use crate::scenario::radvd::router_ra_configs;
 use crate::scenario::topology::{FirewallKind, Interface, Route as ScRoute, RoutingRule, Sysctls};
 use crate::scenario::Scenario;
@@ -83,6 +83,8 @@ pub struct KernelNet {
     pub(super) rng: ChaCha8Rng,
     /// Names resolved against the simulator's view of the same topology (configured and link-local addresses).
     pub(super) names: World,
+    /// Boot ops each BOSH VM refused (`super::bosh`).
+    pub(super) boot_failures: Vec<(String, Vec<dualhome_agent::OpFailure>)>,
 }
 
 fn is_interface_key(key: &str) -> bool {
@@ -90,15 +92,17 @@ fn is_interface_key(key: &str) -> bool {
     parts.len() >= 5 && matches!(parts[2], "conf" | "neigh") && !matches!(parts[3], "all" | "default")
 }
 
-fn mac_text(m: [u8; 6]) -> String {
+/// `aa:bb:cc:dd:ee:ff`, as `ip link … address` takes it.
+pub(super) fn mac_text(m: [u8; 6]) -> String {
     m.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
 }
 
 impl KernelNet {
-    /// Builds the topology: bridges, then routers, hosts, attackers, each as in `run::world::build`.
+    /// Builds the topology: bridges, then routers, hosts, attackers, each as in `run::world::build`, then the BOSH
+    /// director and VMs (super::bosh).
     pub fn build(scenario: &Scenario, opts: &KernelOptions, run_id: &str) -> Result<KernelNet, KernelError> {
-        let names = world::build(scenario, opts.seed.unwrap_or(scenario.seed))
-            .map_err(|e| KernelError::Setup(e.to_string()))?;
+        let seed = opts.seed.unwrap_or(scenario.seed);
+        let (names, _) = super::bosh::sim_world(scenario, seed).map_err(|e| KernelError::Setup(e.to_string()))?;
         let mut net = KernelNet {
             lab: Lab::new(run_id)?,
             nodes: BTreeMap::new(),
@@ -119,8 +123,9 @@ impl KernelNet {
                 .and_then(|k| k.count_scale.as_ref())
                 .map_or(1, |c| c.value),
             next_ident: 0x4400,
-            rng: ChaCha8Rng::seed_from_u64(opts.seed.unwrap_or(scenario.seed)),
+            rng: ChaCha8Rng::seed_from_u64(seed),
             names,
+            boot_failures: Vec::new(),
         };
         let mut port = 0usize;
         for s in &scenario.topology.segments {
@@ -167,6 +172,8 @@ impl KernelNet {
             net.add_node(&a.name.value, &a.interfaces, &sysctls, &[], &[], &mut port)?;
             net.attackers.push(a.name.value.clone());
         }
+        // The BOSH deploy comes after the topology, as `run::execute` does it after `world::build`.
+        net.boot_failures = net.deploy_bosh(scenario, seed, &mut port)?;
         for r in &t.routers {
             let ns = net.lab.node_ns(&r.name.value);
             let configs = router_ra_configs(scenario, r).map_err(|e| KernelError::Setup(e.to_string()))?;

@@ -102,6 +102,7 @@ pub fn host_state(t: &HostTables, routers: Vec<RouterNeigh>, now: Instant) -> No
         pings: Vec::new(),
         accepts: Vec::new(),
         flows: Vec::new(),
+        boot: Vec::new(),
     }
 }
 

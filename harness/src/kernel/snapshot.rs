@@ -138,6 +138,8 @@ pub struct NodeState {
     pub accepts: Vec<AcceptEntry>,
     /// TCP flows the node started.
     pub flows: Vec<FlowEntry>,
+    /// Boot ops of a BOSH VM that failed (`op N: <op>`), at the first step only.
+    pub boot: Vec<String>,
 }
 
 /// Every node's state at one step.
@@ -383,6 +385,14 @@ pub fn diff_states(step: &str, sim: &NetState, kernel: &NetState, o: &DiffOption
             |f| f.id.clone(),
             |a, b| a == b,
             |x, y| found.push(mk(x, y)),
+        );
+        let mk = push("boot");
+        pair(
+            &k.boot,
+            &s.boot,
+            Clone::clone,
+            |_, _| true,
+            |x, y| found.push(mk(x.map(|t| format!("{t} refused")), y.map(|t| format!("{t} refused")))),
         );
         let mk = push("listen");
         pair(

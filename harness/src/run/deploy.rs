@@ -211,18 +211,27 @@ fn all_macs(scenario: &Scenario) -> BTreeSet<[u8; 6]> {
     set
 }
 
-/// Deploys every planned instance: NICs, boot ops, then the agent's first contact with the director.
-pub fn deploy(
-    scenario: &Scenario,
-    world: &mut World,
-    bosh: &Bosh,
-    planned: &Planned,
-    seed: u64,
-    end: dualhome_sim::time::Instant,
-) -> Result<Vec<DeployedVm>, RunError> {
+/// One VM's boot as the agent plans it: the CPI's NICs and the ordered operations the simulator replays on its
+/// host and the kernel backend replays into the VM's namespace (kernel/bosh.rs), so both boot the same way.
+#[derive(Clone, Debug)]
+pub struct VmBoot {
+    /// `group/index`.
+    pub instance: String,
+    /// The agent's settings with the CPI's MACs.
+    pub settings: Settings,
+    /// NICs in CPI order (`eth0`, `eth1`, …).
+    pub nics: Vec<Nic>,
+    /// NIC name → segment name (the subnet's port group through `bosh.networks`).
+    pub segments: Vec<(String, String)>,
+    /// The boot operations (after the reboot, when the profile reboots once).
+    pub ops: Vec<dualhome_agent::BootOp>,
+    /// IPs as the director prints them.
+    pub director_ips: Vec<String>,
+}
+
+/// The boot of every planned instance, in plan order: MACs (`bosh.vm_macs` or derived), segments, agent ops.
+pub fn boot_plans(scenario: &Scenario, bosh: &Bosh, planned: &Planned, seed: u64) -> Result<Vec<VmBoot>, RunError> {
     let mut taken = all_macs(scenario);
-    let director = world.node(&bosh.director.name.value)?.clone();
-    let director_ip = director.ifaces[0].configured[0].addr();
     let base = Profile::by_name(profile_name(bosh.profile)).map_err(|e| RunError::Deploy(e.to_string()))?;
     let mut out = Vec::new();
     for inst in &planned.settings.instances {
@@ -253,7 +262,7 @@ pub fn deploy(
                     inst.instance
                 ))
             })?;
-            segments.push((nic_name.clone(), world.segment(&seg_name)?, seg_name));
+            segments.push((nic_name.clone(), seg_name));
             nics.push(Nic {
                 name: nic_name,
                 mac: Mac(mac),
@@ -269,7 +278,36 @@ pub fn deploy(
             boot = dualhome_agent::plan(&settings, &nics, &profile.after_reboot())
                 .map_err(|e| RunError::Deploy(format!("{}: agent after reboot: {e}", inst.instance)))?;
         }
-        let id = world.sim.add_host(&inst.instance);
+        out.push(VmBoot {
+            instance: inst.instance.clone(),
+            settings,
+            nics,
+            segments,
+            ops: boot.ops,
+            director_ips: inst.networks.values().filter_map(|n| n.ip.clone()).collect(),
+        });
+    }
+    Ok(out)
+}
+
+/// Deploys every planned instance: NICs, boot ops, then the agent's first contact with the director.
+pub fn deploy(
+    scenario: &Scenario,
+    world: &mut World,
+    bosh: &Bosh,
+    planned: &Planned,
+    seed: u64,
+    end: dualhome_sim::time::Instant,
+) -> Result<Vec<DeployedVm>, RunError> {
+    let director = world.node(&bosh.director.name.value)?.clone();
+    let director_ip = director.ifaces[0].configured[0].addr();
+    let mut out = Vec::new();
+    for vm in boot_plans(scenario, bosh, planned, seed)? {
+        let mut segments = Vec::new();
+        for (nic, seg_name) in &vm.segments {
+            segments.push((nic.clone(), world.segment(seg_name)?, seg_name.clone()));
+        }
+        let id = world.sim.add_host(&vm.instance);
         let mut target = SimBoot {
             scenario,
             world,
@@ -277,9 +315,9 @@ pub fn deploy(
             segments: &segments,
             ifaces: Vec::new(),
         };
-        let failures = replay(&boot.ops, &mut target);
+        let failures = replay(&vm.ops, &mut target);
         let ifaces = target.ifaces;
-        let networks = vm_networks(&settings, &nics);
+        let networks = vm_networks(&vm.settings, &vm.nics);
         let mut entry = NodeEntry {
             id,
             kind: NodeKind::Vm,
@@ -290,20 +328,19 @@ pub fn deploy(
                 i.configured.push(a);
             }
         }
-        world.nodes.insert(inst.instance.clone(), entry);
-        let director_ips = inst.networks.values().filter_map(|n| n.ip.clone()).collect();
-        let listens = job_listens(scenario, &inst.instance)?;
-        super::services::vm_services(world, &inst.instance, &listens)?;
+        world.nodes.insert(vm.instance.clone(), entry);
+        let listens = job_listens(scenario, &vm.instance)?;
+        super::services::vm_services(world, &vm.instance, &listens)?;
         let agent_app = Some(super::flows::start_heartbeat(
             world,
             id,
-            &inst.instance,
+            &vm.instance,
             director_ip,
             end,
         )?);
         out.push(DeployedVm {
-            name: inst.instance.clone(),
-            director_ips,
+            name: vm.instance,
+            director_ips: vm.director_ips,
             networks,
             failures,
             agent_app,
@@ -313,7 +350,7 @@ pub fn deploy(
 }
 
 /// The nginx `listen` directives in the job properties of `instance`'s group (sim/src/transport/nginx.rs).
-fn job_listens(scenario: &Scenario, instance: &str) -> Result<Vec<ListenSocket>, RunError> {
+pub fn job_listens(scenario: &Scenario, instance: &str) -> Result<Vec<ListenSocket>, RunError> {
     let Some(Ok(text)) = scenario.bosh_text(BoshInput::Manifest) else {
         return Ok(Vec::new());
     };
