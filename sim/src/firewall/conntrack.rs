@@ -11,9 +11,11 @@ use std::fmt::Write as _;
 use std::net::IpAddr;
 use std::time::Duration;
 
+use super::ct_icmp::{classify, IcmpClass, IcmpPacket, IcmpTable};
 use super::ct_window::{in_window, init_loose, init_syn, TdState};
 use super::{PacketMeta, TcpMeta};
 use crate::time::Instant;
+use crate::transport::icmp_quote::Quote;
 use crate::wire::tcp::TcpFlags;
 
 /// TCP conntrack states (`enum tcp_conntrack`).
@@ -169,6 +171,8 @@ pub struct CtConfig {
     pub udp: Duration,
     /// `nf_conntrack_udp_timeout_stream` (120 s): once a reply was seen.
     pub udp_stream: Duration,
+    /// `nf_conntrack_icmp_timeout` / `nf_conntrack_icmpv6_timeout` (30 s).
+    pub icmp: Duration,
 }
 
 impl Default for CtConfig {
@@ -188,6 +192,7 @@ impl Default for CtConfig {
             be_liberal: false,
             udp: s(30),
             udp_stream: s(120),
+            icmp: super::ct_icmp::ICMP_TIMEOUT,
         }
     }
 }
@@ -216,6 +221,11 @@ pub enum CtInfo {
     New,
     /// Either direction once a reply was seen, or the reply direction.
     Established,
+    /// An ICMP error about a tracked connection (`IP_CT_RELATED`, `nf_conntrack_inet_error`).
+    Related,
+    /// Not tracked on purpose: MLD and ND (`IP_CT_UNTRACKED`, nf_conntrack_proto_icmpv6 `noct_valid_new`);
+    /// matches no `new`, `established`, `related` or `invalid` rule.
+    Untracked,
 }
 
 /// A connection's tuple in its original direction.
@@ -236,7 +246,7 @@ pub struct CtEntry {
     pub window: [TdState; 2],
 }
 
-/// The conntrack table: TCP connections and UDP flows (ICMP is left untracked by [`super::nft`]).
+/// The conntrack table: TCP connections, UDP flows and ICMP queries; ICMP errors are RELATED to them.
 #[derive(Debug, Clone, Default)]
 pub struct Conntrack {
     /// Settings.
@@ -244,6 +254,10 @@ pub struct Conntrack {
     entries: BTreeMap<Tuple, CtEntry>,
     /// UDP flows by original tuple: (expiry, reply seen).
     udp: BTreeMap<Tuple, (Instant, bool)>,
+    /// ICMP echo and the other queries.
+    icmp: IcmpTable,
+    /// The entry the last packet opened, until its verdict: (protocol, key).
+    unconfirmed: Option<(u8, Tuple)>,
 }
 
 impl Conntrack {
@@ -253,11 +267,14 @@ impl Conntrack {
             config,
             entries: BTreeMap::new(),
             udp: BTreeMap::new(),
+            icmp: IcmpTable::default(),
+            unconfirmed: None,
         }
     }
 
     /// `nf_conntrack_in` + `nf_conntrack_tcp_packet` for one TCP packet: its ctinfo; updates the table.
     pub fn track(&mut self, now: Instant, p: &PacketMeta) -> CtInfo {
+        self.unconfirmed = None;
         let Some(t) = p.tcp else {
             return CtInfo::Invalid;
         };
@@ -326,6 +343,7 @@ impl Conntrack {
         if state == CtTcpState::Established {
             timeout = timeout.min(self.config.unacknowledged);
         }
+        self.unconfirmed = Some((6, fwd));
         self.entries.insert(
             fwd,
             CtEntry {
@@ -346,6 +364,7 @@ impl Conntrack {
     /// `nf_conntrack_udp_packet`: the first datagram is NEW (30 s); a datagram the other way makes the flow
     /// ESTABLISHED and moves it to the stream timeout (120 s); every datagram refreshes.
     pub fn track_udp(&mut self, now: Instant, p: &PacketMeta) -> CtInfo {
+        self.unconfirmed = None;
         let fwd: Tuple = (p.src, p.sport, p.dst, p.dport);
         let rev: Tuple = (p.dst, p.dport, p.src, p.sport);
         for k in [fwd, rev] {
@@ -364,7 +383,83 @@ impl Conntrack {
             return CtInfo::Established;
         }
         self.udp.insert(fwd, (now + cfg.udp, false));
+        self.unconfirmed = Some((17, fwd));
         CtInfo::New
+    }
+
+    /// `nf_conntrack_icmp_packet` / `nf_conntrack_icmpv6_packet` and the error path before them
+    /// (`nf_conntrack_icmpv6_error`, `icmp_error`): queries go to the ICMP table; an error is RELATED when its
+    /// quoted packet belongs to a live connection, INVALID otherwise (including an error quoting an error);
+    /// MLD and ND are UNTRACKED. Errors neither create nor refresh entries.
+    pub fn track_icmp(&mut self, now: Instant, p: &PacketMeta) -> CtInfo {
+        self.unconfirmed = None;
+        let Some(m) = p.icmp else {
+            return CtInfo::Invalid;
+        };
+        match classify(p.proto == 58, m.msg_type) {
+            IcmpClass::Error => match m.quote {
+                Some(q) if self.related(now, p.dst, &q) => CtInfo::Related,
+                _ => CtInfo::Invalid,
+            },
+            _ => {
+                let q = IcmpPacket {
+                    src: p.src,
+                    dst: p.dst,
+                    msg_type: m.msg_type,
+                    code: m.code,
+                    id: m.id,
+                };
+                let mut created = None;
+                let info = self.icmp.track(now, self.config.icmp, &q, &mut created);
+                self.unconfirmed = created.map(|k| (p.proto, k));
+                info
+            }
+        }
+    }
+
+    /// `nf_conntrack_inet_error`: the quoted packet, inverted, finds a live entry, and the error goes to the
+    /// address that entry's direction sends to (the quoted source): "outer daddr" must match, so an error
+    /// cannot be RELATED towards a third host.
+    pub fn related(&self, now: Instant, outer_dst: IpAddr, q: &Quote) -> bool {
+        if outer_dst != q.src {
+            return false;
+        }
+        let fwd: Tuple = (q.src, q.sport, q.dst, q.dport);
+        let rev: Tuple = (q.dst, q.dport, q.src, q.sport);
+        match q.proto {
+            6 => [fwd, rev]
+                .iter()
+                .any(|k| self.entries.get(k).is_some_and(|e| e.expires > now)),
+            17 => [fwd, rev]
+                .iter()
+                .any(|k| self.udp.get(k).is_some_and(|(e, _)| *e > now)),
+            1 | 58 => {
+                let quoted = IcmpPacket {
+                    src: q.src,
+                    dst: q.dst,
+                    msg_type: q.icmp_type(),
+                    code: q.dport as u8,
+                    id: q.sport,
+                };
+                self.icmp.contains_quoted(now, &quoted)
+            }
+            _ => false,
+        }
+    }
+
+    /// The last tracked packet was dropped: an entry it opened is never confirmed (`nf_conntrack_confirm` runs
+    /// only for packets that leave; a dropped skb frees its unconfirmed conntrack), so it is forgotten.
+    pub fn drop_unconfirmed(&mut self) {
+        match self.unconfirmed.take() {
+            Some((6, k)) => {
+                self.entries.remove(&k);
+            }
+            Some((17, k)) => {
+                self.udp.remove(&k);
+            }
+            Some((_, k)) => self.icmp.remove(&k),
+            None => {}
+        }
     }
 
     /// Live UDP flows at `now`: (original tuple, reply seen).
@@ -380,7 +475,12 @@ impl Conntrack {
         self.entries.values().filter(move |e| e.expires > now)
     }
 
-    /// `conntrack -L` lines (F15 shape): TCP entries, then UDP flows.
+    /// Live ICMP query entries at `now`: (request tuple `(src, id, dst, type << 8 | code)`, reply seen).
+    pub fn icmp_entries(&self, now: Instant) -> impl Iterator<Item = (&Tuple, bool)> {
+        self.icmp.entries(now).map(|(k, e)| (k, e.seen_reply))
+    }
+
+    /// `conntrack -L` lines (F15 shape): TCP entries, then UDP flows, then ICMP queries.
     pub fn render(&self, now: Instant) -> String {
         let mut s = String::new();
         for e in self.entries(now) {
@@ -401,6 +501,7 @@ impl Conntrack {
                 "udp      17 {left} src={a} dst={b} sport={ap} dport={bp}{unreplied} src={b} dst={a} sport={bp} dport={ap} mark=0 use=1"
             );
         }
+        self.icmp.render(now, &mut s);
         s
     }
 }
@@ -441,6 +542,7 @@ mod tests {
                 wscale: None,
                 len: 0,
             }),
+            icmp: None,
         }
     }
 

@@ -6,6 +6,7 @@
 //! nftables' `forward` hook runs (after the routing decision, before output).
 
 pub mod conntrack;
+pub mod ct_icmp;
 pub mod ct_window;
 pub mod nft;
 pub mod pf;
@@ -16,6 +17,7 @@ use crate::host::node::Host;
 use crate::node::Ctx;
 use crate::time::Instant;
 use crate::trace::DropReason;
+use crate::transport::icmp_quote::Quote;
 use crate::transport::tcp::{reset_for, SegIn};
 use crate::wire::tcp::{TcpFlags, TcpPacket};
 use crate::wire::{FrameView, L3View, L4View};
@@ -35,6 +37,39 @@ pub struct PacketMeta {
     pub dport: u16,
     /// TCP header facts, for TCP.
     pub tcp: Option<TcpMeta>,
+    /// ICMP header facts, for ICMP and ICMPv6.
+    pub icmp: Option<IcmpMeta>,
+}
+
+/// ICMP header facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IcmpMeta {
+    /// Type.
+    pub msg_type: u8,
+    /// Code.
+    pub code: u8,
+    /// Identifier (the first half of the rest-of-header word: echo's id).
+    pub id: u16,
+    /// For errors: the quoted packet (`None` if it cannot be parsed).
+    pub quote: Option<Quote>,
+}
+
+impl IcmpMeta {
+    /// Reads type, code, identifier and (for errors, per [`ct_icmp::classify`]) the quote from an ICMP message.
+    pub fn parse(v6: bool, msg: &[u8]) -> Option<IcmpMeta> {
+        let h = msg.get(..8)?;
+        let msg_type = h[0];
+        let quote = match ct_icmp::classify(v6, msg_type) {
+            ct_icmp::IcmpClass::Error => Quote::parse(&msg[8..]),
+            _ => None,
+        };
+        Some(IcmpMeta {
+            msg_type,
+            code: h[1],
+            id: u16::from_be_bytes([h[4], h[5]]),
+            quote,
+        })
+    }
 }
 
 /// TCP header facts.
@@ -95,6 +130,11 @@ impl PacketMeta {
             L4View::Other(p) => p.0,
             _ => proto.0,
         };
+        let icmp = match l4 {
+            L4View::Icmpv4 { .. } => IcmpMeta::parse(false, view.l4_bytes()),
+            L4View::Icmpv6 { .. } => IcmpMeta::parse(true, view.l4_bytes()),
+            _ => None,
+        };
         let (sport, dport, tcp) = match l4 {
             L4View::Tcp { src_port, dst_port, .. } => {
                 let p = TcpPacket::new_checked(view.l4_bytes()).ok()?;
@@ -119,6 +159,7 @@ impl PacketMeta {
             sport,
             dport,
             tcp,
+            icmp,
         })
     }
 }

@@ -1,8 +1,9 @@
 //! An nftables `forward` chain over conntrack: first-match rules on `ct state`, protocol, destination port and
 //! prefixes, with per-rule counters, and the chain policy (linux-ipv6.md F4, F6, F8, F13).
 //!
-//! TCP and UDP are tracked; ICMP is not (no RELATED errors, no echo entries), so ICMP matches only rules without
-//! a `ct state` clause, as `meta l4proto ipv6-icmp accept` in F6.
+//! TCP, UDP and ICMP queries are tracked, ICMP errors are RELATED to what they quote or INVALID, and MLD/ND are
+//! untracked ([`super::ct_icmp`]), so `ct state established,related accept` passes echo replies and errors about
+//! allowed flows, as on Linux.
 
 use ipnet::IpNet;
 
@@ -159,23 +160,29 @@ impl NftFirewall {
         let ct = match p.proto {
             6 => Some(self.conntrack.track(now, p)),
             17 => Some(self.conntrack.track_udp(now, p)),
+            1 | 58 => Some(self.conntrack.track_icmp(now, p)),
             _ => None,
+        };
+        let mut verdict = if self.policy_accept {
+            Verdict::Accept
+        } else {
+            Verdict::Drop
         };
         for r in &mut self.rules {
             if r.matches(p, ct) {
                 r.packets += 1;
-                return match r.action {
+                verdict = match r.action {
                     Action::Accept => Verdict::Accept,
                     Action::Drop => Verdict::Drop,
                     Action::RejectTcpReset => Verdict::Reset,
                 };
+                break;
             }
         }
-        if self.policy_accept {
-            Verdict::Accept
-        } else {
-            Verdict::Drop
+        if verdict != Verdict::Accept {
+            self.conntrack.drop_unconfirmed();
         }
+        verdict
     }
 }
 
@@ -200,6 +207,7 @@ mod tests {
                 wscale: None,
                 len: 0,
             }),
+            icmp: None,
         }
     }
 

@@ -495,6 +495,7 @@ mod tests {
                 wscale: None,
                 len,
             }),
+            icmp: None,
         }
     }
 

@@ -7,6 +7,7 @@
 //! configured. Clients are applications ([`crate::app`]) that drive connections through the host's verbs.
 
 pub mod glue;
+pub mod icmp_quote;
 pub mod nginx;
 pub mod socket;
 pub mod tcp;
