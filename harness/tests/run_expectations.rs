@@ -16,7 +16,7 @@ const HOLDS: &str = include_str!("run_cases/holds.expect.yml");
 
 const FAILS: &str = include_str!("run_cases/fails.expect.yml");
 
-const ALL_KINDS: [&str; 14] = [
+const ALL_KINDS: [&str; 15] = [
     "instances",
     "reachable",
     "unreachable",
@@ -27,6 +27,7 @@ const ALL_KINDS: [&str; 14] = [
     "finding-present",
     "finding-absent",
     "capture",
+    "count",
     "established",
     "reset-within",
     "survives",

@@ -249,6 +249,22 @@ fn unmapped_port_group() {
 }
 
 #[test]
+fn count_without_a_bound() {
+    insta::assert_snapshot!(render(&broken(
+        "    survives: {flow: s1, for: 30s}",
+        "    count: {node: nginx/0, what: addresses, iface: eth1}"
+    )));
+}
+
+#[test]
+fn count_bounds_out_of_range() {
+    insta::assert_snapshot!(render(&broken(
+        "    survives: {flow: s1, for: 30s}",
+        "    count: {node: nginx/0, what: routes, min: 5, max: 2}"
+    )));
+}
+
+#[test]
 fn ra_parameters() {
     insta::assert_snapshot!(render(&broken("min_interval: 3s", "min_interval: 9s")));
 }
@@ -443,6 +459,26 @@ fn each_rule_fires_on_its_case() {
             "    survives: {flow: s1, for: 30s}",
             "    capture: {segment: wan, kind: ra}",
             &["unknown-segment"],
+        ),
+        (
+            "    survives: {flow: s1, for: 30s}",
+            "    count: {node: nginx/0, what: neighbours, count: 2, max: 3}",
+            &["out-of-range"],
+        ),
+        (
+            "    survives: {flow: s1, for: 30s}",
+            "    count: {node: nginx/0, what: addresses, iface: eth7, max: 3}",
+            &["unknown-interface"],
+        ),
+        (
+            "    survives: {flow: s1, for: 30s}",
+            "    count: {node: nginx/9, what: default-routers, family: ipv6, max: 3}",
+            &["instance-out-of-range"],
+        ),
+        (
+            "    survives: {flow: s1, for: 30s}",
+            "    count: {node: ws, what: routes}",
+            &["missing-value"],
         ),
         (
             "            max_interval: 10s\n",

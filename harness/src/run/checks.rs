@@ -11,8 +11,8 @@ use super::world::World;
 use super::RunError;
 use crate::findings;
 use crate::scenario::expect::{
-    AddrFlag, AddressCheck, CaptureCount, DefaultRouters, Expectation, FindingCheck, FrameKind, InstanceRow,
-    InstanceState, Probe, Reach, RouteGet,
+    AddrFlag, AddressCheck, CaptureCount, Countable, DefaultRouters, Expectation, FindingCheck, FrameKind, InstanceRow,
+    InstanceState, Probe, Reach, RouteGet, TableCount,
 };
 use crate::scenario::timeline::Family;
 use dualhome_reports::Finding;
@@ -22,7 +22,9 @@ use dualhome_sim::app::ping::PingConfig;
 use dualhome_sim::app::ssh::{Ssh, SshConfig};
 use dualhome_sim::host::addr::AddrFlags;
 use dualhome_sim::host::lookup::RouteQuery;
+use dualhome_sim::host::neigh::NudState;
 use dualhome_sim::host::render::{ip_route_get, ip_route_get_error};
+use dualhome_sim::host::route::RouteFlags;
 use dualhome_sim::id::NodeId;
 use dualhome_sim::time::Instant;
 use dualhome_sim::trace::{Actor, TraceEvent};
@@ -108,6 +110,7 @@ pub fn begin(world: &mut World, facts: &RunFacts<'_>, e: &Expectation) -> Result
         Expectation::FindingAbsent(f) => finding(world, facts, f, false),
         Expectation::Instances(rows) => instances(world, facts, rows),
         Expectation::Capture(c) => capture(world, c),
+        Expectation::Count(c) => count(world, c),
     }
 }
 
@@ -506,4 +509,99 @@ fn capture(world: &World, c: &CaptureCount) -> Result<Eval, RunError> {
         format!("{} {what}", expected.join(", ")),
         format!("{n} {what}"),
     ))
+}
+
+/// Entries listed in a count's observation at most (a flood's 2,000 routers are summarised by their number).
+const COUNT_LISTED: usize = 6;
+
+/// `count`: the entries `ip addr` / `ip route show` / `ip route show default` / `ip neigh` would list on the node,
+/// restricted to `iface` and `family`, read from the same tables those renderers read.
+fn count(world: &World, c: &TableCount) -> Result<Eval, RunError> {
+    let entry = node(world, &c.node.value)?;
+    let host = world
+        .sim
+        .host(entry.id)
+        .ok_or_else(|| RunError::Setup(format!("`{}` is not a host", c.node.value)))?;
+    let ifindex = match &c.iface {
+        None => None,
+        Some(i) => Some(
+            entry
+                .iface(&i.value)
+                .ok_or_else(|| RunError::Unresolved(format!("`{}` has no interface `{}`", c.node.value, i.value)))?
+                .ifindex,
+        ),
+    };
+    let t = &host.tables;
+    let on = |dev| ifindex.is_none_or(|i| i == dev);
+    let v6_wanted = |v6: bool| c.family.is_none_or(|f| (f == Family::Ipv6) == v6);
+    let fibs = [(false, &t.fib4), (true, &t.fib6)];
+    let routes = || {
+        fibs.into_iter()
+            .filter(|(v6, _)| v6_wanted(*v6))
+            .flat_map(|(_, fib)| fib.dump(Some(254)))
+            .filter(|r| !r.flags.has(RouteFlags::CACHE) && on(r.dev))
+    };
+    let entries: Vec<String> = match c.what {
+        Countable::Addresses => t
+            .addrs
+            .iter()
+            .filter(|a| v6_wanted(a.is_v6()) && on(a.ifindex))
+            .map(|a| format!("{}/{}", a.addr, a.prefix_len))
+            .collect(),
+        Countable::Routes => routes()
+            .map(|r| match r.gateway {
+                Some(g) => format!("{} via {g}", r.dst),
+                None => format!("{} dev {}", r.dst, t.ifaces.name(r.dev)),
+            })
+            .collect(),
+        Countable::DefaultRouters => routes()
+            .filter(|r| r.dst.prefix_len() == 0)
+            .map(|r| {
+                r.gateway
+                    .map_or_else(|| format!("dev {}", t.ifaces.name(r.dev)), |g| g.to_string())
+            })
+            .collect(),
+        Countable::Neighbours => host
+            .neigh
+            .iter()
+            .filter(|n| v6_wanted(n.ip.is_ipv6()) && on(n.ifindex))
+            .filter(|n| !matches!(n.state, NudState::Noarp | NudState::None))
+            .map(|n| format!("{} {}", n.ip, n.state.name()))
+            .collect(),
+    };
+    let n = entries.len() as u64;
+    let mut bounds = Vec::new();
+    if let Some(x) = &c.count {
+        bounds.push(format!("exactly {}", x.value));
+    }
+    if let Some(x) = &c.min {
+        bounds.push(format!("at least {}", x.value));
+    }
+    if let Some(x) = &c.max {
+        bounds.push(format!("at most {}", x.value));
+    }
+    let passed = c.count.as_ref().is_none_or(|x| n == x.value)
+        && c.min.as_ref().is_none_or(|x| n >= x.value)
+        && c.max.as_ref().is_none_or(|x| n <= x.value);
+    let noun = serde_json::to_value(c.what)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let family = match c.family {
+        None => "",
+        Some(Family::Ipv4) => "ipv4 ",
+        Some(Family::Ipv6) => "ipv6 ",
+    };
+    let place = c
+        .iface
+        .as_ref()
+        .map_or_else(|| c.node.value.to_string(), |i| format!("{} {}", c.node.value, i.value));
+    let what = format!("{family}{noun} on {place}");
+    let mut observed = format!("{n} {what}");
+    if !entries.is_empty() {
+        let shown: Vec<&str> = entries.iter().take(COUNT_LISTED).map(String::as_str).collect();
+        let more = if entries.len() > COUNT_LISTED { ", …" } else { "" };
+        observed.push_str(&format!(": {}{more}", shown.join(", ")));
+    }
+    Ok(done(passed, format!("{} {what}", bounds.join(", ")), observed))
 }

@@ -269,6 +269,45 @@ pub struct CaptureCount {
     pub max: Option<Located<u64>>,
 }
 
+/// What a [`TableCount`] counts, as the `ip` command that lists it shows them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Countable {
+    /// Addresses, as `ip addr` lists them (link-local, tentative, deprecated and `dadfailed` ones included).
+    Addresses,
+    /// Routes of the main table, as `ip route show` lists them (no cached exceptions).
+    Routes,
+    /// Default routes of the main table, as `ip route show default` lists them.
+    DefaultRouters,
+    /// Neighbour entries, as `ip neigh` lists them (`NOARP` and `NONE` entries hidden).
+    Neighbours,
+}
+
+/// How many entries of a node's table there are: the bound a flood must not break.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TableCount {
+    /// The node.
+    pub node: Located<NodeName>,
+    /// What to count.
+    pub what: Countable,
+    /// Only entries on this interface (a route's or neighbour's device, an address's interface).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iface: Option<Located<String>>,
+    /// Only this family (default: both).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<Family>,
+    /// Exactly this many.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<Located<u64>>,
+    /// At least this many.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<Located<u64>>,
+    /// At most this many.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<Located<u64>>,
+}
+
 /// Everything an expectation can check.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
@@ -301,6 +340,8 @@ pub enum Expectation {
     Instances(Vec<InstanceRow>),
     /// Frame counts on a segment.
     Capture(CaptureCount),
+    /// Entry counts of a node's table (addresses, routes, default routers, neighbours).
+    Count(TableCount),
 }
 
 impl Expectation {
@@ -321,6 +362,7 @@ impl Expectation {
             Expectation::FindingAbsent(_) => "finding-absent",
             Expectation::Instances(_) => "instances",
             Expectation::Capture(_) => "capture",
+            Expectation::Count(_) => "count",
         }
     }
 }
@@ -341,6 +383,7 @@ impl EntryKinds for Expectation {
         "finding-absent",
         "instances",
         "capture",
+        "count",
     ];
     const WHAT: &'static str = "expectation";
 }

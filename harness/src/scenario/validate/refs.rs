@@ -1,5 +1,5 @@
 //! References from the timeline and expectations: nodes (of the right kind), interfaces, addresses, segments and
-//! flow ids; and value constraints of individual entries (capture bounds).
+//! flow ids; and value constraints of individual entries (capture and count bounds).
 
 use super::index::{check_iface_of, NodeIndex, NodeKind};
 use super::Ctx;
@@ -246,28 +246,49 @@ pub(crate) fn check_expectations(ctx: &mut Ctx<'_>, index: &NodeIndex, finding_c
                 if let Some(from) = &c.from {
                     node(ctx, index, from, ANY, "from");
                 }
-                if let (Some(count), Some(bound)) = (&c.count, c.min.as_ref().or(c.max.as_ref())) {
-                    ctx.report(
-                        Rule::OutOfRange,
-                        bound.pos,
-                        format!(
-                            "`count: {}` is exact; it cannot be combined with `min`/`max`",
-                            count.value
-                        ),
-                        "drop this bound or `count`",
+                bounds(ctx, &c.count, &c.min, &c.max);
+            }
+            Expectation::Count(c) => {
+                node(ctx, index, &c.node, ANY, "node");
+                if let Some(i) = &c.iface {
+                    iface(ctx, index, &c.node, i);
+                }
+                if c.count.is_none() && c.min.is_none() && c.max.is_none() {
+                    ctx.report_help(
+                        Rule::MissingValue,
+                        entry.pos,
+                        "a `count` expectation needs `count`, `min` or `max`".to_owned(),
+                        "no bound",
+                        "add `max: <n>` (or `min`, or an exact `count`)",
                     );
                 }
-                if let (Some(min), Some(max)) = (&c.min, &c.max) {
-                    if min.value > max.value {
-                        ctx.report(
-                            Rule::OutOfRange,
-                            max.pos,
-                            format!("`max: {}` is below `min: {}`", max.value, min.value),
-                            "empty range",
-                        );
-                    }
-                }
+                bounds(ctx, &c.count, &c.min, &c.max);
             }
+        }
+    }
+}
+
+/// Count bounds (`capture`, `count`): an exact `count` excludes `min`/`max`, and `min` may not exceed `max`.
+fn bounds(ctx: &mut Ctx<'_>, count: &Option<Located<u64>>, min: &Option<Located<u64>>, max: &Option<Located<u64>>) {
+    if let (Some(count), Some(bound)) = (count, min.as_ref().or(max.as_ref())) {
+        ctx.report(
+            Rule::OutOfRange,
+            bound.pos,
+            format!(
+                "`count: {}` is exact; it cannot be combined with `min`/`max`",
+                count.value
+            ),
+            "drop this bound or `count`",
+        );
+    }
+    if let (Some(min), Some(max)) = (min, max) {
+        if min.value > max.value {
+            ctx.report(
+                Rule::OutOfRange,
+                max.pos,
+                format!("`max: {}` is below `min: {}`", max.value, min.value),
+                "empty range",
+            );
         }
     }
 }
