@@ -9,6 +9,9 @@ use dualhome_sim::app::bulk::BulkSend;
 use dualhome_sim::app::heartbeat::{Heartbeat, HeartbeatConfig};
 use dualhome_sim::app::http::HttpGet;
 use dualhome_sim::engine::Sim;
+use dualhome_sim::firewall::conntrack::CtConfig;
+use dualhome_sim::firewall::nft::{Action, NftFirewall, NftRule};
+use dualhome_sim::firewall::Firewall;
 use dualhome_sim::id::NodeId;
 use dualhome_sim::time::Instant;
 use dualhome_sim::transport::nginx::parse_server_listens;
@@ -89,9 +92,14 @@ fn v6only_listener_refuses_ipv4_with_an_rst() {
 #[test]
 fn silent_destination_times_out_after_the_syn_retries() {
     let mut r = routed(3);
+    // The router drops SYNs to port 22 silently (`tcp dport 22 drop`): no RST and no ICMP error comes back (an
+    // absent host would draw address unreachable, tests/icmp_sockets.rs), so connect() gives up at 127 s.
+    let mut fw = NftFirewall::invalid_only(Action::Drop, CtConfig::default());
+    fw.rules.push(NftRule::new(Action::Drop).tcp_dport(22));
+    r.sim
+        .with_host(r.router, |h, _| h.firewall = Some(Firewall::Conntrack(fw)));
     r.sim.run_until(Instant::from_secs(3));
-    // Nobody has 2001:db8:b::99: the router's ND fails, the SYNs vanish, connect() gives up at 127 s.
-    let c = connect(&mut r.sim, r.client, Family::Inet6, sa("2001:db8:b::99", 22));
+    let c = connect(&mut r.sim, r.client, Family::Inet6, sa("2001:db8:b::5", 22));
     r.sim.run_until(Instant::from_secs(200));
     let (st, err, at) = state(&r.sim, r.client, c);
     assert_eq!((st, err), (TcpState::Closed, Some(TcpError::TimedOut)));

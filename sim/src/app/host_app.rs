@@ -43,10 +43,10 @@ impl AppReport {
     /// Records a connection's terminal error at `at`.
     pub fn record_error(&mut self, at: Instant, e: TcpError) {
         match e {
-            TcpError::Reset | TcpError::Refused => {
+            TcpError::Reset | TcpError::Refused | TcpError::Unreachable(_) => {
                 self.reset_at.get_or_insert(at);
             }
-            TcpError::TimedOut => {
+            TcpError::TimedOut | TcpError::SoftError(_) => {
                 self.timed_out_at.get_or_insert(at);
             }
         }

@@ -190,7 +190,12 @@ impl Host {
             Icmpv4Repr::EchoReply { ident, seq_no, .. } => {
                 self.ping_reply(ctx, ident, seq_no, IpAddr::V4(src), ip.repr.ttl);
             }
-            Icmpv4Repr::DstUnreachable { code, invoking, .. } => {
+            Icmpv4Repr::DstUnreachable {
+                code,
+                next_hop_mtu,
+                invoking,
+            } => {
+                self.icmp_err_to_socket(ctx, false, 3, u8::from(code), u32::from(next_hop_mtu), invoking);
                 let error = match code {
                     Icmpv4Unreachable::HostUnreachable => crate::app::ping::PingError::AddressUnreachable,
                     c => crate::app::ping::PingError::DestinationUnreachable {
@@ -200,7 +205,8 @@ impl Host {
                 };
                 self.ping_error_from_quote(ctx, invoking, error);
             }
-            Icmpv4Repr::TimeExceeded { invoking, .. } => {
+            Icmpv4Repr::TimeExceeded { code, invoking } => {
+                self.icmp_err_to_socket(ctx, false, 11, u8::from(code), 0, invoking);
                 let error = crate::app::ping::PingError::TimeExceeded { from: IpAddr::V4(src) };
                 self.ping_error_from_quote(ctx, invoking, error);
             }
@@ -344,6 +350,7 @@ impl Host {
                 self.ping_reply(ctx, ident, seq_no, IpAddr::V6(src), ip.repr.hop_limit);
             }
             Icmpv6Repr::DstUnreachable { code, invoking } => {
+                self.icmp_err_to_socket(ctx, true, 1, u8::from(code), 0, invoking);
                 let error = match code {
                     Icmpv6Unreachable::AddressUnreachable => crate::app::ping::PingError::AddressUnreachable,
                     c => crate::app::ping::PingError::DestinationUnreachable {
@@ -353,11 +360,13 @@ impl Host {
                 };
                 self.ping_error_from_quote(ctx, invoking, error);
             }
-            Icmpv6Repr::TimeExceeded { invoking, .. } => {
+            Icmpv6Repr::TimeExceeded { code, invoking } => {
+                self.icmp_err_to_socket(ctx, true, 3, u8::from(code), 0, invoking);
                 let error = crate::app::ping::PingError::TimeExceeded { from: IpAddr::V6(src) };
                 self.ping_error_from_quote(ctx, invoking, error);
             }
             Icmpv6Repr::PacketTooBig { mtu, invoking } => {
+                self.icmp_err_to_socket(ctx, true, 2, 0, mtu, invoking);
                 let error = crate::app::ping::PingError::PacketTooBig {
                     from: IpAddr::V6(src),
                     mtu,

@@ -77,7 +77,7 @@ impl Host {
     }
 
     /// Sends what connection `id`'s state machine queued in the scratch list.
-    fn flush_conn(&mut self, ctx: &mut Ctx<'_>, id: ConnId) {
+    pub(super) fn flush_conn(&mut self, ctx: &mut Ctx<'_>, id: ConnId) {
         let mut segs = std::mem::take(&mut self.transport.scratch);
         for seg in segs.drain(..) {
             let Some(c) = self.transport.conns.get_mut(id.0 as usize) else {
@@ -197,7 +197,7 @@ impl Host {
 
     /// After input or a timer: the listener's service reacts, a closed connection leaves the table, the owning
     /// application runs.
-    fn after_conn_event(&mut self, ctx: &mut Ctx<'_>, id: ConnId) {
+    pub(super) fn after_conn_event(&mut self, ctx: &mut Ctx<'_>, id: ConnId) {
         let Some(c) = self.transport.conns.get(id.0 as usize) else {
             return;
         };
@@ -466,6 +466,17 @@ impl Host {
             _ => return Err(SockError::Invalid),
         };
         r.map_err(|_| SockError::NetUnreachable)
+    }
+
+    /// `connect()` on a UDP socket (wire or v4-mapped peer): ICMP errors about datagrams to it are reported.
+    pub fn udp_connect(&mut self, id: SockId, peer: SocketAddr) -> Result<(), SockError> {
+        self.transport.sockets.connect_dgram(id, peer)
+    }
+
+    /// `getsockopt(SO_ERROR)` on a socket: the pending error (ECONNREFUSED after a port unreachable on a
+    /// connected UDP socket), cleared by reading it.
+    pub fn sock_take_error(&mut self, id: SockId) -> Option<SockError> {
+        self.transport.sockets.take_error(id)
     }
 
     /// `udp_rcv`: false if no socket is bound (the caller answers port unreachable).

@@ -7,10 +7,12 @@
 //! configured. Clients are applications ([`crate::app`]) that drive connections through the host's verbs.
 
 pub mod glue;
+pub mod icmp_err;
 pub mod icmp_quote;
 pub mod nginx;
 pub mod socket;
 pub mod tcp;
+mod tcp_icmp;
 mod tcp_input;
 mod tcp_output;
 pub mod tcp_seg;

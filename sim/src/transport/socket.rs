@@ -49,6 +49,9 @@ pub enum SockError {
     /// No route to the destination.
     #[error("ENETUNREACH: network is unreachable")]
     NetUnreachable,
+    /// A pending error from an ICMP error (`sk_err`, read by the next call or `SO_ERROR`).
+    #[error("{0}")]
+    Icmp(super::icmp_err::Errno),
 }
 
 /// A socket handle.
@@ -68,6 +71,10 @@ pub struct Socket {
     pub bound: Option<SocketAddr>,
     /// `listen()` called.
     pub listening: bool,
+    /// The peer of a connected UDP socket (wire form).
+    pub connected: Option<SocketAddr>,
+    /// Pending error (`sk_err`).
+    pub error: Option<SockError>,
 }
 
 /// The set of wire addresses a binding owns on its port.
@@ -163,6 +170,8 @@ impl SocketTable {
             v6only: family == Family::Inet6 && bindv6only,
             bound: None,
             listening: false,
+            connected: None,
+            error: None,
         }));
         SockId(self.socks.len() as u32 - 1)
     }
@@ -186,6 +195,29 @@ impl SocketTable {
             return Err(SockError::Invalid);
         }
         s.v6only = on;
+        Ok(())
+    }
+
+    /// Records a pending error on `id` (`sk_err = err; sk_error_report`).
+    pub fn set_error(&mut self, id: SockId, err: SockError) {
+        if let Ok(s) = self.get_mut(id) {
+            s.error = Some(err);
+        }
+    }
+
+    /// `getsockopt(SO_ERROR)`: the pending error, cleared by reading it.
+    pub fn take_error(&mut self, id: SockId) -> Option<SockError> {
+        self.get_mut(id).ok().and_then(|s| s.error.take())
+    }
+
+    /// `connect()` on a datagram socket: remembers the peer (wire form), so ICMP errors about datagrams to it
+    /// are reported (`__udp4_lib_err` reports only to connected sockets without IP_RECVERR).
+    pub fn connect_dgram(&mut self, id: SockId, peer: SocketAddr) -> Result<(), SockError> {
+        let s = self.get_mut(id)?;
+        if s.proto != Proto::Udp {
+            return Err(SockError::Invalid);
+        }
+        s.connected = Some(SocketAddr::new(unmap(peer.ip()), peer.port()));
         Ok(())
     }
 

@@ -43,6 +43,8 @@ pub struct Tcb {
     pub established_at: Option<Instant>,
     /// When the connection ended (error or close).
     pub closed_at: Option<Instant>,
+    /// The last ICMP error of a synchronized connection (`sk_err_soft`).
+    pub soft_error: Option<super::icmp_err::Errno>,
     pub(super) cfg: TcpConfig,
     pub(super) iss: u32,
     pub(super) snd_una: u32,
@@ -97,6 +99,7 @@ impl Tcb {
             error: None,
             established_at: None,
             closed_at: None,
+            soft_error: None,
             cfg,
             iss,
             snd_una: iss,
@@ -325,6 +328,10 @@ impl Tcb {
 
     pub(super) fn finish(&mut self, now: Instant, error: Option<TcpError>) {
         self.state = TcpState::Closed;
+        let error = match (error, self.soft_error) {
+            (Some(TcpError::TimedOut), Some(soft)) => Some(TcpError::SoftError(soft)),
+            (e, _) => e,
+        };
         self.error = self.error.or(error);
         self.closed_at = Some(now);
         self.rto_at = None;

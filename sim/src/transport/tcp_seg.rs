@@ -53,6 +53,14 @@ pub enum TcpError {
     /// Retransmissions or keepalive probes exhausted.
     #[error("ETIMEDOUT: connection timed out")]
     TimedOut,
+    /// An ICMP error aborted the connection while it was opening (`tcp_v4_err`/`tcp_v6_err` in SYN_SENT or
+    /// SYN_RECV); ECONNREFUSED from a port unreachable is reported as [`TcpError::Refused`].
+    #[error("{0}")]
+    Unreachable(super::icmp_err::Errno),
+    /// Timed out after an ICMP error: the socket reports that error instead of ETIMEDOUT (`tcp_write_err`:
+    /// `sk_err_soft ? : ETIMEDOUT`).
+    #[error("{0}")]
+    SoftError(super::icmp_err::Errno),
 }
 
 /// The Linux sysctls and socket options that shape a connection.
