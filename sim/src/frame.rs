@@ -18,19 +18,50 @@ struct Parsed {
     l3: L3View,
 }
 
+/// Frames up to this length live inside the frame's own allocation: ND, RAs, pings, ARP and TCP control segments
+/// all fit, so the common frame costs one allocation (the `Rc`) instead of two.
+pub const INLINE_LEN: usize = 192;
+
+/// The bytes of a frame: inline when short, boxed otherwise.
+#[derive(Debug)]
+enum Bytes {
+    Inline { len: u8, buf: [u8; INLINE_LEN] },
+    Boxed(Box<[u8]>),
+}
+
+impl Bytes {
+    fn from_slice(b: &[u8]) -> Bytes {
+        match u8::try_from(b.len()) {
+            Ok(len) if b.len() <= INLINE_LEN => {
+                let mut buf = [0u8; INLINE_LEN];
+                buf[..b.len()].copy_from_slice(b);
+                Bytes::Inline { len, buf }
+            }
+            _ => Bytes::Boxed(b.into()),
+        }
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Bytes::Inline { len, buf } => &buf[..usize::from(*len)],
+            Bytes::Boxed(b) => b,
+        }
+    }
+}
+
 /// Ethernet II bytes as they crossed a link (no FCS), shared between receivers without copying.
 ///
 /// A frame is built once by its sender and never modified: a switch that floods it hands every port the same
 /// `Rc<Frame>`, so a multicast RA to ten thousand hosts costs one allocation.
 #[derive(Debug)]
 pub struct Frame {
-    bytes: Box<[u8]>,
+    bytes: Bytes,
     parsed: OnceCell<Result<Parsed, WireError>>,
 }
 
 impl PartialEq for Frame {
     fn eq(&self, other: &Self) -> bool {
-        self.bytes == other.bytes
+        self.bytes() == other.bytes()
     }
 }
 impl Eq for Frame {}
@@ -39,18 +70,32 @@ impl Eq for Frame {}
 pub type MacBytes = [u8; 6];
 
 impl Frame {
-    /// Wraps bytes a node built.
+    /// Wraps bytes a node built (a short frame is copied inline and the vector freed).
     pub fn new(bytes: Vec<u8>) -> Rc<Frame> {
+        let bytes = if bytes.len() <= INLINE_LEN {
+            Bytes::from_slice(&bytes)
+        } else {
+            Bytes::Boxed(bytes.into_boxed_slice())
+        };
         Rc::new(Frame {
-            bytes: bytes.into_boxed_slice(),
+            bytes,
+            parsed: OnceCell::new(),
+        })
+    }
+
+    /// A frame holding a copy of `bytes`, so the sender can reuse its build buffer.
+    pub fn from_slice(bytes: &[u8]) -> Rc<Frame> {
+        Rc::new(Frame {
+            bytes: Bytes::from_slice(bytes),
             parsed: OnceCell::new(),
         })
     }
 
     /// The frame decoded by [`parse_frame`], parsed on first use and cached for every later receiver.
     pub fn view(&self) -> Result<FrameView<'_>, WireError> {
+        let bytes = self.bytes.as_slice();
         let parsed = self.parsed.get_or_init(|| {
-            parse_frame(&self.bytes).map(|v| Parsed {
+            parse_frame(bytes).map(|v| Parsed {
                 dst: v.dst,
                 src: v.src,
                 vlan: v.vlan,
@@ -60,7 +105,7 @@ impl Frame {
             })
         });
         parsed.map(|p| FrameView {
-            bytes: &self.bytes,
+            bytes,
             dst: p.dst,
             src: p.src,
             vlan: p.vlan,
@@ -72,54 +117,54 @@ impl Frame {
 
     /// The whole frame.
     pub fn bytes(&self) -> &[u8] {
-        &self.bytes
+        self.bytes.as_slice()
     }
 
     /// Length in bytes.
     pub fn len(&self) -> usize {
-        self.bytes.len()
+        self.bytes().len()
     }
 
     /// True for a zero-length frame (never valid on a wire; dropped by the switch).
     pub fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
+        self.bytes().is_empty()
     }
 
     /// Destination MAC, if the frame is long enough to carry an Ethernet header.
     pub fn dst_mac(&self) -> Option<MacBytes> {
-        self.bytes.get(0..6)?.try_into().ok()
+        self.bytes().get(0..6)?.try_into().ok()
     }
 
     /// Source MAC, if the frame is long enough to carry an Ethernet header.
     pub fn src_mac(&self) -> Option<MacBytes> {
-        self.bytes.get(6..12)?.try_into().ok()
+        self.bytes().get(6..12)?.try_into().ok()
     }
 
     /// The 802.1Q VLAN id if the frame carries a tag (TPID 0x8100), IEEE 802.1Q §9.6.
     pub fn vlan_id(&self) -> Option<u16> {
-        let tpid = self.bytes.get(12..14)?;
+        let tpid = self.bytes().get(12..14)?;
         if tpid != [0x81, 0x00] {
             return None;
         }
-        let tci = self.bytes.get(14..16)?;
+        let tci = self.bytes().get(14..16)?;
         Some(u16::from_be_bytes([tci[0], tci[1]]) & 0x0fff)
     }
 
     /// A copy of this frame with an 802.1Q tag for `vid` inserted after the source MAC (priority 0).
     pub fn with_vlan_tag(&self, vid: u16) -> Rc<Frame> {
-        let mut out = Vec::with_capacity(self.bytes.len() + 4);
-        out.extend_from_slice(&self.bytes[..12.min(self.bytes.len())]);
+        let mut out = Vec::with_capacity(self.bytes().len() + 4);
+        out.extend_from_slice(&self.bytes()[..12.min(self.bytes().len())]);
         out.extend_from_slice(&[0x81, 0x00]);
         out.extend_from_slice(&(vid & 0x0fff).to_be_bytes());
-        out.extend_from_slice(self.bytes.get(12..).unwrap_or(&[]));
+        out.extend_from_slice(self.bytes().get(12..).unwrap_or(&[]));
         Frame::new(out)
     }
 
     /// A copy of this frame with its 802.1Q tag removed (the frame must carry one: see [`Frame::vlan_id`]).
     pub fn without_vlan_tag(&self) -> Rc<Frame> {
-        let mut out = Vec::with_capacity(self.bytes.len().saturating_sub(4));
-        out.extend_from_slice(&self.bytes[..12.min(self.bytes.len())]);
-        out.extend_from_slice(self.bytes.get(16..).unwrap_or(&[]));
+        let mut out = Vec::with_capacity(self.bytes().len().saturating_sub(4));
+        out.extend_from_slice(&self.bytes()[..12.min(self.bytes().len())]);
+        out.extend_from_slice(self.bytes().get(16..).unwrap_or(&[]));
         Frame::new(out)
     }
 }

@@ -104,6 +104,8 @@ pub struct Host {
     pub(super) loopback: Vec<Rc<Frame>>,
     /// Scratch buffers reused across events so the hot path does not allocate them.
     pub(super) neigh_out: Vec<NeighAction<PendingFrame>>,
+    /// The build buffer of the send path, reused from one locally generated packet to the next.
+    pub(super) tx_buf: Vec<u8>,
     pub(super) dad_out: Vec<DadAction>,
     pub(super) next_ping_ident: u16,
     pub(super) ipv4_ident: u16,
@@ -136,6 +138,7 @@ impl Host {
             random_secret: secret,
             loopback: Vec::new(),
             neigh_out: Vec::new(),
+            tx_buf: Vec::new(),
             dad_out: Vec::new(),
             next_ping_ident: 0x4000,
             ipv4_ident: 1,

@@ -46,6 +46,10 @@ pub enum Icmp4Error {
 const XRLIM_BURST_FACTOR: u64 = 6;
 const ICMP_RATELIMIT_NS: u64 = 1_000_000_000;
 
+/// Zero echo data for pings up to the largest ICMP payload an IPv4 or IPv6 packet carries (in .bss: it costs
+/// memory only where read).
+static ZEROS: [u8; 65_535] = [0; 65_535];
+
 /// Where a resolved packet goes.
 fn patch_dst(frame: &mut [u8], mac: MacAddr) {
     if let Some(d) = frame.get_mut(0..6) {
@@ -57,8 +61,8 @@ impl Host {
     /// Hands a built frame to the next hop: multicast at once, unicast through the neighbour cache.
     pub(super) fn transmit(&mut self, ctx: &mut Ctx<'_>, dev: IfIndex, next_hop: IpAddr, mut frame: PendingFrame) {
         if dev == IfIndex::LOOPBACK {
-            self.loopback.push(Frame::new(frame));
-            return;
+            self.loopback.push(Frame::from_slice(&frame));
+            return self.recycle_tx(frame);
         }
         let group = match next_hop {
             IpAddr::V6(a) if a.is_multicast() => Some(MacAddr::from_ipv6_multicast(a)),
@@ -68,7 +72,8 @@ impl Host {
         };
         if let Some(mac) = group {
             patch_dst(&mut frame, mac);
-            return ctx.send(dev, frame);
+            ctx.send_shared(dev, Frame::from_slice(&frame));
+            return self.recycle_tx(frame);
         }
         let mut out = std::mem::take(&mut self.neigh_out);
         let resolution = self.neigh.resolve(ctx.now, dev, next_hop, frame, &mut out);
@@ -79,7 +84,8 @@ impl Host {
         match resolution {
             Resolution::Send { lladdr, mut packet } => {
                 patch_dst(&mut packet, lladdr);
-                ctx.send(dev, packet);
+                ctx.send_shared(dev, Frame::from_slice(&packet));
+                self.recycle_tx(packet);
             }
             Resolution::Queued => {}
             Resolution::Dropped { .. } => {
@@ -89,6 +95,21 @@ impl Host {
         }
         self.apply_neigh(ctx, &mut out);
         self.neigh_out = out;
+    }
+
+    /// A build buffer for the next locally generated packet: the one the last sent packet was built in, so the
+    /// send path does not allocate per packet (the frame itself copies the bytes, see [`Frame::from_slice`]).
+    fn take_tx_buf(&mut self) -> Vec<u8> {
+        let mut buf = std::mem::take(&mut self.tx_buf);
+        buf.clear();
+        buf
+    }
+
+    /// Keeps a sent packet's buffer for [`Host::take_tx_buf`] (one at most: the send path builds one at a time).
+    fn recycle_tx(&mut self, buf: Vec<u8>) {
+        if buf.capacity() > self.tx_buf.capacity() {
+            self.tx_buf = buf;
+        }
     }
 
     fn is_broadcast_on(&self, dev: IfIndex, a: Ipv4Addr) -> bool {
@@ -275,12 +296,14 @@ impl Host {
             vlan: None,
         };
         let params = Ipv6Params::new(src, dst, hop_limit);
-        let mut buf = Vec::new();
+        let mut buf = self.take_tx_buf();
         if append_ipv6(&mut buf, l2, &params, upper).is_err() {
+            self.recycle_tx(buf);
             return Err(LookupError::Invalid);
         }
         // No fragmentation of our own packets: a too-big local send fails like EMSGSIZE.
         if dev != IfIndex::LOOPBACK && buf.len().saturating_sub(14) > mtu as usize {
+            self.recycle_tx(buf);
             self.drop_packet(ctx, DropReason::Policy);
             return Err(LookupError::Invalid);
         }
@@ -320,8 +343,9 @@ impl Host {
             dst: MacAddr::UNSPECIFIED,
             vlan: None,
         };
-        let mut buf = Vec::new();
+        let mut buf = self.take_tx_buf();
         if append_ipv4(&mut buf, l2, &params, upper).is_err() {
+            self.recycle_tx(buf);
             return Err(LookupError::Invalid);
         }
         self.transmit(ctx, dev, nh, buf);
@@ -343,7 +367,15 @@ impl Host {
     pub(super) fn send_ping(&mut self, ctx: &mut Ctx<'_>, i: usize, seq: u16) {
         let Some(p) = self.pings.get(i) else { return };
         let (dst, src, oif, ident) = (p.config.dst, p.config.src, p.config.oif, p.ident);
-        let payload = vec![0u8; p.config.size];
+        // The echo data is zeros; a static slice spares an allocation per request.
+        let owned;
+        let payload: &[u8] = match ZEROS.get(..p.config.size) {
+            Some(z) => z,
+            None => {
+                owned = vec![0u8; p.config.size];
+                &owned
+            }
+        };
         let result = match dst {
             IpAddr::V6(d) => {
                 let s = match src {
@@ -353,7 +385,7 @@ impl Host {
                 let msg = Icmpv6Repr::EchoRequest {
                     ident,
                     seq_no: seq,
-                    data: &payload,
+                    data: payload,
                 };
                 self.send_ipv6(ctx, s, d, oif, None, &Upper::Icmpv6(msg))
             }
@@ -365,7 +397,7 @@ impl Host {
                 let msg = Icmpv4Repr::EchoRequest {
                     ident,
                     seq_no: seq,
-                    data: &payload,
+                    data: payload,
                 };
                 self.send_ipv4(ctx, s, d, oif, &Upper::Icmpv4(msg))
             }
