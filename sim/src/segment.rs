@@ -26,12 +26,26 @@ impl Hasher for MacHasher {
             self.0 = (self.0 << 8) | u64::from(b);
         }
     }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
     fn finish(&self) -> u64 {
         self.0.wrapping_mul(0x9e37_79b9_7f4a_7c15)
     }
 }
 
-type MacMap<V> = HashMap<MacBytes, V, BuildHasherDefault<MacHasher>>;
+/// The MAC table, keyed by the MAC packed into a `u64` ([`mac_key`]): one hash write instead of a length prefix
+/// and six byte writes.
+type MacMap<V> = HashMap<u64, V, BuildHasherDefault<MacHasher>>;
+
+fn mac_key(m: &MacBytes) -> u64 {
+    u64::from_be_bytes([0, 0, m[0], m[1], m[2], m[3], m[4], m[5]])
+}
+
+fn mac_of_key(k: u64) -> MacBytes {
+    let b = k.to_be_bytes();
+    [b[2], b[3], b[4], b[5], b[6], b[7]]
+}
 
 /// Default one-way delay of a link between a NIC and the switch.
 pub const DEFAULT_LINK_DELAY: Duration = Duration::from_micros(10);
@@ -175,12 +189,12 @@ impl Segment {
         }
         // A group source address is invalid and never learned.
         if !is_group_mac(&src) {
-            self.macs.insert(src, (in_port, now));
+            self.macs.insert(mac_key(&src), (in_port, now));
         }
         if is_group_mac(&dst) {
             return Ok(Forwarding::Flood);
         }
-        match self.macs.get(&dst) {
+        match self.macs.get(&mac_key(&dst)) {
             Some(&(port, learned)) if now.saturating_since(learned) < self.ageing => {
                 if port == in_port {
                     Ok(Forwarding::Filtered)
@@ -208,7 +222,7 @@ impl Segment {
             .macs
             .iter()
             .filter(|(_, (_, at))| now.saturating_since(*at) < self.ageing)
-            .map(|(mac, (port, at))| (*mac, *port, now.saturating_since(*at).as_secs()))
+            .map(|(&mac, (port, at))| (mac_of_key(mac), *port, now.saturating_since(*at).as_secs()))
             .collect();
         rows.sort();
         rows
@@ -218,6 +232,13 @@ impl Segment {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mac_keys_round_trip() {
+        let m = [0x02, 0xff, 0x10, 0x20, 0x30, 0x40];
+        assert_eq!(mac_of_key(mac_key(&m)), m);
+        assert_ne!(mac_key(&m), mac_key(&[0x02, 0xff, 0x10, 0x20, 0x30, 0x41]));
+    }
 
     fn frame(dst: MacBytes, src: MacBytes) -> std::rc::Rc<Frame> {
         let mut b = Vec::new();

@@ -1,9 +1,11 @@
 //! What IPv4 and IPv6 share: protocol numbers and the Internet checksum with its pseudo-headers
-//! (RFC 1071; RFC 768, RFC 9293 §3.1 for IPv4; RFC 8200 §8.1 for IPv6), computed by smoltcp's `checksum`.
+//! (RFC 1071; RFC 768, RFC 9293 §3.1 for IPv4; RFC 8200 §8.1 for IPv6).
+//!
+//! The sum is computed 32 bits at a time into a 64-bit accumulator and folded at the end (RFC 1071 §2(B): the
+//! ones'-complement sum is independent of the word size, and §4.1's deferred carries); the results equal smoltcp's
+//! `checksum` module bit for bit (checked by a property test), in fewer instructions per byte.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
-
-use smoltcp::wire::checksum;
 
 /// An IP protocol / IPv6 Next Header value (IANA "Assigned Internet Protocol Numbers").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -36,12 +38,33 @@ impl IpProtocol {
 
 /// The folded ones'-complement sum of the IPv4 pseudo-header (RFC 9293 §3.1), not inverted.
 pub fn pseudo_header_v4(src: Ipv4Addr, dst: Ipv4Addr, protocol: IpProtocol, upper_len: u32) -> u16 {
-    checksum::pseudo_header_v4(&src, &dst, smoltcp::wire::IpProtocol::from(protocol.0), upper_len)
+    fold(u64::from(u32::from(src)) + u64::from(u32::from(dst)) + proto_len(protocol, upper_len))
 }
 
 /// The folded ones'-complement sum of the IPv6 pseudo-header (RFC 8200 §8.1), not inverted.
 pub fn pseudo_header_v6(src: Ipv6Addr, dst: Ipv6Addr, protocol: IpProtocol, upper_len: u32) -> u16 {
-    checksum::pseudo_header_v6(&src, &dst, smoltcp::wire::IpProtocol::from(protocol.0), upper_len)
+    fold(words128(u128::from(src)) + words128(u128::from(dst)) + proto_len(protocol, upper_len))
+}
+
+/// The pseudo-header's length and next-header words. The length is taken modulo 2^16 as smoltcp does (no
+/// jumbograms here: every upper-layer length fits the 16-bit Payload Length).
+fn proto_len(protocol: IpProtocol, upper_len: u32) -> u64 {
+    u64::from(protocol.0) + u64::from(upper_len & 0xffff)
+}
+
+/// The sum of the four 32-bit words of an IPv6 address.
+fn words128(a: u128) -> u64 {
+    (a >> 96) as u64 + ((a >> 64) as u64 & 0xffff_ffff) + ((a >> 32) as u64 & 0xffff_ffff) + (a as u64 & 0xffff_ffff)
+}
+
+/// Folds a sum of big-endian 16- or 32-bit words to the 16-bit ones'-complement sum (end-around carries).
+fn fold(mut acc: u64) -> u16 {
+    acc = (acc >> 32) + (acc & 0xffff_ffff);
+    acc = (acc >> 32) + (acc & 0xffff_ffff);
+    acc = (acc >> 16) + (acc & 0xffff);
+    acc = (acc >> 16) + (acc & 0xffff);
+    acc = (acc >> 16) + (acc & 0xffff);
+    acc as u16
 }
 
 /// The source and destination of a packet, for the transport pseudo-header.
@@ -75,22 +98,70 @@ impl IpPair {
 
 /// The folded ones'-complement sum of `data`, not inverted.
 pub fn sum(data: &[u8]) -> u16 {
-    checksum::data(data)
+    // Native-endian 64-bit words, byte order fixed once at the end (RFC 1071 §2(B)); carries out of 64 bits go
+    // to the high half of the 128-bit accumulator and are folded back in.
+    let mut acc = 0u128;
+    let mut chunks = data.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        acc += u128::from(u64::from_ne_bytes(w));
+    }
+    // The tail keeps its offset inside a 16-bit word: an odd last byte is the high half (RFC 1071 §4.1).
+    let mut w = [0u8; 8];
+    for (d, s) in w.iter_mut().zip(chunks.remainder()) {
+        *d = *s;
+    }
+    acc += u128::from(u64::from_ne_bytes(w));
+    let folded = u64::from(acc as u32) + ((acc >> 32) as u32 as u64) + ((acc >> 64) as u64);
+    u16::from_be(fold(folded))
+}
+
+fn combine(parts: &[u16]) -> u16 {
+    fold(parts.iter().map(|&p| u64::from(p)).sum())
 }
 
 /// Combines partial sums and inverts: the value to store in a checksum field, computed with that field zero.
 pub fn finish(parts: &[u16]) -> u16 {
-    !checksum::combine(parts)
+    !combine(parts)
 }
 
 /// Whether a message whose checksum field is included verifies: the full sum folds to 0xffff (RFC 1071 §1).
 pub fn verifies(parts: &[u16]) -> bool {
-    checksum::combine(parts) == 0xffff
+    combine(parts) == 0xffff
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use smoltcp::wire::checksum;
+
+    proptest! {
+        /// Bit-for-bit equal to smoltcp's implementation, which this replaced (every length and alignment of tail).
+        #[test]
+        fn sums_equal_smoltcp(data in proptest::collection::vec(any::<u8>(), 0..300), parts in proptest::collection::vec(any::<u16>(), 0..6)) {
+            prop_assert_eq!(sum(&data), checksum::data(&data));
+            prop_assert_eq!(finish(&parts), !checksum::combine(&parts));
+            prop_assert_eq!(verifies(&parts), checksum::combine(&parts) == 0xffff);
+        }
+
+        #[test]
+        fn pseudo_headers_equal_smoltcp(s6 in any::<u128>(), d6 in any::<u128>(), s4 in any::<u32>(), d4 in any::<u32>(), p in any::<u8>(), len in any::<u32>()) {
+            let (s6, d6, s4, d4) = (Ipv6Addr::from(s6), Ipv6Addr::from(d6), Ipv4Addr::from(s4), Ipv4Addr::from(d4));
+            let proto = smoltcp::wire::IpProtocol::from(p);
+            prop_assert_eq!(pseudo_header_v6(s6, d6, IpProtocol(p), len), checksum::pseudo_header_v6(&s6, &d6, proto, len));
+            prop_assert_eq!(pseudo_header_v4(s4, d4, IpProtocol(p), len), checksum::pseudo_header_v4(&s4, &d4, proto, len));
+        }
+    }
+
+    #[test]
+    fn all_zero_and_all_ones_fold_like_rfc1071() {
+        assert_eq!(sum(&[]), 0);
+        assert_eq!(sum(&[0; 64]), 0);
+        assert_eq!(sum(&[0xff; 64]), 0xffff);
+        assert_eq!(sum(&[0xab]), 0xab00, "an odd last byte is the high half of its word");
+    }
 
     #[test]
     fn rfc1071_example_sum() {
