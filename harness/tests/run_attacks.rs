@@ -97,14 +97,14 @@ fn dad_dos_keeps_a_new_address_from_becoming_usable() {
 #[test]
 fn unbuilt_attacker_variants_error_and_name_the_missing_part() {
     let text = format!(
-        "{}timeline:\n  - at: 5s\n    dad-dos: {{attacker: evil, victim: nginx/0}}\nexpect:\n  - finding-present: {{code: dad-failed}}\n",
+        "{}timeline:\n  - at: 5s\n    na-spoof: {{attacker: evil, address: \"rtr:eth1\", override_flag: false}}\nexpect:\n  - finding-present: {{code: dad-failed}}\n",
         with_attacker(NET)
     );
     let r = run(&text);
     match &r.status {
         ScenarioStatus::Error { message } => {
             assert!(
-                message.contains("dad-dos") && message.contains("sim/src/attack"),
+                message.contains("na-spoof") && message.contains("sim/src/attack"),
                 "{message}"
             );
         }

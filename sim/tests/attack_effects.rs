@@ -8,7 +8,7 @@ use std::net::{IpAddr, Ipv6Addr};
 use std::time::Duration;
 
 use dualhome_sim::app::ping::PingConfig;
-use dualhome_sim::attack::{Action, Attack, Evasion, Mitm, RogueRa, Spoof, SpoofedRedirect};
+use dualhome_sim::attack::{Action, Attack, Attacker, DadDos, Evasion, Mitm, NsSpoof, RogueRa, Spoof, SpoofedRedirect};
 use dualhome_sim::engine::{Sim, SimConfig};
 use dualhome_sim::host::addr::{Addr, AddrFlags};
 use dualhome_sim::host::lookup::RouteQuery;
@@ -260,8 +260,10 @@ fn dad_dos_makes_every_new_address_fail_dad() {
         ..
     } = lan(6, 1, &[]);
     sim.run_until(Instant::from_secs(20));
-    sim.with_attacker(attacker, |m, _| m.dad_dos = Some(Evasion::None))
-        .expect("attacker");
+    sim.with_attacker(attacker, |m, _| {
+        m.nic_mut(Attacker::IFINDEX).map(|n| n.dad_dos = Some(DadDos::all()))
+    })
+    .expect("attacker");
     sim.with_host(hosts[0], |h, ctx| {
         h.add_address(ctx, Addr::new(ETH0, IpAddr::V6(a6("2001:db8:1::77")), 64))
     })
@@ -295,7 +297,7 @@ fn parasite6_with_mitm_forward_relays_the_flow_and_records_it() {
             .expect("host")
             .expect("added");
     }
-    sim.with_attacker(attacker, |m, _| m.mitm = Some(Mitm::new(None)))
+    sim.with_attacker(attacker, |m, _| m.mitm = Some(Mitm::on(Attacker::IFINDEX, None)))
         .expect("attacker");
     sim.run_until(Instant::from_secs(5));
     // b talks first: its multicast NS for a teaches the attacker b's real MAC.
@@ -304,6 +306,7 @@ fn parasite6_with_mitm_forward_relays_the_flow_and_records_it() {
     let spoof = Action::NaSpoof {
         targets: vec![ib],
         router: false,
+        victim: None,
     };
     launch(&mut sim, attacker, Attack::once(spoof));
     sim.run_until(Instant::from_secs(8));
@@ -364,8 +367,10 @@ fn parasite6_answers_address_resolution_for_addresses_it_does_not_own() {
         attacker,
         ..
     } = lan(9, 1, &[]);
-    sim.with_attacker(attacker, |m, _| m.answer_ns = true)
-        .expect("attacker");
+    sim.with_attacker(attacker, |m, _| {
+        m.nic_mut(Attacker::IFINDEX).map(|n| n.ns_spoof = Some(NsSpoof::all()))
+    })
+    .expect("attacker");
     sim.run_until(Instant::from_secs(20));
     // Nobody owns 2001:db8:1::99, yet the host resolves it: to the attacker's MAC.
     let ghost = a6("2001:db8:1::99");

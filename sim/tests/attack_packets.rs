@@ -208,6 +208,7 @@ fn na_spoof_claims_each_target_with_override() {
         Attack::once(Action::NaSpoof {
             targets: targets.clone(),
             router: true,
+            victim: None,
         }),
         1,
     );
@@ -223,6 +224,27 @@ fn na_spoof_claims_each_target_with_override() {
         assert!(flags.router && flags.override_ && !flags.solicited);
         assert_eq!(options.target_lladdr(), Some(ATTACKER));
     }
+}
+
+#[test]
+fn na_spoof_against_one_victim_is_unicast_to_it() {
+    let (victim, victim_mac) = (a6("2001:db8:1::10"), MacAddr([0x52, 0x54, 0, 0, 1, 0]));
+    let frames = frames_of(
+        Attack::once(Action::NaSpoof {
+            targets: vec![ROUTER.eui64_link_local()],
+            router: true,
+            victim: Some((victim, victim_mac)),
+        }),
+        1,
+    );
+    assert_eq!(frames.len(), 1);
+    let view = parse_frame(&frames[0]).expect("parses");
+    assert_eq!((view.src, view.dst), (ATTACKER, victim_mac));
+    assert_eq!(view.ipv6_addrs(), Some((ROUTER.eui64_link_local(), victim)));
+    let NdiscRepr::NeighborAdvert { flags, .. } = nd(&view) else {
+        panic!("NA")
+    };
+    assert!(flags.router && flags.override_ && !flags.solicited);
 }
 
 /// The first frame's chain per evasion: (Next Header of the fixed header, upper layer if the frame holds it).
@@ -251,6 +273,7 @@ fn every_tool_has_every_evasion_variant() {
         Action::NaSpoof {
             targets: vec![router],
             router: true,
+            victim: None,
         },
     ];
     for action in actions {

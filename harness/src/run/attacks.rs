@@ -1,22 +1,29 @@
 //! Attacker actions (sim/src/attack, the THC-IPv6 tools of linux-ipv6.md G10): `rogue-ra` (fake_router6),
 //! `kill-router` (kill_router6), `ra-flood` (flood_router26), `redirect` (redir6), `na-spoof` (parasite6) and
-//! `dad-dos` (dos-new-ip6), each launched on the attacker node at the action's time.
+//! `dad-dos` (dos-new-ip6), each launched on the attacker node at the action's time from the NIC it names
+//! (`iface`, default the first): an attacker with NICs on two segments attacks each separately.
 //!
-//! `mitm: forward` turns the attacker into a relay towards the real router of its segment (the first router
+//! `mitm: forward` turns that NIC into a relay towards the real router of its segment (the first router
 //! interface on it), so attracted traffic still flows and `path … crossed_attacker` can see it; `mitm: drop` leaves
-//! attracted traffic to die there. `evasion: fragment` is the RFC 7113 variant whose first fragment carries no
-//! ICMPv6 header (THC `-E D`).
+//! attracted traffic to die there. A destination the relay has seen only on another forwarding NIC's segment is
+//! relayed there (sim/src/attack/mitm.rs). `evasion: fragment` is the RFC 7113 variant whose first fragment
+//! carries no ICMPv6 header (THC `-E D`). `na-spoof` and `dad-dos` take an optional `victim`: one NIC (by MAC) or
+//! one address, so the other nodes of the segment are left alone.
 
 use super::resolve::{node, resolve};
+use super::world::IfaceEntry;
 use super::world::{NodeKind, World};
 use super::RunError;
+use crate::scenario::located::Located;
 use crate::scenario::reference::AddrRef;
 use crate::scenario::timeline::{
     DadDos, Evasion as ScEvasion, KillRouter, Mitm as ScMitm, NaSpoof, RaFlood, Redirect, RogueRa as ScRogueRa,
 };
 use crate::scenario::values::Lifetime;
-use dualhome_sim::attack::{Action, Attack, Attacker, Evasion, Mitm, RogueRa, Spoof, SpoofedRedirect};
-use dualhome_sim::id::NodeId;
+use dualhome_sim::attack::{
+    Action, Attack, Attacker, DadDos as SimDadDos, Evasion, NsSpoof, RogueRa, Spoof, SpoofedRedirect, Victim,
+};
+use dualhome_sim::id::{IfIndex, NodeId};
 use dualhome_sim::wire::{MacAddr, RouterPreference};
 use std::net::{IpAddr, Ipv6Addr};
 use std::time::Duration;
@@ -37,14 +44,37 @@ fn v6(ip: IpAddr, what: &str) -> Result<Ipv6Addr, RunError> {
     }
 }
 
-/// The attacker node's id and its segment.
-fn attacker(world: &World, name: &crate::scenario::reference::NodeName) -> Result<(NodeId, String), RunError> {
+/// The attacker NIC an action uses.
+struct Nic {
+    id: NodeId,
+    ifindex: IfIndex,
+    segment: String,
+}
+
+/// The attacker node's NIC `iface` (its first when `None`) and that NIC's segment.
+fn attacker(
+    world: &World,
+    name: &crate::scenario::reference::NodeName,
+    iface: Option<&Located<String>>,
+) -> Result<Nic, RunError> {
     let e = node(world, name)?;
     if e.kind != NodeKind::Attacker {
         return Err(RunError::Setup(format!("`{name}` is not an attacker")));
     }
-    let seg = e.ifaces.first().map(|i| i.segment.clone()).unwrap_or_default();
-    Ok((e.id, seg))
+    let i = match iface {
+        Some(n) => e.iface(&n.value),
+        None => e.ifaces.first(),
+    }
+    .ok_or_else(|| RunError::Unresolved(format!("attacker `{name}` has no interface `{}`", display(iface))))?;
+    Ok(Nic {
+        id: e.id,
+        ifindex: i.ifindex,
+        segment: i.segment.clone(),
+    })
+}
+
+fn display(iface: Option<&Located<String>>) -> &str {
+    iface.map_or("(first)", |i| i.value.as_str())
 }
 
 /// The MAC of the interface a reference names (`rtr:eth1:ll` → rtr's eth1).
@@ -76,18 +106,33 @@ fn router_mac(world: &World, segment: &str) -> Option<MacAddr> {
         .map(|i| MacAddr(i.mac))
 }
 
-fn launch(world: &mut World, id: NodeId, attack: Attack, setup: impl FnOnce(&mut Attacker)) -> Result<(), RunError> {
+/// Launches `attack` from NIC `nic` after `setup`; `relay` is the action's `mitm` (`None`: it has no say).
+fn launch(
+    world: &mut World,
+    nic: &Nic,
+    mut attack: Attack,
+    relay: Option<ScMitm>,
+    setup: impl FnOnce(&mut Attacker),
+) -> Result<(), RunError> {
+    let gateway = router_mac(world, &nic.segment);
+    attack.ifindex = nic.ifindex;
+    let ifindex = nic.ifindex;
     world
         .sim
-        .with_attacker(id, |a, ctx| {
+        .with_attacker(nic.id, |a, ctx| {
+            match relay {
+                Some(ScMitm::Forward) => a.mitm.get_or_insert_default().enable(ifindex, gateway),
+                Some(ScMitm::Drop) => {
+                    if let Some(m) = a.mitm.as_mut() {
+                        m.disable(ifindex);
+                    }
+                }
+                None => {}
+            }
             setup(a);
             a.launch(ctx.now, attack);
         })
         .ok_or_else(|| RunError::Setup("not an attacker node".into()))
-}
-
-fn relay(world: &World, mitm: ScMitm, segment: &str) -> Option<Mitm> {
-    (mitm == ScMitm::Forward).then(|| Mitm::new(router_mac(world, segment)))
 }
 
 fn lifetime_secs(l: Option<Lifetime>, default: u32) -> u32 {
@@ -100,7 +145,7 @@ fn lifetime_secs(l: Option<Lifetime>, default: u32) -> u32 {
 
 /// `rogue-ra`: fake_router6 with the scenario's preference, lifetime and prefixes.
 pub fn rogue_ra(world: &mut World, r: &ScRogueRa) -> Result<(), RunError> {
-    let (id, seg) = attacker(world, &r.attacker.value)?;
+    let nic = attacker(world, &r.attacker.value, r.iface.as_ref())?;
     let mut ra = RogueRa::new(Ipv6Addr::UNSPECIFIED);
     ra.prefixes.clear();
     for p in &r.prefixes {
@@ -121,17 +166,17 @@ pub fn rogue_ra(world: &mut World, r: &ScRogueRa) -> Result<(), RunError> {
     }
     let attack = Attack {
         action: Action::RogueRa(ra),
+        ifindex: nic.ifindex,
         evasion: evasion(r.evasion),
         every: r.interval.map_or(Duration::from_secs(1), |i| i.0),
         count: Some(r.count.unwrap_or(1)),
     };
-    let mitm = relay(world, r.mitm, &seg);
-    launch(world, id, attack, |a| a.mitm = mitm)
+    launch(world, &nic, attack, Some(r.mitm), |_| {})
 }
 
 /// `kill-router`: a lifetime-0 RA from the router's link-local address (kill_router6 sends it with its own MAC).
 pub fn kill_router(world: &mut World, k: &KillRouter) -> Result<(), RunError> {
-    let (id, _) = attacker(world, &k.attacker.value)?;
+    let nic = attacker(world, &k.attacker.value, k.iface.as_ref())?;
     let ip = resolve(world, &k.router.value, None)?;
     let router = v6(ip, "router")?;
     let router_mac = MacAddr(
@@ -144,12 +189,12 @@ pub fn kill_router(world: &mut World, k: &KillRouter) -> Result<(), RunError> {
         spoof_mac: false,
     })
     .with_evasion(evasion(k.evasion));
-    launch(world, id, attack, |_| {})
+    launch(world, &nic, attack, None, |_| {})
 }
 
 /// `ra-flood`: `count` RAs from random routers, spread over `over` (default back to back, 1 ms apart).
 pub fn ra_flood(world: &mut World, f: &RaFlood) -> Result<(), RunError> {
-    let (id, _) = attacker(world, &f.attacker.value)?;
+    let nic = attacker(world, &f.attacker.value, f.iface.as_ref())?;
     let every = f
         .over
         .as_ref()
@@ -159,28 +204,48 @@ pub fn ra_flood(world: &mut World, f: &RaFlood) -> Result<(), RunError> {
             prefixes: u8::try_from(f.prefixes_per_ra.unwrap_or(1)).unwrap_or(u8::MAX),
             lifetime: 1800,
         },
+        ifindex: nic.ifindex,
         evasion: evasion(f.evasion),
         every,
         count: Some(f.count),
     };
-    launch(world, id, attack, |_| {})
+    launch(world, &nic, attack, None, |_| {})
 }
 
-/// The victim's IPv6 address and MAC on the attacker's segment: a global address if it has one, else link-local.
+/// The victim's NIC on segment `seg`: the interface named, which must be plugged into `seg`, or the node's
+/// interface on it.
+fn victim_nic<'w>(
+    world: &'w World,
+    victim: &crate::scenario::reference::NodeName,
+    iface: Option<&str>,
+    seg: &str,
+) -> Result<(NodeId, &'w IfaceEntry), RunError> {
+    let e = node(world, victim)?;
+    let i = match iface {
+        Some(n) => e
+            .iface(n)
+            .filter(|i| i.segment == seg)
+            .ok_or_else(|| RunError::Unresolved(format!("`{victim}:{n}` is not on the attacker's segment {seg}")))?,
+        None => e
+            .ifaces
+            .iter()
+            .find(|i| i.segment == seg)
+            .ok_or_else(|| RunError::Unresolved(format!("`{victim}` has no interface on {seg}")))?,
+    };
+    Ok((e.id, i))
+}
+
+/// The victim's IPv6 address and MAC on segment `seg`: a global address if it has one, else link-local.
 fn victim_on(
     world: &World,
     victim: &crate::scenario::reference::NodeName,
+    iface: Option<&str>,
     seg: &str,
 ) -> Result<(Ipv6Addr, MacAddr), RunError> {
-    let e = node(world, victim)?;
-    let i = e
-        .ifaces
-        .iter()
-        .find(|i| i.segment == seg)
-        .ok_or_else(|| RunError::Unresolved(format!("`{victim}` has no interface on {seg}")))?;
+    let (id, i) = victim_nic(world, victim, iface, seg)?;
     let host = world
         .sim
-        .host(e.id)
+        .host(id)
         .ok_or_else(|| RunError::Setup(format!("`{victim}` is not a host")))?;
     let mut best: Option<Ipv6Addr> = None;
     for a in host.tables.addrs.on(i.ifindex, true) {
@@ -197,8 +262,8 @@ fn victim_on(
 
 /// `redirect`: redir6 in the name of the victim's first hop.
 pub fn redirect(world: &mut World, r: &Redirect) -> Result<(), RunError> {
-    let (id, seg) = attacker(world, &r.attacker.value)?;
-    let (victim, victim_mac) = victim_on(world, &r.victim.value, &seg)?;
+    let nic = attacker(world, &r.attacker.value, r.iface.as_ref())?;
+    let (victim, victim_mac) = victim_on(world, &r.victim.value, None, &nic.segment)?;
     let spoof_ip = resolve(world, &r.spoof.value, None)?;
     let first_hop = Spoof {
         mac: MacAddr(
@@ -210,8 +275,9 @@ pub fn redirect(world: &mut World, r: &Redirect) -> Result<(), RunError> {
     let dest = v6(resolve(world, &r.destination.value, None)?, "destination")?;
     let (own_mac, own_ll) = world
         .sim
-        .attacker(id)
-        .map(|a| (a.mac, a.link_local()))
+        .attacker(nic.id)
+        .and_then(|a| a.nic(nic.ifindex))
+        .map(|n| (n.mac, n.link_local()))
         .ok_or_else(|| RunError::Setup("not an attacker node".into()))?;
     let target = match &r.target {
         Some(t) => v6(resolve(world, &t.value, None)?, "target")?,
@@ -228,42 +294,94 @@ pub fn redirect(world: &mut World, r: &Redirect) -> Result<(), RunError> {
             inner_src: victim,
         },
     });
-    let mitm = relay(world, r.mitm, &seg);
-    launch(world, id, attack, |a| a.mitm = mitm)
+    launch(world, &nic, attack, Some(r.mitm), |_| {})
 }
 
-/// `na-spoof`: parasite6 — unsolicited NAs (Override set) claiming the address, and answers to every NS for it.
+/// Whether `ip` (named by `r`) belongs to a router node: parasite6 then claims it with the Router flag, or the
+/// victim would drop the router from its default router list (RFC 4861 §7.2.5, linux-ipv6.md B13).
+fn is_router_address(world: &World, r: &AddrRef, ip: IpAddr) -> bool {
+    let kind_of = |name: &str| world.nodes.get(name).map(|e| e.kind);
+    match r {
+        AddrRef::Node { node, .. } => kind_of(&node.to_string()) == Some(NodeKind::Router),
+        AddrRef::Literal(_) => world.nodes.values().any(|e| {
+            e.kind == NodeKind::Router
+                && world
+                    .sim
+                    .host(e.id)
+                    .is_some_and(|h| h.tables.addrs.iter().any(|a| a.addr == ip))
+        }),
+    }
+}
+
+/// `na-spoof`: parasite6 — unsolicited NAs (Override set) claiming the address, and answers to NSs with our MAC:
+/// everyone's, or with `victim` only the victim's, the NAs unicast to it.
 pub fn na_spoof(world: &mut World, n: &NaSpoof) -> Result<(), RunError> {
-    let (id, seg) = attacker(world, &n.attacker.value)?;
-    if n.override_flag == Some(false) || n.victim.is_some() {
+    let nic = attacker(world, &n.attacker.value, n.iface.as_ref())?;
+    if n.override_flag == Some(false) {
         return Err(RunError::NotBuilt {
-            what: "na-spoof without the Override flag or to one victim".into(),
-            needs: "unicast and O=0 NA spoofing in the attacker (sim/src/attack)",
+            what: "na-spoof without the Override flag".into(),
+            needs: "O=0 NA spoofing in the attacker (sim/src/attack)",
         });
     }
-    let target = v6(resolve(world, &n.address.value, None)?, "address")?;
-    let attack = Attack::once(Action::NaSpoof {
-        targets: vec![target],
-        router: false,
-    });
-    let mitm = relay(world, n.mitm, &seg);
-    launch(world, id, attack, |a| {
-        a.answer_ns = true;
-        a.mitm = mitm;
+    let ip = resolve(world, &n.address.value, None)?;
+    let target = v6(ip, "address")?;
+    let (victim, to) = match n.victim.as_ref().map(|v| &v.value) {
+        None => (Victim::All, None),
+        Some(r @ AddrRef::Literal(a)) => {
+            let a = v6(*a, "victim")?;
+            let mac = mac_of(world, r, IpAddr::V6(a))
+                .ok_or_else(|| RunError::Unresolved(format!("victim `{a}`: nobody owns it")))?;
+            (Victim::Addr(a), Some((a, MacAddr(mac))))
+        }
+        Some(AddrRef::Node { node, iface, .. }) => {
+            let (ip, mac) = victim_on(world, node, iface.as_deref(), &nic.segment)?;
+            (Victim::Mac(mac), Some((ip, mac)))
+        }
+    };
+    let router = n.mitm == ScMitm::Forward || is_router_address(world, &n.address.value, ip);
+    let attack = Attack {
+        action: Action::NaSpoof {
+            targets: vec![target],
+            router,
+            victim: to,
+        },
+        ifindex: nic.ifindex,
+        evasion: Evasion::None,
+        every: n.interval.map_or(Duration::from_secs(1), |i| i.0),
+        count: Some(n.count.unwrap_or(1)),
+    };
+    let ifindex = nic.ifindex;
+    launch(world, &nic, attack, Some(n.mitm), |a| {
+        if let Some(nic) = a.nic_mut(ifindex) {
+            nic.ns_spoof = Some(NsSpoof { victim, router });
+        }
     })
 }
 
-/// `dad-dos`: answer every DAD probe on the attacker's segment (dos-new-ip6).
+/// `dad-dos`: answer the DAD probes on the attacker NIC's segment (dos-new-ip6): all of them, or those of one
+/// NIC (a node reference), or those for one address (a literal or a reference with an address selector).
 pub fn dad_dos(world: &mut World, d: &DadDos) -> Result<(), RunError> {
-    let (id, _) = attacker(world, &d.attacker.value)?;
-    if d.victim.is_some() {
-        return Err(RunError::NotBuilt {
-            what: "dad-dos against one victim".into(),
-            needs: "per-victim DAD answering in the attacker (sim/src/attack)",
-        });
-    }
+    let nic = attacker(world, &d.attacker.value, d.iface.as_ref())?;
+    let victim = match d.victim.as_ref().map(|v| &v.value) {
+        None => Victim::All,
+        Some(r @ (AddrRef::Literal(_) | AddrRef::Node { select: Some(_), .. })) => {
+            Victim::Addr(v6(resolve(world, r, None)?, "victim")?)
+        }
+        Some(AddrRef::Node { node, iface, .. }) => {
+            let (_, i) = victim_nic(world, node, iface.as_deref(), &nic.segment)?;
+            Victim::Mac(MacAddr(i.mac))
+        }
+    };
+    let ifindex = nic.ifindex;
     world
         .sim
-        .with_attacker(id, |a, _| a.dad_dos = Some(Evasion::None))
+        .with_attacker(nic.id, |a, _| {
+            if let Some(n) = a.nic_mut(ifindex) {
+                n.dad_dos = Some(SimDadDos {
+                    victim,
+                    evasion: Evasion::None,
+                });
+            }
+        })
         .ok_or_else(|| RunError::Setup("not an attacker node".into()))
 }

@@ -40,10 +40,13 @@ pub fn resolve(world: &World, r: &AddrRef, family: Option<Family>) -> Result<IpA
         None => entry.ifaces.iter().collect(),
     };
     let Some(host) = world.sim.host(entry.id) else {
-        // An attacker has no IP stack: its link-local address is the EUI-64 of its MAC, others are as written.
-        let attacker = world.sim.attacker(entry.id).ok_or_else(|| unresolved("not a host"))?;
+        // An attacker has no IP stack: a NIC's link-local address is the EUI-64 of its MAC, others are as written.
+        world.sim.attacker(entry.id).ok_or_else(|| unresolved("not a host"))?;
         return match select {
-            Some(AddrSelect::LinkLocal) => Ok(IpAddr::V6(attacker.link_local())),
+            Some(AddrSelect::LinkLocal) => ifaces
+                .first()
+                .map(|i| IpAddr::V6(dualhome_sim::wire::MacAddr(i.mac).eui64_link_local()))
+                .ok_or_else(|| unresolved("no interface")),
             _ => ifaces
                 .iter()
                 .flat_map(|i| &i.configured)

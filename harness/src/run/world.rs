@@ -226,36 +226,48 @@ pub fn build(scenario: &Scenario, seed: u64) -> Result<World, RunError> {
     Ok(world)
 }
 
-/// Adds an attacker node (sim/src/attack): one NIC, raw-frame powers, no IP stack. Its `sysctls` have nothing to
-/// act on; relaying is the attack's `mitm: forward`.
+/// Adds an attacker node (sim/src/attack): one NIC per interface (ifindex 2, 3, … in the order written), raw-frame
+/// powers, no IP stack. Its `sysctls` have nothing to act on; relaying is the attack's `mitm: forward`.
 fn add_attacker(
     scenario: &Scenario,
     world: &mut World,
     a: &crate::scenario::topology::Attacker,
 ) -> Result<(), RunError> {
-    let [i] = a.interfaces.as_slice() else {
-        return Err(RunError::NotBuilt {
-            what: format!("attacker `{}` with {} interfaces", a.name.value, a.interfaces.len()),
-            needs: "multi-NIC attackers (sim/src/attack)",
-        });
+    let name = &a.name.value;
+    let Some((first, rest)) = a.interfaces.split_first() else {
+        return Err(RunError::Setup(format!("attacker `{name}` has no interface")));
     };
-    let segment = world.segment(&i.segment.value)?;
-    let port = World::port_config(scenario, &i.segment.value, i.router_port.unwrap_or(false));
-    let id = world
-        .sim
-        .add_attacker(&a.name.value, sim_mac(i.mac.value.0), segment, port);
+    let mut ifaces = Vec::with_capacity(a.interfaces.len());
+    let mut id = None;
+    for i in std::iter::once(first).chain(rest) {
+        let segment = world.segment(&i.segment.value)?;
+        let port = World::port_config(scenario, &i.segment.value, i.router_port.unwrap_or(false));
+        let mac = sim_mac(i.mac.value.0);
+        let ifindex = match id {
+            None => {
+                id = Some(world.sim.add_attacker(name, mac, segment, port));
+                dualhome_sim::attack::Attacker::IFINDEX
+            }
+            Some(node) => world
+                .sim
+                .add_attacker_nic(node, mac, segment, port)
+                .ok_or_else(|| RunError::Setup(format!("{name}: cannot add {}", i.name.value)))?,
+        };
+        ifaces.push(IfaceEntry {
+            name: i.name.value.clone(),
+            ifindex,
+            segment: i.segment.value.clone(),
+            mac: i.mac.value.0,
+            configured: i.addresses.iter().map(|a| a.value.0).collect(),
+        });
+    }
+    let id = id.ok_or_else(|| RunError::Setup(format!("attacker `{name}` has no interface")))?;
     world.nodes.insert(
-        a.name.value.clone(),
+        name.clone(),
         NodeEntry {
             id,
             kind: NodeKind::Attacker,
-            ifaces: vec![IfaceEntry {
-                name: i.name.value.clone(),
-                ifindex: dualhome_sim::attack::Attacker::IFINDEX,
-                segment: i.segment.value.clone(),
-                mac: i.mac.value.0,
-                configured: i.addresses.iter().map(|a| a.value.0).collect(),
-            }],
+            ifaces,
         },
     );
     Ok(())

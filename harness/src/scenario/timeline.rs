@@ -181,6 +181,9 @@ pub struct RogueRa {
 pub struct KillRouter {
     /// The attacker.
     pub attacker: Located<NodeName>,
+    /// The attacker's interface it is sent from (default: its first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iface: Option<Located<String>>,
     /// The router being impersonated (usually `rtr:eth1:ll`).
     pub router: Located<AddrRef>,
     /// Evasion.
@@ -194,6 +197,9 @@ pub struct KillRouter {
 pub struct RaFlood {
     /// The attacker.
     pub attacker: Located<NodeName>,
+    /// The attacker's interface it is sent from (default: its first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iface: Option<Located<String>>,
     /// Number of RAs.
     pub count: u32,
     /// Over how long they are spread (default: back to back).
@@ -213,6 +219,9 @@ pub struct RaFlood {
 pub struct Redirect {
     /// The attacker.
     pub attacker: Located<NodeName>,
+    /// The attacker's interface it is sent from (default: its first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iface: Option<Located<String>>,
     /// The victim (receiver of the redirect).
     pub victim: Located<NodeName>,
     /// The destination whose route is redirected.
@@ -233,17 +242,28 @@ pub struct Redirect {
 pub struct NaSpoof {
     /// The attacker.
     pub attacker: Located<NodeName>,
-    /// The address claimed.
-    pub address: Located<AddrRef>,
-    /// Send to this node only (default: all-nodes multicast).
+    /// The attacker's interface it is sent from (default: its first).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub victim: Option<Located<NodeName>>,
+    pub iface: Option<Located<String>>,
+    /// The address claimed (the NAs' target).
+    pub address: Located<AddrRef>,
+    /// Attack this victim only: a node or `node:iface` (its NIC on the attacker's segment, by MAC) or an address
+    /// (NSs from it). The NAs go to it alone and only its NSs are answered (default: all-nodes multicast, every
+    /// NS answered).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub victim: Option<Located<AddrRef>>,
     /// Set the Override flag (default true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub override_flag: Option<bool>,
     /// What to do with attracted traffic.
     #[serde(default)]
     pub mitm: Mitm,
+    /// Number of unsolicited NAs (default 1); the router's own RAs restore its MAC, parasite6 keeps sending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
+    /// Gap between NAs (default 1s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<HumanDuration>,
 }
 
 /// Answer every Duplicate Address Detection probe so the victim never gets an address (RFC 4862 §5.4.5).
@@ -252,9 +272,13 @@ pub struct NaSpoof {
 pub struct DadDos {
     /// The attacker.
     pub attacker: Located<NodeName>,
-    /// Only probes from this node (default: everyone on the segment).
+    /// The attacker's interface whose segment is attacked (default: its first).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub victim: Option<Located<NodeName>>,
+    pub iface: Option<Located<String>>,
+    /// Only probes from this node or `node:iface` (by its NIC's MAC), or only probes for this address (a literal
+    /// or `node:iface:v6`, the tentative address) (default: every probe on the segment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub victim: Option<Located<AddrRef>>,
 }
 
 /// An interface going down or up.
@@ -366,6 +390,19 @@ impl Action {
             Action::LinkUp(_) => "link-up",
             Action::Sysctl(_) => "sysctl",
             Action::Snapshot(_) => "snapshot",
+        }
+    }
+
+    /// The attacker's interface an attacker action names, if any (`None`: its first).
+    pub fn attacker_iface(&self) -> Option<&Located<String>> {
+        match self {
+            Action::RogueRa(a) => a.iface.as_ref(),
+            Action::KillRouter(a) => a.iface.as_ref(),
+            Action::RaFlood(a) => a.iface.as_ref(),
+            Action::Redirect(a) => a.iface.as_ref(),
+            Action::NaSpoof(a) => a.iface.as_ref(),
+            Action::DadDos(a) => a.iface.as_ref(),
+            _ => None,
         }
     }
 

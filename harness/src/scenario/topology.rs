@@ -344,7 +344,8 @@ pub struct Host {
 pub struct Attacker {
     /// Unique node name.
     pub name: Located<String>,
-    /// Interfaces (usually one).
+    /// Interfaces, one NIC each, on one or several segments; each attack names the one it uses (`iface`, default
+    /// the first).
     pub interfaces: Vec<Interface>,
     /// Sysctls (e.g. forwarding for `mitm: forward`).
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]

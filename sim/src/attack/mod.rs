@@ -4,21 +4,27 @@
 //!
 //! - [`evasion`]: extension-header and fragment wrappings;
 //! - [`packets`]: the tools' packets, built with the wire builders;
-//! - [`mitm`]: the relay and its flow record;
-//! - [`node`]: the [`Attacker`] node with timed and reactive attacks.
+//! - [`action`]: what a timed attack sends, from which NIC;
+//! - [`react`]: `dad-dos` and parasite6's NS answering, against a segment or one victim;
+//! - [`mitm`]: the relay (also between the attacker's segments) and its flow record;
+//! - [`node`]: the [`Attacker`] node, one or more NICs, with timed and reactive attacks.
 
+pub mod action;
 pub mod evasion;
 pub mod mitm;
 pub mod node;
 pub mod packets;
+pub mod react;
 
+pub use action::{Action, Attack};
 pub use evasion::Evasion;
-pub use mitm::{Mitm, RelayedFlow};
-pub use node::{Action, Attack, AttackStats, Attacker};
+pub use mitm::{Mitm, Relayed, RelayedFlow};
+pub use node::{AttackStats, Attacker, Nic};
 pub use packets::{Delivery, RogueRa, Spoof, SpoofedRedirect};
+pub use react::{DadDos, NsSpoof, Victim};
 
 use crate::engine::Sim;
-use crate::id::{NodeId, SegmentId};
+use crate::id::{IfIndex, NodeId, SegmentId};
 use crate::node::Ctx;
 use crate::segment::PortConfig;
 use crate::wire::MacAddr;
@@ -29,6 +35,19 @@ impl Sim {
         let id = self.add_node(Box::new(Attacker::new(name, mac)));
         self.connect(id, Attacker::IFINDEX, segment, port);
         id
+    }
+
+    /// Gives attacker `node` another NIC with `mac`, plugged into `segment`; its interface index, or `None` if
+    /// the node is not an [`Attacker`] or the segment does not exist.
+    pub fn add_attacker_nic(
+        &mut self,
+        node: NodeId,
+        mac: MacAddr,
+        segment: SegmentId,
+        port: PortConfig,
+    ) -> Option<IfIndex> {
+        let ifindex = self.with_attacker(node, |a, _| a.add_nic(mac))?;
+        self.connect(node, ifindex, segment, port).map(|_| ifindex)
     }
 
     /// Runs `f` on attacker `node` now (then sends what it queued and reschedules its timer); `None` if the

@@ -1,6 +1,7 @@
-//! The attacker node: one NIC, its own MAC and link-local address, a list of timed attacks (each a THC-IPv6 tool,
-//! linux-ipv6.md G10) and three reactive behaviours: `dad-dos` (answer every DAD probe, dos-new-ip6),
-//! `na-spoof` answering (answer every address-resolution NS with our MAC, parasite6) and `mitm: forward`.
+//! The attacker node: one or more NICs (each with its own MAC and EUI-64 link-local address, on its own
+//! segment), a list of timed attacks (each a THC-IPv6 tool, linux-ipv6.md G10, sent from one NIC) and, per NIC,
+//! the reactive behaviours of [`super::react`] (`dad-dos`, parasite6's NS answering) and `mitm: forward`
+//! ([`super::mitm`], which can also relay between the NICs' segments).
 //!
 //! It is not a Linux host: it sends exactly the frames its tools build, answers NSs for its own addresses so
 //! victims can reach it, and otherwise ignores what it receives.
@@ -9,115 +10,19 @@ use std::net::{IpAddr, Ipv6Addr};
 use std::rc::Rc;
 use std::time::Duration;
 
+use super::action::{Action, Attack};
 use super::evasion::Evasion;
 use super::mitm::Mitm;
 use super::packets::{
-    append_flood_ra, append_kill_router, append_redirect, append_rogue_ra, append_spoofed_na, Delivery, RogueRa, Spoof,
-    SpoofedRedirect,
+    append_flood_ra, append_kill_router, append_redirect, append_rogue_ra, append_spoofed_na, Delivery, Spoof,
 };
+use super::react::{DadDos, NsSpoof};
 use crate::frame::Frame;
 use crate::id::IfIndex;
 use crate::node::{Ctx, Node};
 use crate::time::Instant;
 use crate::trace::TraceEvent;
 use crate::wire::{Icmpv6Repr, L3View, MacAddr, NaFlags, NdiscRepr, WireError};
-
-/// What one timed attack sends.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
-    /// `rogue-ra` (fake_router6): RAs from our link-local and MAC.
-    RogueRa(RogueRa),
-    /// `kill-router` (kill_router6): RA lifetime 0 from `router`'s link-local; with `spoof_mac` the Ethernet
-    /// source and SLLA are the router's MAC too, else ours.
-    KillRouter {
-        /// The real router's link-local address.
-        router: Ipv6Addr,
-        /// The real router's MAC.
-        router_mac: MacAddr,
-        /// Send with the router's MAC as Ethernet source and SLLA.
-        spoof_mac: bool,
-    },
-    /// `ra-flood` (flood_router26): each send is one RA from a new random router with `prefixes` random /64s.
-    RaFlood {
-        /// PIOs per RA.
-        prefixes: u8,
-        /// Router Lifetime.
-        lifetime: u16,
-    },
-    /// `redirect` (redir6): a Redirect spoofed from `first_hop` to `victim`.
-    Redirect {
-        /// The victim's current first hop (IP source and, spoofed or not, the Ethernet source).
-        first_hop: Spoof,
-        /// The victim's address.
-        victim: Ipv6Addr,
-        /// The victim's MAC.
-        victim_mac: MacAddr,
-        /// What the Redirect says.
-        redirect: SpoofedRedirect,
-    },
-    /// `na-spoof` (parasite6, unsolicited part): NAs to all-nodes claiming each target for our MAC, O = 1.
-    NaSpoof {
-        /// Addresses to take over.
-        targets: Vec<Ipv6Addr>,
-        /// Claim to be a router (R = 1), when impersonating one.
-        router: bool,
-    },
-}
-
-/// A timed attack: what, how wrapped, how often, how many times.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Attack {
-    /// What is sent.
-    pub action: Action,
-    /// RA-Guard evasion for every packet.
-    pub evasion: Evasion,
-    /// Time between sends.
-    pub every: Duration,
-    /// Number of sends; `None` = until the end of the run.
-    pub count: Option<u32>,
-}
-
-impl Attack {
-    /// Sends `action` once, plain.
-    pub fn once(action: Action) -> Attack {
-        Attack {
-            action,
-            evasion: Evasion::None,
-            every: Duration::from_secs(1),
-            count: Some(1),
-        }
-    }
-
-    /// Sends `action` every `every`, plain, forever.
-    pub fn repeat(action: Action, every: Duration) -> Attack {
-        Attack {
-            action,
-            evasion: Evasion::None,
-            every,
-            count: None,
-        }
-    }
-
-    /// `flood_router26` at `per_second` RAs per second for `seconds` seconds.
-    pub fn ra_flood(per_second: u32, seconds: u32, prefixes: u8) -> Attack {
-        let per_second = per_second.max(1);
-        Attack {
-            action: Action::RaFlood {
-                prefixes,
-                lifetime: 1800,
-            },
-            evasion: Evasion::None,
-            every: Duration::from_secs(1) / per_second,
-            count: Some(per_second.saturating_mul(seconds)),
-        }
-    }
-
-    /// The same attack wrapped per `evasion`.
-    pub fn with_evasion(mut self, evasion: Evasion) -> Attack {
-        self.evasion = evasion;
-        self
-    }
-}
 
 /// The attacker's counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -134,6 +39,35 @@ pub struct AttackStats {
     pub relayed: u64,
 }
 
+/// One NIC of the attacker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Nic {
+    /// Its interface index (2 for the first, as `eth0` on Linux, then 3, …).
+    pub ifindex: IfIndex,
+    /// Its MAC.
+    pub mac: MacAddr,
+    /// `dad-dos` on this NIC's segment.
+    pub dad_dos: Option<DadDos>,
+    /// parasite6's NS answering on this NIC's segment.
+    pub ns_spoof: Option<NsSpoof>,
+}
+
+impl Nic {
+    fn new(ifindex: IfIndex, mac: MacAddr) -> Nic {
+        Nic {
+            ifindex,
+            mac,
+            dad_dos: None,
+            ns_spoof: None,
+        }
+    }
+
+    /// Its link-local address.
+    pub fn link_local(&self) -> Ipv6Addr {
+        self.mac.eui64_link_local()
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Job {
     attack: Attack,
@@ -141,39 +75,32 @@ struct Job {
     sent: u32,
 }
 
-/// An attacker on one Ethernet segment.
+/// An attacker with NICs on one or more Ethernet segments.
 #[derive(Debug)]
 pub struct Attacker {
     name: String,
-    /// The NIC's MAC.
-    pub mac: MacAddr,
-    /// Our link-local address (EUI-64 of the MAC) and any others we answer for.
+    nics: Vec<Nic>,
+    /// Our addresses, answered on any NIC: each NIC's link-local address (EUI-64 of its MAC) and any others.
     pub addrs: Vec<Ipv6Addr>,
-    /// `dad-dos`: answer every DAD probe, wrapped per this evasion.
-    pub dad_dos: Option<Evasion>,
-    /// `na-spoof`: answer every address-resolution NS for another node's address with our MAC.
-    pub answer_ns: bool,
-    /// `mitm: forward`: relay frames sent to us for others.
+    /// `mitm: forward`: relay frames sent to us for others (on the NICs it is enabled for).
     pub mitm: Option<Mitm>,
     /// Counters.
     pub stats: AttackStats,
     jobs: Vec<Job>,
     next_ident: u32,
-    buf: Vec<u8>,
+    pub(super) buf: Vec<u8>,
 }
 
 impl Attacker {
-    /// The attacker's only interface index (1 would be `lo` on a host).
+    /// The first NIC's interface index (1 would be `lo` on a host).
     pub const IFINDEX: IfIndex = IfIndex(2);
 
-    /// An attacker with MAC `mac` and its EUI-64 link-local address, doing nothing yet.
+    /// An attacker with one NIC of MAC `mac` (and its EUI-64 link-local address), doing nothing yet.
     pub fn new(name: impl Into<String>, mac: MacAddr) -> Attacker {
         Attacker {
             name: name.into(),
-            mac,
+            nics: vec![Nic::new(Self::IFINDEX, mac)],
             addrs: vec![mac.eui64_link_local()],
-            dad_dos: None,
-            answer_ns: false,
             mitm: None,
             stats: AttackStats::default(),
             jobs: Vec::new(),
@@ -182,16 +109,38 @@ impl Attacker {
         }
     }
 
-    /// Our link-local address.
-    pub fn link_local(&self) -> Ipv6Addr {
-        self.mac.eui64_link_local()
+    /// Adds a NIC with MAC `mac`; returns its interface index (the next after the last one).
+    pub fn add_nic(&mut self, mac: MacAddr) -> IfIndex {
+        let last = self.nics.last().map_or(Self::IFINDEX.0 - 1, |n| n.ifindex.0);
+        let ifindex = IfIndex(last + 1);
+        self.nics.push(Nic::new(ifindex, mac));
+        self.addrs.push(mac.eui64_link_local());
+        ifindex
     }
 
-    fn me(&self) -> Spoof {
-        Spoof {
-            mac: self.mac,
-            ip: self.link_local(),
-        }
+    /// The NICs, first one first.
+    pub fn nics(&self) -> &[Nic] {
+        &self.nics
+    }
+
+    /// The NIC with interface index `ifindex`.
+    pub fn nic(&self, ifindex: IfIndex) -> Option<&Nic> {
+        self.nics.iter().find(|n| n.ifindex == ifindex)
+    }
+
+    /// The NIC with interface index `ifindex`, to change its reactive behaviours.
+    pub fn nic_mut(&mut self, ifindex: IfIndex) -> Option<&mut Nic> {
+        self.nics.iter_mut().find(|n| n.ifindex == ifindex)
+    }
+
+    /// The first NIC's MAC.
+    pub fn mac(&self) -> MacAddr {
+        self.nics.first().map_or(MacAddr([0; 6]), |n| n.mac)
+    }
+
+    /// The first NIC's link-local address.
+    pub fn link_local(&self) -> Ipv6Addr {
+        self.mac().eui64_link_local()
     }
 
     /// Starts `attack` with its first send at `at`.
@@ -208,7 +157,7 @@ impl Attacker {
         self.jobs.clear();
     }
 
-    fn delivery(&mut self, evasion: Evasion) -> Delivery {
+    pub(super) fn delivery(&mut self, evasion: Evasion) -> Delivery {
         self.next_ident = self.next_ident.wrapping_add(1);
         Delivery {
             evasion,
@@ -218,17 +167,25 @@ impl Attacker {
     }
 
     fn fire(&mut self, ctx: &mut Ctx<'_>, attack: &Attack) -> Result<(), WireError> {
+        // An attack naming a NIC we do not have sends nothing (the harness checks names before).
+        let Some(mac) = self.nic(attack.ifindex).map(|n| n.mac) else {
+            return Ok(());
+        };
+        let me = Spoof {
+            mac,
+            ip: mac.eui64_link_local(),
+        };
         let mut to = self.delivery(attack.evasion);
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
         let ranges = match &attack.action {
-            Action::RogueRa(ra) => append_rogue_ra(&mut buf, self.me(), to, ra),
+            Action::RogueRa(ra) => append_rogue_ra(&mut buf, me, to, ra),
             Action::KillRouter {
                 router,
                 router_mac,
                 spoof_mac,
             } => {
-                let mac = if *spoof_mac { *router_mac } else { self.mac };
+                let mac = if *spoof_mac { *router_mac } else { mac };
                 append_kill_router(&mut buf, Spoof { mac, ip: *router }, to)
             }
             Action::RaFlood { prefixes, lifetime } => {
@@ -244,16 +201,24 @@ impl Attacker {
                 to.dst_mac = *victim_mac;
                 append_redirect(&mut buf, *first_hop, to, redirect)
             }
-            Action::NaSpoof { targets, router } => {
+            Action::NaSpoof {
+                targets,
+                router,
+                victim,
+            } => {
                 let flags = NaFlags {
                     router: *router,
                     solicited: false,
                     override_: true,
                 };
+                if let Some((ip, mac)) = victim {
+                    to.dst = *ip;
+                    to.dst_mac = *mac;
+                }
                 let mut all = Vec::new();
                 for &t in targets {
-                    let from = Spoof { mac: self.mac, ip: t };
-                    all.extend(append_spoofed_na(&mut buf, from, to, t, self.mac, flags)?);
+                    let from = Spoof { mac, ip: t };
+                    all.extend(append_spoofed_na(&mut buf, from, to, t, mac, flags)?);
                 }
                 Ok(all)
             }
@@ -261,104 +226,59 @@ impl Attacker {
         let result = ranges.map(|ranges| {
             for r in ranges {
                 self.stats.attack_frames += 1;
-                ctx.send(Self::IFINDEX, buf[r].to_vec());
+                ctx.send(attack.ifindex, buf[r].to_vec());
             }
         });
         self.buf = buf;
         result
     }
 
-    /// Answers an NS: DAD probes under `dad-dos` (dos-new-ip6), our own addresses always, anyone else's under
-    /// `na-spoof` (parasite6).
-    fn on_ns(&mut self, ctx: &mut Ctx<'_>, src: Ipv6Addr, src_mac: MacAddr, target: Ipv6Addr) {
-        let mut buf = std::mem::take(&mut self.buf);
-        buf.clear();
-        let ours = self.addrs.contains(&target);
-        let (to, flags, evasion_count) = if src.is_unspecified() {
-            let Some(evasion) = self.dad_dos.filter(|_| !ours) else {
-                self.buf = buf;
-                return;
-            };
-            // A DAD answer goes to all-nodes, S = 0 (RFC 4861 §7.2.4): the prober fails DAD (RFC 4862 §5.4.4).
-            let to = self.delivery(evasion);
-            (
-                to,
-                NaFlags {
-                    router: false,
-                    solicited: false,
-                    override_: true,
-                },
-                &mut self.stats.dad_answered,
-            )
-        } else if ours || self.answer_ns {
-            let to = Delivery {
-                dst: src,
-                dst_mac: src_mac,
-                ..Delivery::all_nodes()
-            };
-            let flags = NaFlags {
-                router: self.mitm.is_some(),
-                solicited: true,
-                override_: true,
-            };
-            let counter = if ours {
-                &mut self.stats.ns_answered
-            } else {
-                &mut self.stats.ns_spoofed
-            };
-            (to, flags, counter)
-        } else {
-            self.buf = buf;
-            return;
+    /// Relays `frame` under `mitm: forward` if it was attracted on a relaying NIC; true if it was.
+    fn relay(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        ifindex: IfIndex,
+        frame: &Rc<Frame>,
+        view: &crate::wire::FrameView<'_>,
+    ) -> bool {
+        let Some(m) = self.mitm.as_mut() else {
+            return false;
         };
-        *evasion_count += 1;
-        let from = Spoof {
-            mac: self.mac,
-            ip: target,
+        let (nics, addrs) = (&self.nics, &self.addrs);
+        m.learn(view, ifindex, |mac| nics.iter().any(|n| n.mac == mac));
+        let mac_of = |i: IfIndex| nics.iter().find(|n| n.ifindex == i).map(|n| n.mac);
+        let is_own = |ip: IpAddr| match ip {
+            IpAddr::V6(a) => addrs.contains(&a),
+            IpAddr::V4(_) => false,
         };
-        if let Ok(ranges) = append_spoofed_na(&mut buf, from, to, target, self.mac, flags) {
-            for r in ranges {
-                ctx.send(Self::IFINDEX, buf[r].to_vec());
-            }
-        }
-        self.buf = buf;
+        let Some(out) = m.relay(frame.bytes(), view, ifindex, mac_of, is_own) else {
+            return false;
+        };
+        self.stats.relayed += 1;
+        // The trace shows the packet crossing the attacker: a forwarding step by this node out of the NIC it
+        // leaves by, with no routing table (table 0) because the relay is a layer-2 rewrite.
+        ctx.trace(|| TraceEvent::Routed {
+            dst: out.dst,
+            dev: out.ifindex,
+            via: None,
+            table: 0,
+            forwarded: true,
+        });
+        ctx.send(out.ifindex, out.frame);
+        true
     }
 }
 
 impl Node for Attacker {
     fn handle_frame(&mut self, ctx: &mut Ctx<'_>, ifindex: IfIndex, frame: &Rc<Frame>) {
-        if ifindex != Self::IFINDEX {
+        if self.nic(ifindex).is_none() {
             return;
         }
         let Ok(view) = frame.view() else {
             return; // malformed: dropped, as by any receiver
         };
-        if let Some(m) = self.mitm.as_mut() {
-            m.learn(&view, self.mac);
-            let addrs = &self.addrs;
-            if let Some(out) = m.relay(frame.bytes(), &view, self.mac, |ip| match ip {
-                IpAddr::V6(a) => addrs.contains(&a),
-                IpAddr::V4(_) => false,
-            }) {
-                self.stats.relayed += 1;
-                // The trace shows the packet crossing the attacker: a forwarding step by this node, with no
-                // routing table (table 0) because the relay is a layer-2 rewrite.
-                if let Some(dst) = view
-                    .ipv6_addrs()
-                    .map(|a| IpAddr::V6(a.1))
-                    .or(view.ipv4_addrs().map(|a| IpAddr::V4(a.1)))
-                {
-                    ctx.trace(|| TraceEvent::Routed {
-                        dst,
-                        dev: Self::IFINDEX,
-                        via: None,
-                        table: 0,
-                        forwarded: true,
-                    });
-                }
-                ctx.send(Self::IFINDEX, out);
-                return;
-            }
+        if self.relay(ctx, ifindex, frame, &view) {
+            return;
         }
         let L3View::Ipv6(ip) = view.l3 else {
             return;
@@ -367,7 +287,7 @@ impl Node for Attacker {
             return;
         }
         if let Some(Ok(Icmpv6Repr::Ndisc(NdiscRepr::NeighborSolicit { target, .. }))) = view.icmpv6() {
-            self.on_ns(ctx, ip.repr.src, view.src, target);
+            self.on_ns(ctx, ifindex, ip.repr.src, view.src, target);
         }
     }
 
@@ -408,13 +328,23 @@ impl Node for Attacker {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::attack::packets::RogueRa;
+    use crate::attack::react::Victim;
     use crate::id::NodeId;
     use crate::trace::Trace;
+    use crate::wire::build::{ipv6_frame, Ipv6Params, Upper, L2};
+    use crate::wire::ipv6::solicited_node;
+    use crate::wire::NdOptions;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
 
-    /// Runs the attacker's timer at `now` and returns the frames it queued.
-    fn tick(a: &mut Attacker, now: Instant, rng: &mut ChaCha8Rng) -> Vec<(IfIndex, Rc<Frame>)> {
+    /// Runs `f` on the attacker with a context at `now` and returns the frames it queued.
+    fn run(
+        a: &mut Attacker,
+        now: Instant,
+        rng: &mut ChaCha8Rng,
+        f: impl FnOnce(&mut Attacker, &mut Ctx<'_>),
+    ) -> Vec<(IfIndex, Rc<Frame>)> {
         let mut outbox = Vec::new();
         let mut trace = Trace::default();
         let mut ctx = Ctx {
@@ -425,8 +355,35 @@ mod tests {
             trace: &mut trace,
             timers_unchanged: false,
         };
-        a.handle_timeout(&mut ctx);
+        f(a, &mut ctx);
         outbox
+    }
+
+    /// Runs the attacker's timer at `now` and returns the frames it queued.
+    fn tick(a: &mut Attacker, now: Instant, rng: &mut ChaCha8Rng) -> Vec<(IfIndex, Rc<Frame>)> {
+        run(a, now, rng, |a, ctx| a.handle_timeout(ctx))
+    }
+
+    /// A DAD probe for `target` from `mac` (source ::, to the solicited-node group, RFC 4862 §5.4.2).
+    fn dad_probe(mac: MacAddr, target: Ipv6Addr) -> Rc<Frame> {
+        let dst = solicited_node(target);
+        let l2 = L2 {
+            src: mac,
+            dst: MacAddr::from_ipv6_multicast(dst),
+            vlan: None,
+        };
+        let ns = Icmpv6Repr::Ndisc(NdiscRepr::NeighborSolicit {
+            target,
+            options: NdOptions::Reprs(&[]),
+        });
+        Frame::new(
+            ipv6_frame(
+                l2,
+                &Ipv6Params::new(Ipv6Addr::UNSPECIFIED, dst, 255),
+                &Upper::Icmpv6(ns),
+            )
+            .unwrap_or_default(),
+        )
     }
 
     #[test]
@@ -460,5 +417,52 @@ mod tests {
         assert!(sent.len() >= 2, "{}", sent.len());
         a.stop_all();
         assert_eq!(a.poll_timeout(), None);
+    }
+
+    #[test]
+    fn each_nic_sends_its_own_attacks_and_answers_only_its_own_segments_probes() {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let (mac_a, mac_b) = (MacAddr([2, 0xaa, 0, 0, 0, 1]), MacAddr([2, 0xaa, 0, 0, 0, 2]));
+        let mut a = Attacker::new("m", mac_a);
+        let b = a.add_nic(mac_b);
+        assert_eq!((b, a.nics().len()), (IfIndex(3), 2));
+        let rogue = Action::RogueRa(RogueRa::new(Ipv6Addr::new(0x2001, 0xdb8, 0xbad, 0, 0, 0, 0, 0)));
+        a.launch(Instant::ZERO, Attack::once(rogue).on(b));
+        let sent = tick(&mut a, Instant::ZERO, &mut rng);
+        assert_eq!(sent.len(), 1);
+        let view = sent[0].1.view().expect("parses");
+        assert_eq!((sent[0].0, view.src), (b, mac_b), "from NIC b with b's MAC");
+        assert_eq!(view.ipv6_addrs().map(|x| x.0), Some(mac_b.eui64_link_local()));
+        // dos-new-ip6 on NIC b against one prober: its probes are answered there, nobody else's, nothing on a.
+        let (victim, other) = (MacAddr([2, 0, 0, 0, 0, 0x10]), MacAddr([2, 0, 0, 0, 0, 0x20]));
+        if let Some(n) = a.nic_mut(b) {
+            n.dad_dos = Some(DadDos {
+                victim: Victim::Mac(victim),
+                evasion: Evasion::None,
+            });
+        }
+        let t = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 7);
+        let on = |a: &mut Attacker, rng: &mut ChaCha8Rng, nic: IfIndex, from: MacAddr| {
+            run(a, Instant::ZERO, rng, |a, ctx| {
+                a.handle_frame(ctx, nic, &dad_probe(from, t))
+            })
+        };
+        assert!(
+            on(&mut a, &mut rng, Attacker::IFINDEX, victim).is_empty(),
+            "nic a has no dad-dos"
+        );
+        assert!(on(&mut a, &mut rng, b, other).is_empty(), "not the victim");
+        let answer = on(&mut a, &mut rng, b, victim);
+        assert_eq!(answer.len(), 1);
+        let view = answer[0].1.view().expect("parses");
+        let Some(Ok(Icmpv6Repr::Ndisc(NdiscRepr::NeighborAdvert { target, flags, .. }))) = view.icmpv6() else {
+            panic!("not an NA");
+        };
+        assert_eq!(
+            (answer[0].0, target, view.ipv6_addrs()),
+            (b, t, Some((t, crate::wire::ipv6::ALL_NODES)))
+        );
+        assert!(flags.override_ && !flags.solicited);
+        assert_eq!(a.stats.dad_answered, 1);
     }
 }

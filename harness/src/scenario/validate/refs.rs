@@ -106,12 +106,7 @@ pub(crate) fn check_timeline(ctx: &mut Ctx<'_>, index: &NodeIndex) {
                 node(ctx, index, &s.router, &[NodeKind::Router], "router");
                 iface(ctx, index, &s.router, &s.iface);
             }
-            Action::RogueRa(r) => {
-                node(ctx, index, &r.attacker, ATTACKER, "attacker");
-                if let Some(i) = &r.iface {
-                    iface(ctx, index, &r.attacker, i);
-                }
-            }
+            Action::RogueRa(r) => node(ctx, index, &r.attacker, ATTACKER, "attacker"),
             Action::KillRouter(k) => {
                 node(ctx, index, &k.attacker, ATTACKER, "attacker");
                 addr(ctx, index, &k.router);
@@ -130,13 +125,13 @@ pub(crate) fn check_timeline(ctx: &mut Ctx<'_>, index: &NodeIndex) {
                 node(ctx, index, &n.attacker, ATTACKER, "attacker");
                 addr(ctx, index, &n.address);
                 if let Some(v) = &n.victim {
-                    node(ctx, index, v, ANY, "victim");
+                    addr(ctx, index, v);
                 }
             }
             Action::DadDos(d) => {
                 node(ctx, index, &d.attacker, ATTACKER, "attacker");
                 if let Some(v) = &d.victim {
-                    node(ctx, index, v, ANY, "victim");
+                    addr(ctx, index, v);
                 }
             }
             Action::LinkDown(l) | Action::LinkUp(l) => iface(ctx, index, &l.node, &l.iface),
@@ -151,6 +146,10 @@ pub(crate) fn check_timeline(ctx: &mut Ctx<'_>, index: &NodeIndex) {
                     node(ctx, index, n, ANY, "nodes");
                 }
             }
+        }
+        // The attacker's NIC an attack is sent from.
+        if let (Some(a), Some(i)) = (entry.action.attacker(), entry.action.attacker_iface()) {
+            iface(ctx, index, a, i);
         }
     }
 }
