@@ -55,10 +55,13 @@ enum Event {
     },
 }
 
+/// A queue entry: when, the scheduling order, and where the event waits in [`EventSlab`]. The heap moves only
+/// these 24-byte keys, not the events (a flood's or a call's payload), which keeps its sifts cheap on queues of
+/// thousands of timers.
 struct Scheduled {
     at: Instant,
     seq: u64,
-    event: Event,
+    slot: u32,
 }
 
 impl PartialEq for Scheduled {
@@ -79,12 +82,49 @@ impl Ord for Scheduled {
     }
 }
 
+/// The events of the queue, in reusable slots (a free list), so scheduling allocates nothing once warm.
+#[derive(Default)]
+struct EventSlab {
+    slots: Vec<Option<Event>>,
+    free: Vec<u32>,
+}
+
+impl EventSlab {
+    fn insert(&mut self, event: Event) -> u32 {
+        match self.free.pop() {
+            Some(i) => {
+                if let Some(slot) = self.slots.get_mut(i as usize) {
+                    *slot = Some(event);
+                }
+                i
+            }
+            None => {
+                self.slots.push(Some(event));
+                (self.slots.len() - 1) as u32
+            }
+        }
+    }
+
+    fn take(&mut self, slot: u32) -> Option<Event> {
+        let e = self.slots.get_mut(slot as usize)?.take();
+        if e.is_some() {
+            self.free.push(slot);
+        }
+        e
+    }
+}
+
 struct NodeSlot {
     node: Box<dyn Node>,
     /// Indexed by ifindex: the segment port the NIC is plugged into.
     ports: Vec<Option<(SegmentId, PortId)>>,
     /// Time of the pending timer event, `FAR_FUTURE` if none.
     timer_at: Instant,
+    /// The node's [`Node::poll_timeout`] as of the last reschedule, valid while `deadline_fresh`: nothing can
+    /// change a node between callbacks except [`Sim::node_mut`], which clears the flag. A timer event then
+    /// decides whether it is due without asking the node again.
+    deadline: Option<Instant>,
+    deadline_fresh: bool,
 }
 
 /// A frame seen at a segment's switch, kept for pcapng (the bytes are shared, not copied).
@@ -131,6 +171,7 @@ pub struct Sim {
     now: Instant,
     seq: u64,
     queue: BinaryHeap<Scheduled>,
+    events: EventSlab,
     rng: ChaCha8Rng,
     nodes: Vec<NodeSlot>,
     segments: Vec<Segment>,
@@ -148,6 +189,7 @@ impl Sim {
             now: Instant::ZERO,
             seq: 0,
             queue: BinaryHeap::new(),
+            events: EventSlab::default(),
             rng: ChaCha8Rng::seed_from_u64(config.seed),
             nodes: Vec::new(),
             segments: Vec::new(),
@@ -240,6 +282,8 @@ impl Sim {
             node,
             ports: Vec::new(),
             timer_at: Instant::FAR_FUTURE,
+            deadline: None,
+            deadline_fresh: false,
         });
         self.reschedule(id);
         id
@@ -252,7 +296,9 @@ impl Sim {
 
     /// A node, downcast to its concrete type, for changes that send nothing (use [`Sim::with_node`] otherwise).
     pub fn node_mut<T: Node>(&mut self, id: NodeId) -> Option<&mut T> {
-        self.nodes.get_mut(id.index())?.node.as_any_mut().downcast_mut()
+        let slot = self.nodes.get_mut(id.index())?;
+        slot.deadline_fresh = false;
+        slot.node.as_any_mut().downcast_mut()
     }
 
     /// Node ids and names in creation order.
@@ -320,8 +366,11 @@ impl Sim {
 
     /// Processes one event. Returns false if the queue was empty.
     pub fn step(&mut self) -> bool {
-        let Some(Scheduled { at, event, .. }) = self.queue.pop() else {
+        let Some(Scheduled { at, slot, .. }) = self.queue.pop() else {
             return false;
+        };
+        let Some(event) = self.events.take(slot) else {
+            return true; // cannot happen: every key has its event
         };
         self.now = at;
         self.stats.events += 1;
@@ -374,7 +423,12 @@ impl Sim {
                     return true; // superseded by an earlier or later deadline
                 }
                 slot.timer_at = Instant::FAR_FUTURE;
-                let due = slot.node.poll_timeout().is_some_and(|t| t <= at);
+                let deadline = if slot.deadline_fresh {
+                    slot.deadline
+                } else {
+                    slot.node.poll_timeout()
+                };
+                let due = deadline.is_some_and(|t| t <= at);
                 if due {
                     self.run_node(node, |n, ctx| n.handle_timeout(ctx));
                 } else {
@@ -400,10 +454,11 @@ impl Sim {
     fn push(&mut self, at: Instant, event: Event) {
         let at = at.max(self.now);
         self.seq += 1;
+        let slot = self.events.insert(event);
         self.queue.push(Scheduled {
             at,
             seq: self.seq,
-            event,
+            slot,
         });
     }
 
@@ -442,7 +497,10 @@ impl Sim {
         let Some(slot) = self.nodes.get_mut(node.index()) else {
             return;
         };
-        if let Some(t) = slot.node.poll_timeout() {
+        let deadline = slot.node.poll_timeout();
+        slot.deadline = deadline;
+        slot.deadline_fresh = true;
+        if let Some(t) = deadline {
             let t = t.max(self.now);
             if t < slot.timer_at {
                 slot.timer_at = t;
