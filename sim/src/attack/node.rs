@@ -50,6 +50,9 @@ pub struct Nic {
     pub dad_dos: Option<DadDos>,
     /// parasite6's NS answering on this NIC's segment.
     pub ns_spoof: Option<NsSpoof>,
+    /// We play a router on this segment (a rogue RA went out of this NIC): our own NAs carry R = 1, else a host
+    /// that took us as its router would drop us from its default router list (RFC 4861 §7.2.5).
+    pub router: bool,
 }
 
 impl Nic {
@@ -59,6 +62,7 @@ impl Nic {
             mac,
             dad_dos: None,
             ns_spoof: None,
+            router: false,
         }
     }
 
@@ -179,7 +183,12 @@ impl Attacker {
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
         let ranges = match &attack.action {
-            Action::RogueRa(ra) => append_rogue_ra(&mut buf, me, to, ra),
+            Action::RogueRa(ra) => {
+                if let Some(n) = self.nic_mut(attack.ifindex) {
+                    n.router |= ra.router_lifetime > 0;
+                }
+                append_rogue_ra(&mut buf, me, to, ra)
+            }
             Action::KillRouter {
                 router,
                 router_mac,
@@ -364,8 +373,8 @@ mod tests {
         run(a, now, rng, |a, ctx| a.handle_timeout(ctx))
     }
 
-    /// A DAD probe for `target` from `mac` (source ::, to the solicited-node group, RFC 4862 §5.4.2).
-    fn dad_probe(mac: MacAddr, target: Ipv6Addr) -> Rc<Frame> {
+    /// An address-resolution NS for `target` from `src` / `mac` (to the solicited-node group).
+    fn ns_from(mac: MacAddr, src: Ipv6Addr, target: Ipv6Addr) -> Rc<Frame> {
         let dst = solicited_node(target);
         let l2 = L2 {
             src: mac,
@@ -376,14 +385,12 @@ mod tests {
             target,
             options: NdOptions::Reprs(&[]),
         });
-        Frame::new(
-            ipv6_frame(
-                l2,
-                &Ipv6Params::new(Ipv6Addr::UNSPECIFIED, dst, 255),
-                &Upper::Icmpv6(ns),
-            )
-            .unwrap_or_default(),
-        )
+        Frame::new(ipv6_frame(l2, &Ipv6Params::new(src, dst, 255), &Upper::Icmpv6(ns)).unwrap_or_default())
+    }
+
+    /// A DAD probe for `target` from `mac` (source ::, RFC 4862 §5.4.2).
+    fn dad_probe(mac: MacAddr, target: Ipv6Addr) -> Rc<Frame> {
+        ns_from(mac, Ipv6Addr::UNSPECIFIED, target)
     }
 
     #[test]
@@ -464,5 +471,19 @@ mod tests {
         );
         assert!(flags.override_ && !flags.solicited);
         assert_eq!(a.stats.dad_answered, 1);
+        // Address resolution of our own link-locals: R = 1 only where we sent a rogue RA (RFC 4861 §7.2.5).
+        let resolve = |a: &mut Attacker, rng: &mut ChaCha8Rng, nic: IfIndex, mac: MacAddr| {
+            let src = victim.eui64_link_local();
+            let ns = ns_from(victim, src, mac.eui64_link_local());
+            let out = run(a, Instant::ZERO, rng, |a, ctx| a.handle_frame(ctx, nic, &ns));
+            let view = out.first().and_then(|(_, f)| f.view().ok());
+            match view.as_ref().and_then(|v| v.icmpv6()) {
+                Some(Ok(Icmpv6Repr::Ndisc(NdiscRepr::NeighborAdvert { flags, .. }))) => Some(flags.router),
+                _ => None,
+            }
+        };
+        assert_eq!(resolve(&mut a, &mut rng, b, mac_b), Some(true));
+        assert_eq!(resolve(&mut a, &mut rng, Attacker::IFINDEX, mac_a), Some(false));
+        assert_eq!(a.stats.ns_answered, 2);
     }
 }

@@ -91,7 +91,8 @@ impl Attacker {
     /// Answers an NS for `target` received on NIC `ifindex`: DAD probes under `dad-dos` (dos-new-ip6: an NA to
     /// all-nodes from the target, Override set, S = 0 as RFC 4861 §7.2.4 says for a `::` source; the tool also
     /// sends it twice with a random TLLA, which changes nothing for Linux, the first NA fails DAD), our own
-    /// addresses always, anyone else's under `na-spoof` (parasite6: to the soliciter, S = O = 1).
+    /// addresses always (R = 1 when we play a router there), anyone else's under `na-spoof` (parasite6: to the
+    /// soliciter, S = O = 1).
     pub(super) fn on_ns(
         &mut self,
         ctx: &mut Ctx<'_>,
@@ -103,6 +104,8 @@ impl Attacker {
         let Some(nic) = self.nic(ifindex) else { return };
         let (mac, ours) = (nic.mac, self.addrs.contains(&target));
         let (dad_dos, ns_spoof) = (nic.dad_dos, nic.ns_spoof);
+        let relaying = self.mitm.as_ref().is_some_and(|m| m.relays_on(ifindex));
+        let plays_router = nic.router || relaying;
         let (to, flags, answer) = if src.is_unspecified() {
             let Some(dos) = dad_dos.filter(|d| !ours && d.answers(src_mac, target)) else {
                 return;
@@ -125,7 +128,11 @@ impl Attacker {
                 ..Delivery::all_nodes()
             };
             let flags = NaFlags {
-                router: spoof.is_some_and(|s| s.router) && !ours,
+                router: if ours {
+                    plays_router
+                } else {
+                    spoof.is_some_and(|s| s.router)
+                },
                 solicited: true,
                 override_: true,
             };
