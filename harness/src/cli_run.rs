@@ -1,11 +1,13 @@
-//! `dualhome run [PATH...]`: run scenario files on the simulator and write the CI reports.
+//! `dualhome run [PATH...]`: run scenario files on the simulator (or on Linux, `--backend kernel`) and write the CI
+//! reports.
 //!
-//! Exit codes: 0 every scenario passed; 1 an expectation failed or a scenario errored at run time; 2 invalid input
-//! (a scenario that does not load, a bad `--format`/`--shard`): every problem is printed with file, line, column
-//! and a caret, and no report file is written.
+//! Exit codes: 0 every scenario passed or was skipped; 1 an expectation failed or a scenario errored at run time;
+//! 2 invalid input (a scenario that does not load, a bad `--format`/`--shard`): every problem is printed with
+//! file, line, column and a caret, and no report file is written. `--backend kernel` without root or
+//! CAP_NET_ADMIN skips every scenario with the reason and exits 0 (nothing failed, nothing passed).
 
 use clap::Args;
-use dualhome::run::backend::{kernel_outcomes, Backend};
+use dualhome::run::backend::{kernel_outcomes, kernel_report, Backend};
 use dualhome::run::batch;
 use dualhome::run::RunOptions;
 use dualhome_reports::ScenarioStatus;
@@ -38,8 +40,9 @@ pub struct RunCommand {
     /// Replace every scenario's seed.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// `sim`, or `both`: also run every kernel-capable scenario in Linux network namespaces (root) and report each
-    /// difference from the simulator as a failed expectation.
+    /// `sim`; `both`: also run every kernel-capable scenario in Linux network namespaces (root) and report each
+    /// difference from the simulator as a failed expectation; `kernel`: Linux only, the scenarios' expectations
+    /// judged on the kernel (kinds only the simulator judges, and scenarios that are not kernel-capable, skipped).
     #[arg(long, value_enum, default_value = "sim")]
     pub backend: Backend,
 }
@@ -106,10 +109,27 @@ pub fn run(cmd: RunCommand, args: Vec<String>) -> u8 {
         seed: cmd.seed,
         stop_at: None,
     };
-    let mut runs = batch::run_all(&scenarios, &opts, cmd.jobs, &|run| {
-        bar.set_message(run.report.name.clone());
-        bar.inc(1);
-    });
+    let mut runs = if cmd.backend == Backend::Kernel {
+        // Real time and real namespaces: one scenario at a time.
+        scenarios
+            .iter()
+            .enumerate()
+            .map(|(i, (path, scenario))| {
+                let source = std::fs::read_to_string(path).ok();
+                let run_id = format!("r{}-{i}", std::process::id() % 100_000);
+                let file = batch::display_path(path);
+                let run = kernel_report(scenario, &file, source, cmd.seed, &run_id);
+                bar.set_message(run.report.name.clone());
+                bar.inc(1);
+                run
+            })
+            .collect()
+    } else {
+        batch::run_all(&scenarios, &opts, cmd.jobs, &|run| {
+            bar.set_message(run.report.name.clone());
+            bar.inc(1);
+        })
+    };
     if cmd.backend == Backend::Both {
         // Kernel runs take real time and real namespaces: one at a time, after the simulator runs.
         for (i, (run, (path, scenario))) in runs.iter_mut().zip(&scenarios).enumerate() {

@@ -17,6 +17,7 @@
 mod apply;
 pub mod attack;
 pub mod bosh;
+pub mod checks;
 pub mod flows;
 pub mod netns;
 pub mod nft;
@@ -163,9 +164,9 @@ pub fn step_label(at: Duration) -> String {
     format!("t={}s", at.as_secs_f64())
 }
 
-/// Runs `scenario` on the kernel. Refuses unsafe scenarios before creating anything.
-pub fn run(scenario: &Scenario, opts: &KernelOptions) -> Result<KernelRun, KernelError> {
-    safety::check(scenario, opts.source.as_deref())?;
+/// What every kernel run checks and works out before creating anything: capability, the address check,
+/// privileges; returns the kernel-side skips (pf firewalls), the run id and the time scale.
+fn prepare(scenario: &Scenario, opts: &KernelOptions) -> Result<(Vec<String>, String, f64), KernelError> {
     let capable = scenario.kernel.as_ref().is_some_and(|k| k.capable);
     if !capable && !opts.force {
         let why = scenario
@@ -175,6 +176,7 @@ pub fn run(scenario: &Scenario, opts: &KernelOptions) -> Result<KernelRun, Kerne
             .unwrap_or_else(|| "no `kernel:` section".into());
         return Err(KernelError::NotCapable(why));
     }
+    safety::check(scenario, opts.source.as_deref())?;
     check_privileges()?;
     let mut skipped = Vec::new();
     for r in &scenario.topology.routers {
@@ -198,6 +200,12 @@ pub fn run(scenario: &Scenario, opts: &KernelOptions) -> Result<KernelRun, Kerne
         .as_ref()
         .and_then(|k| k.time_scale.as_ref())
         .map_or(1.0, |s| s.value);
+    Ok((skipped, run_id, scale))
+}
+
+/// Runs `scenario` on the kernel. Refuses unsafe scenarios before creating anything.
+pub fn run(scenario: &Scenario, opts: &KernelOptions) -> Result<KernelRun, KernelError> {
+    let (mut skipped, run_id, scale) = prepare(scenario, opts)?;
     let mut net = runner::KernelNet::build(scenario, opts, &run_id)?;
     let result = runner::run_timeline(&mut net, scenario, scale);
     let failures = std::mem::take(&mut net.boot_failures);
@@ -207,6 +215,35 @@ pub fn run(scenario: &Scenario, opts: &KernelOptions) -> Result<KernelRun, Kerne
     add_boot_failures(&mut steps, failures.iter().map(|(vm, f)| (vm, f.as_slice())));
     skipped.extend(notes);
     Ok(KernelRun { steps, skipped })
+}
+
+/// A scenario's expectations judged on the kernel alone (`dualhome run --backend kernel`).
+#[derive(Clone, Debug)]
+pub struct KernelJudgement {
+    /// One verdict per expectation, in `expect` order.
+    pub checks: Vec<checks::KernelCheck>,
+    /// What was skipped on the kernel side (pf firewalls, actions).
+    pub skipped: Vec<String>,
+    /// Boot ops each BOSH VM refused on the kernel.
+    pub boot_failures: Vec<(String, Vec<dualhome_agent::OpFailure>)>,
+}
+
+/// Runs `scenario` on the kernel and judges its expectations there ([`checks::run_checks`]). Refuses unsafe
+/// scenarios before creating anything; every namespace is deleted on return.
+pub fn judge(scenario: &Scenario, opts: &KernelOptions) -> Result<KernelJudgement, KernelError> {
+    let (mut skipped, run_id, scale) = prepare(scenario, opts)?;
+    let mut net = runner::KernelNet::build(scenario, opts, &run_id)?;
+    let result = checks::run_checks(&mut net, scenario, scale);
+    let boot_failures = std::mem::take(&mut net.boot_failures);
+    let down = net.teardown();
+    let (checks, notes) = result?;
+    down?;
+    skipped.extend(notes);
+    Ok(KernelJudgement {
+        checks,
+        skipped,
+        boot_failures,
+    })
 }
 
 /// Records each VM's refused boot ops in the first step's state (the deploy happens before it).

@@ -73,6 +73,8 @@ pub struct KernelNet {
     pub(super) attackers: Vec<String>,
     /// TCP flows started by `ssh`/`http` actions.
     pub(super) flows: Vec<super::flows::KernelFlow>,
+    /// Connections of `tcp` reachability probes (super::checks), kept apart from the timeline's flows.
+    pub(super) probes_tcp: Vec<super::flows::KernelFlow>,
     /// The scenario's end (`duration`).
     pub(super) end: Duration,
     /// `kernel.count_scale` of the scenario.
@@ -116,6 +118,7 @@ impl KernelNet {
             attack_socks: BTreeMap::new(),
             attackers: Vec::new(),
             flows: Vec::new(),
+            probes_tcp: Vec::new(),
             end: scenario.duration.value.0,
             count_scale: scenario
                 .kernel
@@ -325,8 +328,8 @@ impl KernelNet {
         Ok(())
     }
 
-    /// Every node's state now (echo replies waiting on the sockets are counted first).
-    pub fn observe(&mut self) -> Result<NetState, KernelError> {
+    /// Counts the echo replies waiting on the sockets into their pings.
+    pub(super) fn drain_echo_replies(&mut self) {
         for ((node, _), sock) in &self.echo {
             for (ident, seq) in sock.replies() {
                 if let Some(p) = self.pings.iter_mut().find(|p| &p.node == node && p.ident == ident) {
@@ -334,6 +337,11 @@ impl KernelNet {
                 }
             }
         }
+    }
+
+    /// Every node's state now (echo replies waiting on the sockets are counted first).
+    pub fn observe(&mut self) -> Result<NetState, KernelError> {
+        self.drain_echo_replies();
         let mut out = NetState::default();
         for (name, ns) in self.nodes.iter().filter(|(n, _)| !self.attackers.contains(n)) {
             let mut state = node_state(ns)?;
@@ -392,6 +400,31 @@ pub fn parse_rs(frame: &[u8]) -> Option<(Ipv6Addr, Option<MacAddr>)> {
     Some((Ipv6Addr::from(src), slla))
 }
 
+/// Lets real time pass until scenario time `at` (`start` is scenario time 0, `scale` real seconds per scenario
+/// second), serving the RA daemons and sending the echo requests and attacker frames that fall due.
+pub(super) fn advance(
+    net: &mut KernelNet,
+    start: std::time::Instant,
+    at: Duration,
+    scale: f64,
+) -> Result<(), KernelError> {
+    loop {
+        if interrupted() {
+            return Err(KernelError::Interrupted);
+        }
+        let now = start.elapsed().div_f64(scale);
+        net.poll_radvd(SimInstant::from_nanos(
+            u64::try_from(now.as_nanos()).unwrap_or(u64::MAX),
+        ))?;
+        net.send_due_echoes(now)?;
+        net.send_due_bursts(now)?;
+        if now >= at {
+            return Ok(());
+        }
+        std::thread::sleep((at - now).mul_f64(scale).min(Duration::from_millis(10)));
+    }
+}
+
 /// Runs the timeline on `net` in real time, returning the state at every step.
 pub fn run_timeline(
     net: &mut KernelNet,
@@ -403,21 +436,7 @@ pub fn run_timeline(
     let mut notes = Vec::new();
     let times = step_times(scenario);
     for at in times {
-        loop {
-            if interrupted() {
-                return Err(KernelError::Interrupted);
-            }
-            let now = start.elapsed().div_f64(scale);
-            net.poll_radvd(SimInstant::from_nanos(
-                u64::try_from(now.as_nanos()).unwrap_or(u64::MAX),
-            ))?;
-            net.send_due_echoes(now)?;
-            net.send_due_bursts(now)?;
-            if now >= at {
-                break;
-            }
-            std::thread::sleep((at - now).mul_f64(scale).min(Duration::from_millis(10)));
-        }
+        advance(net, start, at, scale)?;
         let state = net.observe()?;
         steps.push(StepSnapshot {
             at_ms: u64::try_from(at.as_millis()).unwrap_or(u64::MAX),
