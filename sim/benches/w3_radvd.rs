@@ -9,6 +9,8 @@
 //! `cargo bench -p dualhome-sim --bench w3_radvd` prints a `RESULT {json}` line for H = 100 and H = 1,000, then
 //! runs divan. `W3_HOSTS=10000 cargo bench -p dualhome-sim --bench w3_radvd` runs only the listed sizes
 //! (comma-separated) and skips divan, so each size's peak RSS can be measured in a process of its own.
+//! `W3_END_S=31` stops the run at that simulated second instead of 601 (profiling the start-up alone; the
+//! difference between two such runs is the steady state).
 
 use std::net::{IpAddr, Ipv6Addr};
 use std::time::Duration;
@@ -109,7 +111,11 @@ fn result(hosts: u32) {
     let phase1_s = t1.elapsed().as_secs_f64();
     let (ra1, ev1) = (ra_deliveries(&w), w.sim.stats().events);
     let t2 = std::time::Instant::now();
-    w.sim.run_until(END);
+    let end = std::env::var("W3_END_S")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(END, Instant::from_secs);
+    w.sim.run_until(end.max(SPLIT));
     let phase2_s = t2.elapsed().as_secs_f64();
     let (ra, stats) = (ra_deliveries(&w), w.sim.stats());
     let wall = phase1_s + phase2_s;

@@ -25,7 +25,7 @@ use super::slaac::TempAddr;
 use crate::id::IfIndex;
 use crate::node::Ctx;
 use crate::time::Instant;
-use crate::wire::{NdOptionRepr, NdOptions, RaFlags, RouteInfo, RouterPreference};
+use crate::wire::{NdOptionRepr, NdOptionType, NdOptions, RaFlags, RouteInfo, RouterPreference};
 
 /// The fields of a received Router Advertisement (RFC 4861 §4.2) the host acts on.
 #[derive(Debug, Clone, Copy)]
@@ -218,7 +218,8 @@ impl Host {
         self.apply_ra_timers(ctx, ifindex, ra.reachable_time, ra.retrans_time);
         let accept_rtr_pref = conf.accept_ra_rtr_pref != 0;
         let sllao = ra.options.source_lladdr().is_some();
-        for opt in ra.options.reprs() {
+        let pio_or_rio = |k| matches!(k, NdOptionType::PrefixInformation | NdOptionType::RouteInformation);
+        for opt in ra.options.reprs_where(pio_or_rio) {
             match opt {
                 Ok(NdOptionRepr::RouteInformation(ri))
                     if !from_local && accept_rtr_pref && rio_accepted(&ri, &conf) =>

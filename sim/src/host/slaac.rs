@@ -234,6 +234,10 @@ impl Host {
 
     /// The interface's DESYNC_FACTOR, drawn once in [0, max_desync_factor) from the simulation RNG.
     fn desync_factor(&mut self, ctx: &mut Ctx<'_>, ifindex: IfIndex) -> u32 {
+        // Drawn once per interface; every later RA only reads it (without recomputing the bound).
+        if let Some(d) = self.ra.ifs.get(&ifindex).and_then(|st| st.desync_factor) {
+            return d;
+        }
         let c = self.tables.sysctl.v6(ifindex);
         // ipv6_create_tempaddr: the factor stays below temp_prefered_lft − REGEN_ADVANCE.
         let cap = i64::from(c.temp_prefered_lft) - self.regen_advance(ifindex);

@@ -409,34 +409,63 @@ impl<'a> NdOptions<'a> {
         self.views().map(|v| v.repr()).chain(built.iter().map(|r| Ok(*r)))
     }
 
+    /// The options whose type `keep` accepts, decoded in order (an option that fails to decode yields its error):
+    /// [`NdOptions::reprs`] without decoding the options the caller would skip anyway.
+    pub fn reprs_where(
+        &self,
+        keep: impl Fn(NdOptionType) -> bool + Copy + 'a,
+    ) -> impl Iterator<Item = Result<NdOptionRepr<'a>, WireError>> + 'a {
+        let built: &'a [NdOptionRepr<'a>] = match *self {
+            NdOptions::Wire(_) => &[],
+            NdOptions::Reprs(r) => r,
+        };
+        self.views()
+            .filter(move |v| keep(v.kind()))
+            .map(|v| v.repr())
+            .chain(built.iter().filter(move |r| keep(r.kind())).map(|r| Ok(*r)))
+    }
+
+    /// The first option of `kind` for which `pick` returns a value. Received options are matched on their type
+    /// octet before decoding, so a lookup decodes only the options of that type (an RA to ten thousand hosts is
+    /// read ten thousand times); the answer is the one a walk over [`NdOptions::reprs`] gives.
+    fn first<T>(&self, kind: NdOptionType, pick: impl Fn(NdOptionRepr<'a>) -> Option<T>) -> Option<T> {
+        match *self {
+            NdOptions::Wire(_) => self
+                .views()
+                .filter(|v| v.kind() == kind)
+                .find_map(|v| v.repr().ok().and_then(&pick)),
+            NdOptions::Reprs(r) => r.iter().find_map(|o| pick(*o)),
+        }
+    }
+
     /// The first Source Link-Layer Address that decodes (duplicates: the first wins, linux-ipv6.md B8).
     pub fn source_lladdr(&self) -> Option<MacAddr> {
-        self.reprs().find_map(|r| match r {
-            Ok(NdOptionRepr::SourceLinkLayerAddr(mac)) => Some(mac),
+        self.first(NdOptionType::SourceLinkLayerAddr, |r| match r {
+            NdOptionRepr::SourceLinkLayerAddr(mac) => Some(mac),
             _ => None,
         })
     }
 
     /// The first Target Link-Layer Address that decodes.
     pub fn target_lladdr(&self) -> Option<MacAddr> {
-        self.reprs().find_map(|r| match r {
-            Ok(NdOptionRepr::TargetLinkLayerAddr(mac)) => Some(mac),
+        self.first(NdOptionType::TargetLinkLayerAddr, |r| match r {
+            NdOptionRepr::TargetLinkLayerAddr(mac) => Some(mac),
             _ => None,
         })
     }
 
     /// The first MTU option.
     pub fn mtu(&self) -> Option<u32> {
-        self.reprs().find_map(|r| match r {
-            Ok(NdOptionRepr::Mtu(mtu)) => Some(mtu),
+        self.first(NdOptionType::Mtu, |r| match r {
+            NdOptionRepr::Mtu(mtu) => Some(mtu),
             _ => None,
         })
     }
 
     /// The first Nonce option (enhanced DAD, RFC 7527 §4.2).
     pub fn nonce(&self) -> Option<&'a [u8]> {
-        self.reprs().find_map(|r| match r {
-            Ok(NdOptionRepr::Nonce(n)) => Some(n),
+        self.first(NdOptionType::Nonce, |r| match r {
+            NdOptionRepr::Nonce(n) => Some(n),
             _ => None,
         })
     }
