@@ -28,6 +28,7 @@ expect:
   - unreachable: {probe: ping, from: a, to: 198.51.100.77, within: 2s}
   - route-get: {node: a, dst: "2001:db8:5::2", expect: {dev: eth0}}
   - finding-absent: {code: slaac-on-ipv4-interface}
+  - count: {node: a, what: addresses, iface: eth0, count: 3}
 "#;
 
 const NOT_CAPABLE: &str = r#"name: k-cli-sim-only
@@ -120,7 +121,7 @@ fn expectations_are_judged_on_linux_and_a_false_one_fails_the_run() {
     );
     assert_eq!(
         results(j),
-        ["passed", "failed", "passed", "passed", "passed", "skipped"],
+        ["passed", "failed", "passed", "passed", "passed", "skipped", "passed"],
         "{j}"
     );
     let missing = &j["expectations"][1];

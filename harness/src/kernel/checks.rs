@@ -1,7 +1,8 @@
 //! `dualhome run --backend kernel`: a scenario's expectations judged on the real kernel. The timeline runs in
 //! the namespaces as for a comparison ([`super::runner`]); at each expectation's time (after that instant's
 //! actions, the order `run::execute` uses) the kernel is asked directly: `ip -json addr`, `ip -json route show
-//! default`, `ip -json route get`, an ICMP echo from the node's namespace, a real `connect()`.
+//! default`, `ip -json route get`, `ip -json neigh` (`count`), an ICMP echo from the node's namespace, a real
+//! `connect()`.
 //!
 //! What the kernel cannot answer is skipped with the reason, never passed: findings and `path` need the
 //! simulator's analyzers and packet trace, `capture` its per-segment capture, `instances` the director's view of
@@ -13,7 +14,9 @@ use super::netns::ip;
 use super::observe::addrs;
 use super::runner::{advance, Echo, KernelNet, PingLog};
 use super::KernelError;
-use crate::scenario::expect::{AddrFlag, AddressCheck, DefaultRouters, Expectation, Probe, Reach, RouteGet};
+use crate::scenario::expect::{
+    AddrFlag, AddressCheck, Countable, DefaultRouters, Expectation, Probe, Reach, RouteGet, TableCount,
+};
 use crate::scenario::reference::{AddrRef, AddrSelect};
 use crate::scenario::timeline::Family;
 use crate::scenario::Scenario;
@@ -52,6 +55,7 @@ pub fn simulator_only(e: &Expectation) -> Option<&'static str> {
         | Expectation::AddressAbsent(_)
         | Expectation::DefaultRouters(_)
         | Expectation::RouteGet(_)
+        | Expectation::Count(_)
         | Expectation::Established(_) => None,
         Expectation::Reachable(r) | Expectation::Unreachable(r) => match r.probe {
             Probe::Ping | Probe::Tcp => None,
@@ -349,6 +353,110 @@ fn route_get(net: &KernelNet, index: usize, r: &RouteGet) -> Result<KernelCheck,
     Ok(decided(index, passed, expected, observed))
 }
 
+/// Entries listed in a count's observation (run/checks.rs shows as many).
+const COUNT_LISTED: usize = 8;
+
+/// `count`: entries of the node's table as `ip` lists them (`lo` included, as on the simulator's tables), with
+/// the simulator's wording (run/checks.rs `count`).
+fn count(net: &KernelNet, index: usize, c: &TableCount) -> Result<KernelCheck, KernelError> {
+    let ns = ns_of(net, &c.node.value.to_string())?;
+    let iface = c.iface.as_ref().map(|i| i.value.as_str());
+    let families: Vec<&str> = match c.family {
+        None => vec!["-4", "-6"],
+        Some(Family::Ipv4) => vec!["-4"],
+        Some(Family::Ipv6) => vec!["-6"],
+    };
+    let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+    let on = |dev: Option<String>| iface.is_none_or(|i| dev.as_deref() == Some(i));
+    let mut entries = Vec::new();
+    for fam in families {
+        match c.what {
+            Countable::Addresses => {
+                for link in json(&ns, &[fam, "addr", "show"])?.as_array().into_iter().flatten() {
+                    if !on(s(link, "ifname")) {
+                        continue;
+                    }
+                    for a in link.get("addr_info").and_then(Value::as_array).into_iter().flatten() {
+                        if let (Some(l), Some(p)) = (s(a, "local"), a.get("prefixlen").and_then(Value::as_u64)) {
+                            entries.push(format!("{l}/{p}"));
+                        }
+                    }
+                }
+            }
+            Countable::Routes | Countable::DefaultRouters => {
+                let mut args = vec![fam, "route", "show", "table", "main"];
+                if c.what == Countable::DefaultRouters {
+                    args.push("default");
+                }
+                for r in json(&ns, &args)?.as_array().into_iter().flatten() {
+                    if !on(s(r, "dev")) {
+                        continue;
+                    }
+                    let dev = s(r, "dev").unwrap_or_default();
+                    entries.push(match (c.what, s(r, "gateway")) {
+                        (Countable::DefaultRouters, Some(g)) => g,
+                        (Countable::DefaultRouters, None) => format!("dev {dev}"),
+                        (_, Some(g)) => format!("{} via {g}", s(r, "dst").unwrap_or_default()),
+                        (_, None) => format!("{} dev {dev}", s(r, "dst").unwrap_or_default()),
+                    });
+                }
+            }
+            Countable::Neighbours => {
+                for n in json(&ns, &[fam, "neigh", "show"])?.as_array().into_iter().flatten() {
+                    let states: Vec<String> = n
+                        .get("state")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|x| x.as_str().map(str::to_owned))
+                        .collect();
+                    if !on(s(n, "dev")) || states.iter().any(|x| x == "NOARP" || x == "NONE") {
+                        continue;
+                    }
+                    entries.push(format!("{} {}", s(n, "dst").unwrap_or_default(), states.join(",")));
+                }
+            }
+        }
+    }
+    let n = entries.len() as u64;
+    let mut bounds = Vec::new();
+    if let Some(x) = &c.count {
+        bounds.push(format!("exactly {}", x.value));
+    }
+    if let Some(x) = &c.min {
+        bounds.push(format!("at least {}", x.value));
+    }
+    if let Some(x) = &c.max {
+        bounds.push(format!("at most {}", x.value));
+    }
+    let passed = c.count.as_ref().is_none_or(|x| n == x.value)
+        && c.min.as_ref().is_none_or(|x| n >= x.value)
+        && c.max.as_ref().is_none_or(|x| n <= x.value);
+    let noun = serde_json::to_value(c.what)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let family = match c.family {
+        None => "",
+        Some(Family::Ipv4) => "ipv4 ",
+        Some(Family::Ipv6) => "ipv6 ",
+    };
+    let place = iface.map_or_else(|| c.node.value.to_string(), |i| format!("{} {i}", c.node.value));
+    let what = format!("{family}{noun} on {place}");
+    let mut observed = format!("{n} {what}");
+    if !entries.is_empty() {
+        let shown: Vec<&str> = entries.iter().take(COUNT_LISTED).map(String::as_str).collect();
+        let more = if entries.len() > COUNT_LISTED { ", …" } else { "" };
+        observed.push_str(&format!(": {}{more}", shown.join(", ")));
+    }
+    Ok(decided(
+        index,
+        passed,
+        format!("{} {what}", bounds.join(", ")),
+        observed,
+    ))
+}
+
 impl KernelNet {
     fn begin_probe(&mut self, r: &Reach, want_reply: bool, now: Duration) -> Result<Pending, KernelError> {
         let from = r.from.value.to_string();
@@ -449,6 +557,7 @@ impl KernelNet {
             Expectation::AddressAbsent(a) => address(self, index, a, false)?,
             Expectation::DefaultRouters(d) => default_routers(self, index, d)?,
             Expectation::RouteGet(r) => route_get(self, index, r)?,
+            Expectation::Count(c) => count(self, index, c)?,
             Expectation::Established(f) => {
                 let state = self
                     .flows
