@@ -1,6 +1,8 @@
 //! Attacker actions on the seed network: a rogue RA with `mitm: forward` becomes the trusty-2018 VM's router and
-//! the browser's flow crosses the attacker; RA-Guard and the hardened profile stop it; a kill-router RA removes the
-//! router's default route; a DAD DoS keeps an address from ever becoming usable.
+//! the browser's flow (HTTP, and an ssh session that survives) crosses the attacker; RA-Guard and the hardened
+//! profile stop it; a kill-router RA removes the router's default route; a DAD DoS keeps an address from ever
+//! becoming usable, against the whole segment, one NIC or one address; a two-NIC attacker's attacks each stay on
+//! their own VLAN.
 
 use dualhome::run::{run_scenario, RunOptions};
 use dualhome::scenario::{load_text, render_plain, LoadOptions};
@@ -114,4 +116,135 @@ fn unbuilt_attacker_variants_error_and_name_the_missing_part() {
         .expectations
         .iter()
         .all(|o| matches!(o.verdict, Verdict::Skipped { .. })));
+}
+
+/// The seed network with `evil` on both VLANs: eth0 on VLAN A, eth1 on VLAN B.
+fn with_two_nic_attacker(net: &str) -> String {
+    net.replace(
+        "  hosts:\n    - name: browser",
+        "  attackers:\n    - name: evil\n      interfaces:\n        - {name: eth0, segment: vlan-a, mac: \"02:66:66:66:66:66\"}\n        - {name: eth1, segment: vlan-b, mac: \"02:66:66:66:66:67\"}\n  hosts:\n    - name: browser",
+    )
+}
+
+/// Observations of the expectations that did not pass, for a failure message.
+fn failures(r: &ScenarioReport) -> Vec<String> {
+    r.expectations
+        .iter()
+        .filter(|o| o.verdict != Verdict::Passed)
+        .map(|o| format!("{} {}: {} vs {:?}", o.id, o.kind, o.expected, o.observed))
+        .collect()
+}
+
+#[test]
+fn a_two_nic_attacker_plays_rogue_router_on_vlan_a_and_parasite6_on_vlan_b_each_only_there() {
+    let text = format!(
+        "{}{}",
+        with_two_nic_attacker(NET),
+        r#"timeline:
+  - at: 20s
+    rogue-ra: {attacker: evil, iface: eth0, prefixes: [{prefix: "2001:db8:bad::/64"}], mitm: forward, count: 5, interval: 5s}
+  - at: 20s
+    na-spoof: {attacker: evil, iface: eth1, address: "rtr:eth1", victim: nginx/0, mitm: forward, count: 20, interval: 1s}
+  - at: 30s
+    http: {id: web, from: browser, to: "nginx/0:eth1", port: 80}
+expect:
+  - at: 29s
+    address-present: {node: nginx/0, iface: eth0, address: "2001:db8:bad:0:250:56ff:fe8c:86a9", flags: [dynamic]}
+  - at: 29s
+    address-absent: {node: nginx/0, iface: eth1, address: "2001:db8:bad:0:250:56ff:fe2f:9923"}
+  - at: 40s
+    established: {flow: web}
+  - at: 40s
+    path: {flow: web, via: [browser, rtr, nginx/0, evil], crossed_attacker: true}
+  - capture: {segment: vlan-a, kind: ra, from: evil, count: 5}
+  - capture: {segment: vlan-b, kind: ra, from: evil, count: 0}
+  - capture: {segment: vlan-b, kind: na, from: evil, min: 20}
+"#
+    );
+    let r = run(&text);
+    assert!(failures(&r).is_empty(), "{:#?}", failures(&r));
+    all_pass(&r);
+    // Swapped NICs, the same attacks land on the other VLANs: the rogue prefix on eth1, the RAs on VLAN B.
+    let swapped = text
+        .replace("iface: eth0, prefixes", "iface: TMP, prefixes")
+        .replace("iface: eth1, address", "iface: eth0, address")
+        .replace("iface: TMP, prefixes", "iface: eth1, prefixes");
+    let r = run(&swapped);
+    let failed: Vec<&str> = r
+        .expectations
+        .iter()
+        .filter(|o| o.verdict != Verdict::Passed)
+        .map(|o| o.kind.as_str())
+        .collect();
+    assert!(
+        failed.contains(&"address-present") && failed.contains(&"capture"),
+        "{failed:?}"
+    );
+}
+
+#[test]
+fn ssh_through_a_rogue_ra_mitm_keeps_working_and_is_marked_crossed() {
+    let text = format!(
+        "{}{}",
+        with_attacker(NET),
+        r#"timeline:
+  - at: 20s
+    rogue-ra: {attacker: evil, prefixes: [{prefix: "2001:db8:bad::/64"}], mitm: forward, count: 5, interval: 5s}
+  - at: 25s
+    ssh: {id: shell, from: browser, to: "nginx/0:eth1", hold: 30s, keepalive: 5s}
+expect:
+  - at: 26s
+    established: {flow: shell}
+  - at: 55s
+    survives: {flow: shell, for: 25s}
+  - at: 55s
+    path: {flow: shell, via: [browser, rtr, nginx/0, evil], crossed_attacker: true}
+"#
+    );
+    all_pass(&run(&text));
+    // With the relay off the attacker swallows the VM's replies: the session never comes up.
+    let r = run(&text.replace("mitm: forward", "mitm: drop"));
+    let established = r.expectations.iter().find(|o| o.kind == "established");
+    assert!(
+        established.is_some_and(|o| o.verdict != Verdict::Passed),
+        "{:#?}",
+        failures(&r)
+    );
+}
+
+#[test]
+fn dad_dos_against_one_address_spares_the_others_and_a_victim_off_segment_is_an_error() {
+    // The victim is BOSH's static address, attacked before the VM boots: only its probe is answered (one NA),
+    // the link-local address's probe is not.
+    let text = format!(
+        "{}timeline:\n  - at: 0s\n    dad-dos: {{attacker: evil, victim: \"2601:646:100:69f1::165\"}}\nexpect:\n  - at: 20s\n    finding-present: {{code: dad-failed, node: nginx/0}}\n  - at: 20s\n    address-present: {{node: nginx/0, iface: eth1, address: \"2601:646:100:69f1::165\", flags: [dadfailed]}}\n  - capture: {{segment: vlan-b, kind: na, from: evil, count: 1}}\n",
+        with_attacker(NET)
+    );
+    all_pass(&run(&text));
+    // Against the VM's NIC (by MAC) every probe it sends is answered: its link-local's too.
+    let by_nic = text
+        .replace("victim: \"2601:646:100:69f1::165\"", "victim: nginx/0")
+        .replace("count: 1}", "min: 2}");
+    all_pass(&run(&by_nic));
+    // nginx/0's eth0 is on VLAN A, the attacker on VLAN B.
+    let off = format!(
+        "{}timeline:\n  - at: 5s\n    dad-dos: {{attacker: evil, victim: \"nginx/0:eth0\"}}\nexpect:\n  - finding-absent: {{code: dad-failed}}\n",
+        with_attacker(NET)
+    );
+    match &run(&off).status {
+        ScenarioStatus::Error { message } => assert!(message.contains("not on the attacker's segment"), "{message}"),
+        other => panic!("expected an error, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_attack_naming_an_interface_the_attacker_lacks_is_refused_at_load() {
+    let text = format!(
+        "{}timeline:\n  - at: 5s\n    dad-dos: {{attacker: evil, iface: eth7}}\nexpect:\n  - finding-absent: {{code: dad-failed}}\n",
+        with_attacker(NET)
+    );
+    let err = load_text("atk.yml", &text, Some(Path::new(".")), &LoadOptions::default())
+        .err()
+        .map(|e| render_plain(&e, 120));
+    assert!(err.as_deref().is_some_and(|e| e.contains("eth7")), "{err:?}");
 }
