@@ -14,6 +14,7 @@ pub mod socket;
 pub mod tcp;
 mod tcp_icmp;
 mod tcp_input;
+mod tcp_ofo;
 mod tcp_output;
 pub mod tcp_seg;
 pub mod tcp_timer;

@@ -2,7 +2,7 @@
 //! backoff capped at 120 s, minimum 200 ms (`TCP_RTO_MIN`), `tcp_syn_retries` 6, `tcp_synack_retries` 5,
 //! `tcp_retries2` 15 as a time budget (`tcp_model_timeout`), delayed ACKs (40 ms or every second segment),
 //! keepalive, RST validation per RFC 5961 §3 (exact sequence resets, in-window ones draw a challenge ACK),
-//! Reno congestion control without SACK, and TIME_WAIT of 60 s (`TCP_TIMEWAIT_LEN`).
+//! Reno congestion control with NewReno recovery (RFC 6582) and no SACK, an out-of-order queue ([`super::tcp_ofo`]), and TIME_WAIT of 60 s (`TCP_TIMEWAIT_LEN`).
 //!
 //! The connection never touches packets: segments come in as [`SegIn`], go out as [`SegOut`] whose payload is a
 //! range of [`Tcb::send_bytes`]; time comes in as `now`.
@@ -11,7 +11,8 @@ use std::net::SocketAddr;
 use std::ops::Range;
 use std::time::Duration;
 
-pub use super::tcp_seg::{reset_for, seq_le, seq_lt, SegIn, SegOut, TcpConfig, TcpError, TcpState};
+use super::tcp_ofo::OfoQueue;
+pub use super::tcp_seg::{reset_for, seq_le, seq_lt, SegIn, SegOut, TcpConfig, TcpCounters, TcpError, TcpState};
 use crate::time::Instant;
 use crate::wire::tcp::TcpFlags;
 
@@ -88,6 +89,11 @@ pub struct Tcb {
     pub bytes_acked: u64,
     /// Total in-order bytes received.
     pub bytes_received: u64,
+    /// Counters (`tcp_info`).
+    pub info: TcpCounters,
+    pub(super) ofo: OfoQueue,
+    /// NewReno recovery point (RFC 6582 `recover`): `snd_nxt` when fast retransmit started.
+    pub(super) recover: Option<u32>,
 }
 
 impl Tcb {
@@ -138,6 +144,9 @@ impl Tcb {
             timewait_at: None,
             bytes_acked: 0,
             bytes_received: 0,
+            info: TcpCounters::default(),
+            ofo: OfoQueue::default(),
+            recover: None,
         }
     }
 
@@ -386,32 +395,6 @@ impl Tcb {
             self.keepalive_at = Some(now + idle);
             self.probes_out = 0;
         }
-    }
-
-    pub(super) fn retransmit_head(&mut self, out: &mut Vec<SegOut>) {
-        match self.state {
-            TcpState::SynSent | TcpState::SynReceived => out.push(self.syn_segment()),
-            _ => {
-                // Only what was sent before: data written since waits behind the head (tcp_retransmit_skb).
-                let sent = self
-                    .snd_nxt
-                    .wrapping_sub(self.snd_una)
-                    .wrapping_sub(u32::from(self.fin_sent()));
-                let len = sent.min(self.unacked() as u32).min(u32::from(self.peer_mss)) as usize;
-                let mut s = self.bare(self.snd_una, TcpFlags::ACK);
-                if len > 0 {
-                    s.data = 0..len;
-                    s.flags = TcpFlags::ACK | TcpFlags::PSH;
-                    if self.fin_sent() && len == self.unacked() {
-                        s.flags = s.flags | TcpFlags::FIN;
-                    }
-                } else if self.fin_sent() {
-                    s.flags = TcpFlags::FIN | TcpFlags::ACK;
-                }
-                out.push(s);
-            }
-        }
-        self.rtt_probe = None;
     }
 }
 

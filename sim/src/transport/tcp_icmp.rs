@@ -81,7 +81,9 @@ impl Tcb {
             self.retransmit_head(out);
         } else {
             self.snd_nxt = self.snd_una;
+            let before = out.len();
             self.output(now, out);
+            self.info.retrans_segs += out.len().saturating_sub(before) as u64;
         }
         true
     }

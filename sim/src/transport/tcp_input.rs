@@ -184,9 +184,19 @@ impl Tcb {
                     self.rtt_probe = None;
                 }
             }
-            // Reno: slow start below ssthresh, then about one MSS per RTT.
+            // Reno: slow start below ssthresh, then about one MSS per RTT; no growth while recovering.
             let mss = u32::from(self.peer_mss);
-            if self.cwnd < self.ssthresh {
+            if let Some(recover) = self.recover {
+                if seq_lt(ack, recover) {
+                    // NewReno partial ACK (RFC 6582 §3.2 step 5, Linux's Reno path without SACK): the next
+                    // hole is lost too, send it at once instead of waiting for three more duplicates or the RTO.
+                    self.retransmit_head(out);
+                } else {
+                    // Full ACK: recovery is over, cwnd deflates to ssthresh.
+                    self.recover = None;
+                    self.cwnd = self.ssthresh;
+                }
+            } else if self.cwnd < self.ssthresh {
                 self.cwnd = self.cwnd.saturating_add(acked.min(mss));
             } else {
                 self.cwnd = self.cwnd.saturating_add((mss * mss / self.cwnd).max(1));
@@ -214,11 +224,12 @@ impl Tcb {
             && (u32::from(seg.window) << self.snd_wscale) == self.snd_wnd
         {
             self.dupacks += 1;
-            if self.dupacks == 3 {
+            if self.dupacks == 3 && self.recover.is_none() {
                 // Fast retransmit (RFC 5681 §3.2).
                 let flight = self.snd_nxt.wrapping_sub(self.snd_una);
                 self.ssthresh = (flight / 2).max(2 * u32::from(self.peer_mss));
                 self.cwnd = self.ssthresh;
+                self.recover = Some(self.snd_nxt);
                 self.retransmit_head(out);
             }
         }
@@ -234,45 +245,64 @@ impl Tcb {
             self.state,
             TcpState::Established | TcpState::FinWait1 | TcpState::FinWait2
         );
+        let fin = seg.flags.contains(TcpFlags::FIN);
+        if !receiving {
+            if !seg.payload.is_empty() {
+                // Data after our receive side closed: acknowledge, keep nothing.
+                self.ack_now = true;
+            }
+            if fin && self.state == TcpState::TimeWait {
+                // A retransmitted FIN: ACK again and restart the 2MSL wait (RFC 9293 §3.10.7.4).
+                self.timewait_at = Some(now + TIME_WAIT);
+                self.ack_now = true;
+            }
+            return;
+        }
         let mut payload = seg.payload;
         let mut seq = seg.seq;
-        if !payload.is_empty() && receiving {
-            // Trim what we already have (a retransmission overlapping rcv_nxt).
-            if seq_lt(seq, self.rcv_nxt) {
-                let skip = (self.rcv_nxt.wrapping_sub(seq) as usize).min(payload.len());
-                payload = &payload[skip..];
-                seq = self.rcv_nxt;
+        // Trim what we already have (a retransmission overlapping rcv_nxt).
+        if seq_lt(seq, self.rcv_nxt) {
+            let skip = (self.rcv_nxt.wrapping_sub(seq) as usize).min(payload.len());
+            payload = &payload[skip..];
+            seq = seq.wrapping_add(skip as u32);
+        }
+        if seq != self.rcv_nxt {
+            if (!payload.is_empty() || fin) && !self.peer_fin {
+                self.queue_ofo(seq, payload, fin);
             }
-            if seq != self.rcv_nxt {
-                // Out of order: no reassembly queue; a duplicate ACK asks for the hole (RFC 5681 §4.2).
-                self.send_ack(out);
-                return;
-            }
-            let room = self.cfg.rcv_buf.saturating_sub(self.recv_buf.len() as u32) as usize;
-            let take = payload.len().min(room);
-            if self.discard {
-                // A sink reads and drops: count the bytes instead of storing them.
-                self.discarded += take;
-            } else {
-                self.recv_buf.extend_from_slice(&payload[..take]);
-            }
-            self.rcv_nxt = self.rcv_nxt.wrapping_add(take as u32);
-            self.bytes_received += take as u64;
+            // tcp_data_queue_ofo + __tcp_ack_snd_check: a duplicate ACK at once asks for the hole (RFC 5681 §4.2).
+            self.send_ack(out);
+            return;
+        }
+        let had_ofo = !self.ofo.is_empty();
+        let take = self.deliver(payload, payload.len());
+        let mut fin_seq = (fin && take == payload.len()).then_some(self.rcv_nxt);
+        if !payload.is_empty() {
             self.segs_unacked += 1;
-            if take > 0 && take == payload.len() {
-                payload = &[];
-            }
             if self.segs_unacked >= 2 || self.established_at == Some(now) && self.bytes_received == take as u64 {
                 self.ack_now = true;
             } else if self.delack_at.is_none() {
                 self.delack_at = Some(now + DELACK);
             }
-        } else if !payload.is_empty() {
-            // Data after our receive side closed: acknowledge, keep nothing.
+        }
+        if had_ofo && !payload.is_empty() {
+            // tcp_ofo_queue: what the hole was holding back follows; "RFC5681 4.2: SHOULD send immediate ACK when
+            // gap in queue is filled", and while a gap remains every segment is acknowledged at once.
+            while let Some(e) = self.ofo.pop_ready(self.rcv_nxt) {
+                let skip = self.rcv_nxt.wrapping_sub(e.seq).min(e.len) as usize;
+                let rest = e.len as usize - skip;
+                let data = e.data.get(skip..).unwrap_or(&[]);
+                let took = self.deliver(data, rest);
+                if took < rest {
+                    break; // receive buffer full: the rest is dropped, the sender will resend it
+                }
+                if e.fin {
+                    fin_seq = Some(self.rcv_nxt);
+                }
+            }
             self.ack_now = true;
         }
-        let fin_seq = seg.seq.wrapping_add(seg.payload.len() as u32);
-        if seg.flags.contains(TcpFlags::FIN) && payload.is_empty() && fin_seq == self.rcv_nxt && !self.peer_fin {
+        if fin_seq == Some(self.rcv_nxt) && !self.peer_fin {
             self.peer_fin = true;
             self.rcv_nxt = self.rcv_nxt.wrapping_add(1);
             self.ack_now = true;
@@ -282,11 +312,38 @@ impl Tcb {
                 TcpState::FinWait2 => self.enter_time_wait(now),
                 _ => {}
             }
-        } else if seg.flags.contains(TcpFlags::FIN) && self.state == TcpState::TimeWait {
-            // A retransmitted FIN: ACK again and restart the 2MSL wait (RFC 9293 §3.10.7.4).
-            self.timewait_at = Some(now + TIME_WAIT);
-            self.ack_now = true;
         }
+    }
+
+    /// Holds a segment that arrived beyond a hole, if it is inside the receive window
+    /// (`tcp_data_queue`: "out of window" segments are dropped).
+    fn queue_ofo(&mut self, seq: u32, payload: &[u8], fin: bool) {
+        let wnd = (u32::from(self.window_field()) << self.rcv_wscale).max(1);
+        if !seq_lt(seq, self.rcv_nxt.wrapping_add(wnd)) {
+            return;
+        }
+        let cap = self.cfg.rcv_buf as usize;
+        if self.ofo.insert(self.rcv_nxt, seq, payload, fin, !self.discard, cap) {
+            self.info.ofo_queued += 1;
+            self.info.ofo_peak_bytes = self.info.ofo_peak_bytes.max(self.ofo.bytes());
+        }
+    }
+
+    /// Appends in-order bytes (`len` of them; a sink counts them without `data`) as far as the receive buffer
+    /// has room; returns how many were taken.
+    fn deliver(&mut self, data: &[u8], len: usize) -> usize {
+        let room = self.cfg.rcv_buf.saturating_sub(self.recv_buf.len() as u32) as usize;
+        let take = len.min(room);
+        if self.discard {
+            // A sink reads and drops: count the bytes instead of storing them.
+            self.discarded += take;
+        } else {
+            let take = take.min(data.len());
+            self.recv_buf.extend_from_slice(&data[..take]);
+        }
+        self.rcv_nxt = self.rcv_nxt.wrapping_add(take as u32);
+        self.bytes_received += take as u64;
+        take
     }
 
     fn enter_time_wait(&mut self, now: Instant) {
@@ -385,18 +442,44 @@ mod tests {
     }
 
     #[test]
-    fn out_of_order_data_is_not_accepted_and_draws_a_duplicate_ack() {
+    fn out_of_order_data_is_held_and_delivered_when_the_hole_fills() {
         let (_, mut s) = pair();
         let data = [7u8; 10];
         let mut later = seg(1001 + 10, 5001, TcpFlags::ACK);
         later.payload = &data;
         let mut out = Vec::new();
         s.on_segment(T, &later, &mut out);
-        assert_eq!((s.rcv_nxt(), out[0].ack), (1001, 1001));
+        assert_eq!(
+            (s.rcv_nxt(), out.len(), out[0].ack),
+            (1001, 1, 1001),
+            "duplicate ACK at once"
+        );
+        let mut fin = seg(1001 + 20, 5001, TcpFlags::ACK | TcpFlags::FIN);
+        fin.payload = &data[..5];
+        s.on_segment(T, &fin, &mut out);
+        assert_eq!((out.len(), out[1].ack, s.info.ofo_queued), (2, 1001, 2));
         let mut first = seg(1001, 5001, TcpFlags::ACK);
         first.payload = &data;
         s.on_segment(T, &first, &mut out);
-        assert_eq!(s.rcv_nxt(), 1011);
+        assert_eq!(s.rcv_nxt(), 1001 + 25 + 1, "the held data and the FIN follow");
+        assert_eq!(s.state, TcpState::CloseWait);
+        assert_eq!(
+            out.last().map(|o| o.ack),
+            Some(1027),
+            "the filled gap is acknowledged at once"
+        );
+        assert_eq!(s.recv_buf.len(), 25);
+    }
+
+    #[test]
+    fn out_of_window_segments_are_not_held() {
+        let (_, mut s) = pair();
+        let data = [1u8; 10];
+        let mut far = seg(1001 + (64 << 20), 5001, TcpFlags::ACK);
+        far.payload = &data;
+        let mut out = Vec::new();
+        s.on_segment(T, &far, &mut out);
+        assert_eq!((s.info.ofo_queued, s.ofo.is_empty()), (0, true));
     }
 
     #[test]

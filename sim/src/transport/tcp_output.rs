@@ -1,7 +1,7 @@
 //! The send path of a TCP connection (`tcp_write_xmit`, `tcp_send_ack`): segments as large as the MSS, the peer's
 //! window and the congestion window allow; Nagle (RFC 896) unless TCP_NODELAY; nothing new while an RTO
-//! retransmission is outstanding (Linux's loss state has a one-packet window); the FIN after the last data; and a
-//! pending ACK when no data carried it.
+//! retransmission is outstanding (Linux's loss state has a one-packet window); the FIN after the last data; a
+//! pending ACK when no data carried it; and the head retransmission RTO, fast retransmit and NewReno use.
 
 use super::tcp::{Tcb, TcpState};
 use crate::time::Instant;
@@ -95,6 +95,34 @@ impl Tcb {
         if self.ack_now {
             self.send_ack(out);
         }
+    }
+
+    /// Sends the first unacknowledged segment again (`tcp_retransmit_skb` on the head of the queue).
+    pub(super) fn retransmit_head(&mut self, out: &mut Vec<SegOut>) {
+        self.info.retrans_segs += 1;
+        match self.state {
+            TcpState::SynSent | TcpState::SynReceived => out.push(self.syn_segment()),
+            _ => {
+                // Only what was sent before: data written since waits behind the head (tcp_retransmit_skb).
+                let sent = self
+                    .snd_nxt
+                    .wrapping_sub(self.snd_una)
+                    .wrapping_sub(u32::from(self.fin_sent()));
+                let len = sent.min(self.unacked() as u32).min(u32::from(self.peer_mss)) as usize;
+                let mut s = self.bare(self.snd_una, TcpFlags::ACK);
+                if len > 0 {
+                    s.data = 0..len;
+                    s.flags = TcpFlags::ACK | TcpFlags::PSH;
+                    if self.fin_sent() && len == self.unacked() {
+                        s.flags = s.flags | TcpFlags::FIN;
+                    }
+                } else if self.fin_sent() {
+                    s.flags = TcpFlags::FIN | TcpFlags::ACK;
+                }
+                out.push(s);
+            }
+        }
+        self.rtt_probe = None;
     }
 }
 

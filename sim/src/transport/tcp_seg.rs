@@ -41,6 +41,17 @@ pub enum TcpState {
     Closed,
 }
 
+/// Per-connection counters, as `tcp_info` and the `TcpExt` MIB count them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TcpCounters {
+    /// Segments sent again (`tcpi_total_retrans`): RTO, fast retransmit, and resends after a smaller path MTU.
+    pub retrans_segs: u64,
+    /// Segments held in the out-of-order queue (`TCPOFOQueue`).
+    pub ofo_queued: u64,
+    /// Most bytes the out-of-order queue held at once.
+    pub ofo_peak_bytes: usize,
+}
+
 /// Why a connection ended badly (the errno a socket call would return).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum TcpError {
