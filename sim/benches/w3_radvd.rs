@@ -91,6 +91,15 @@ fn slaac_hosts(w: &W3) -> usize {
         .count()
 }
 
+/// CPU time this thread has run, in seconds (`/proc/thread-self/schedstat`): unlike the wall time it does not
+/// count the time other processes held the core.
+fn cpu_s() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse::<u64>().ok()))
+        .map_or(0.0, |ns| ns as f64 / 1e9)
+}
+
 fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -111,12 +120,14 @@ fn result(hosts: u32) {
     let phase1_s = t1.elapsed().as_secs_f64();
     let (ra1, ev1) = (ra_deliveries(&w), w.sim.stats().events);
     let t2 = std::time::Instant::now();
+    let cpu2 = cpu_s();
     let end = std::env::var("W3_END_S")
         .ok()
         .and_then(|v| v.parse().ok())
         .map_or(END, Instant::from_secs);
     w.sim.run_until(end.max(SPLIT));
     let phase2_s = t2.elapsed().as_secs_f64();
+    let phase2_cpu = cpu_s() - cpu2;
     let (ra, stats) = (ra_deliveries(&w), w.sim.stats());
     let wall = phase1_s + phase2_s;
     let rs = w.sim.host(w.router).map(|h| h.radvd.stats()).unwrap_or_default();
@@ -127,6 +138,7 @@ fn result(hosts: u32) {
          \"router_unicast_ras\":{},\"router_rs_received\":{},\"router_rs_ignored\":{},\"slaac_hosts\":{},\
          \"phase1_wall_s\":{phase1_s:.4},\"phase1_events\":{ev1},\"phase1_ra_deliveries\":{ra1},\
          \"phase2_wall_s\":{phase2_s:.4},\"phase2_ra_deliveries\":{},\"phase2_ra_deliveries_per_wall_s\":{:.0},\
+         \"phase2_cpu_s\":{phase2_cpu:.4},\"phase2_ra_deliveries_per_cpu_s\":{:.0},\
          \"peak_rss_kib\":{}}}",
         w.sim.now().as_nanos() / 1_000_000_000,
         ra as f64 / wall,
@@ -140,6 +152,7 @@ fn result(hosts: u32) {
         slaac_hosts(&w),
         ra - ra1,
         (ra - ra1) as f64 / phase2_s,
+        (ra - ra1) as f64 / phase2_cpu.max(1e-9),
         peak_rss_kib(),
     );
 }

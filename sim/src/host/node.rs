@@ -302,6 +302,19 @@ impl Host {
         Ok(effect)
     }
 
+    /// [`Host::route_get`] for the send path: the fields it uses, from the cache without cloning the decision.
+    pub(super) fn route_output(&self, q: &RouteQuery) -> Result<super::route_cache::OutputRoute, LookupError> {
+        let neigh = &self.neigh;
+        let reachable = |dev, gw| neigh.get(dev, gw).is_none_or(|n| n.state != NudState::Failed);
+        match self.route_cache.try_borrow_mut() {
+            Ok(mut cache) => cache.route_output(&self.tables, q, reachable),
+            Err(_) => self
+                .tables
+                .route_get(q, reachable)
+                .map(|d| super::route_cache::OutputRoute::of(&d)),
+        }
+    }
+
     /// `ip route get`, with the neighbour cache answering reachability (B15c).
     /// Answered from the host's route cache while nothing it depends on changed (same answer, less work).
     pub fn route_get(&self, q: &RouteQuery) -> Result<RouteDecision, LookupError> {

@@ -7,10 +7,11 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::lookup::{LookupError, RouteDecision, RouteQuery};
+use super::lookup::{LookupError, RouteQuery};
 use super::neigh::{NeighAction, Probe, Resolution};
 use super::node::{Host, PendingFrame};
 use super::route::RouteType;
+use super::route_cache::OutputRoute;
 use crate::app::ping::PingError;
 use crate::frame::Frame;
 use crate::id::IfIndex;
@@ -212,7 +213,7 @@ impl Host {
         dst: IpAddr,
         src: Option<IpAddr>,
         oif: Option<IfIndex>,
-    ) -> Result<RouteDecision, LookupError> {
+    ) -> Result<OutputRoute, LookupError> {
         let mut q = RouteQuery::to(dst);
         if let Some(s) = src {
             q = q.from(s);
@@ -221,7 +222,7 @@ impl Host {
         if let Some(o) = oif {
             q = q.oif(o);
         }
-        match self.route_get(&q) {
+        match self.route_output(&q) {
             Ok(d) => {
                 ctx.trace(|| TraceEvent::Routed {
                     dst,

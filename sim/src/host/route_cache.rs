@@ -12,6 +12,7 @@ use std::cell::Cell;
 use std::net::{IpAddr, Ipv6Addr};
 
 use super::lookup::{LookupError, RouteDecision, RouteQuery};
+use super::route::RouteType;
 use super::tables::HostTables;
 use super::version::Version;
 use crate::id::IfIndex;
@@ -77,6 +78,45 @@ pub(super) struct RouteCache {
     victim: usize,
 }
 
+/// What the send path needs from a lookup, copied out of the cached answer without cloning its route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct OutputRoute {
+    /// Destination of the query.
+    pub dst: IpAddr,
+    /// Table the route came from.
+    pub table: u32,
+    /// Local, multicast or unicast.
+    pub kind: RouteType,
+    /// Device the packet leaves by.
+    pub dev: IfIndex,
+    /// Next hop; `None` is on-link.
+    pub gateway: Option<IpAddr>,
+    /// Chosen source.
+    pub src: Option<IpAddr>,
+    /// Path MTU.
+    pub mtu: u32,
+}
+
+impl OutputRoute {
+    /// The summary of a full decision.
+    pub(super) fn of(d: &RouteDecision) -> OutputRoute {
+        OutputRoute {
+            dst: d.query.dst,
+            table: d.table,
+            kind: d.kind,
+            dev: d.dev,
+            gateway: d.gateway,
+            src: d.src,
+            mtu: d.mtu,
+        }
+    }
+
+    /// The neighbour to resolve: the gateway, or the destination when on-link.
+    pub(super) fn next_hop(&self) -> IpAddr {
+        self.gateway.unwrap_or(self.dst)
+    }
+}
+
 impl RouteCache {
     /// [`HostTables::route_get`], answered from the cache when the tables and the asked gateways are unchanged.
     pub(super) fn route_get(
@@ -85,6 +125,29 @@ impl RouteCache {
         q: &RouteQuery,
         reachable: impl Fn(IfIndex, IpAddr) -> bool,
     ) -> Result<RouteDecision, LookupError> {
+        self.lookup_with(tables, q, reachable, Result::clone)
+    }
+
+    /// [`RouteCache::route_get`] for the send path: only the fields it uses, without cloning the decision.
+    pub(super) fn route_output(
+        &mut self,
+        tables: &HostTables,
+        q: &RouteQuery,
+        reachable: impl Fn(IfIndex, IpAddr) -> bool,
+    ) -> Result<OutputRoute, LookupError> {
+        self.lookup_with(tables, q, reachable, |a| {
+            a.as_ref().map(OutputRoute::of).map_err(|e| *e)
+        })
+    }
+
+    /// Runs `f` on the answer to `q`, cached or computed (and then cached).
+    fn lookup_with<R>(
+        &mut self,
+        tables: &HostTables,
+        q: &RouteQuery,
+        reachable: impl Fn(IfIndex, IpAddr) -> bool,
+        f: impl FnOnce(&Result<RouteDecision, LookupError>) -> R,
+    ) -> R {
         let versions = tables.versions();
         if self.versions != Some(versions) {
             self.entries.clear();
@@ -94,7 +157,7 @@ impl RouteCache {
         let slot = self.entries.iter().position(|e| e.query == *q);
         if let Some(e) = slot.and_then(|i| self.entries.get(i)) {
             if e.asked.still_hold(&reachable) {
-                return e.answer.clone();
+                return f(&e.answer);
             }
         }
         let asked = Cell::new(Asked::default());
@@ -111,12 +174,13 @@ impl RouteCache {
                 self.entries.swap_remove(i);
                 self.victim = 0;
             }
-            return answer;
+            return f(&answer);
         }
+        let r = f(&answer);
         let entry = Entry {
             query: *q,
             asked,
-            answer: answer.clone(),
+            answer,
         };
         match slot {
             Some(i) => self.entries[i] = entry,
@@ -127,7 +191,7 @@ impl RouteCache {
                 self.victim = (i + 1) % CAPACITY;
             }
         }
-        answer
+        r
     }
 
     /// Entries held (tests).
@@ -211,6 +275,25 @@ mod tests {
         failed.borrow_mut().clear();
         assert_eq!(gw(&c.route_get(&t, &q, reach)), Some("fe80::2".parse().unwrap()));
         assert_eq!(c.len(), 1, "the entry was replaced, not duplicated");
+    }
+
+    #[test]
+    fn output_summaries_match_full_answers() {
+        let (t, _) = host();
+        let mut c = RouteCache::default();
+        for d in ["2001:db8:ffff::1", "2001:db8:1::7", "2001:db8:1::10", "10.1.1.1"] {
+            let q = RouteQuery::to(d.parse().unwrap());
+            for _ in 0..2 {
+                let full = t.route_get(&q, |_, _| true);
+                assert_eq!(
+                    c.route_output(&t, &q, |_, _| true),
+                    full.as_ref().map(OutputRoute::of).map_err(|e| *e)
+                );
+                if let Ok(f) = &full {
+                    assert_eq!(OutputRoute::of(f).next_hop(), f.next_hop());
+                }
+            }
+        }
     }
 
     #[test]
