@@ -234,6 +234,7 @@ impl KernelNet {
                     )));
                 }
                 let now = SimInstant::from_nanos(u64::try_from(now.as_nanos()).unwrap_or(u64::MAX));
+                let cfg = super::timescale::wire_config(&cfg, self.time_scale);
                 let mut buf = Vec::new();
                 append_ra(&mut buf, &cfg, RaSend::Multicast, ll, mac, now, now)
                     .map_err(|e| KernelError::Setup(format!("send-ra: {e:?}")))?;
@@ -252,7 +253,14 @@ impl KernelNet {
                     Action::Redirect(r) => self.victim_address(&r.victim.value.to_string())?,
                     _ => (Ipv6Addr::UNSPECIFIED, [0; 6]),
                 };
-                let Some(plan) = super::attack::plan(&self.names, victim, other, now, self.count_scale, &mut self.rng)?
+                let Some(plan) = super::attack::plan(
+                    &self.names,
+                    victim,
+                    other,
+                    now,
+                    (self.count_scale, self.time_scale),
+                    &mut self.rng,
+                )?
                 else {
                     return Err(KernelError::Unsupported(format!(
                         "action `{}` on the kernel backend",

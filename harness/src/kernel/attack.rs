@@ -113,7 +113,8 @@ fn frames(buf: &[u8], ranges: Vec<std::ops::Range<usize>>) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Plans `action` at scenario time `now`; `count_scale` divides flood counts (scenario `kernel.count_scale`);
+/// Plans `action` at scenario time `now`; `count_scale` divides flood counts (scenario `kernel.count_scale`),
+/// `time_scale` multiplies the lifetimes the frames carry (super::timescale);
 /// `victim` is the redirect victim's address (a global one if it has one, else link-local, as run::attacks
 /// picks it) and MAC, read from the kernel by the caller.
 /// Returns `None` for actions that are not attacks.
@@ -122,9 +123,10 @@ pub fn plan(
     victim: (Ipv6Addr, [u8; 6]),
     action: &Action,
     now: Duration,
-    count_scale: u32,
+    (count_scale, time_scale): (u32, f64),
     rng: &mut ChaCha8Rng,
 ) -> Result<Option<Plan>, KernelError> {
+    let real = |secs: u32| super::timescale::scale_secs(secs, time_scale);
     let mut plan = Plan::default();
     let wire = |e| err(format!("building the frame: {e:?}"));
     match action {
@@ -139,17 +141,18 @@ pub fn plan(
                     ipnet::IpNet::V6(n) => Some((
                         n.network(),
                         n.prefix_len(),
-                        secs(p.valid_lifetime.as_ref().map(|l| l.value), 99_999),
-                        secs(p.preferred_lifetime.as_ref().map(|l| l.value), 99_999),
+                        real(secs(p.valid_lifetime.as_ref().map(|l| l.value), 99_999)),
+                        real(secs(p.preferred_lifetime.as_ref().map(|l| l.value), 99_999)),
                     )),
                     ipnet::IpNet::V4(_) => None,
                 })
                 .collect();
             ra.preference = preference(a.preference.unwrap_or(Preference::High));
-            ra.router_lifetime = a
+            let lifetime = a
                 .default_lifetime
                 .as_ref()
-                .map_or(1800, |d| u16::try_from(d.value.0.as_secs()).unwrap_or(u16::MAX));
+                .map_or(1800, |d| u32::try_from(d.value.0.as_secs()).unwrap_or(u32::MAX));
+            ra.router_lifetime = u16::try_from(real(lifetime)).unwrap_or(u16::MAX);
             let interval = a.interval.map_or(Duration::from_secs(1), |i| i.0);
             for k in 0..a.count.unwrap_or(1) {
                 let mut buf = Vec::new();
@@ -218,7 +221,9 @@ pub fn plan(
                     ident: k + 1,
                     ..Delivery::all_nodes()
                 };
-                let (_, ranges) = append_flood_ra(&mut buf, rng, to, per, 1800).map_err(wire)?;
+                let (_, ranges) =
+                    append_flood_ra(&mut buf, rng, to, per, u16::try_from(real(1800)).unwrap_or(u16::MAX))
+                        .map_err(wire)?;
                 let at = now + over.mul_f64(f64::from(k) / f64::from(count));
                 plan.bursts.push(Burst {
                     at,

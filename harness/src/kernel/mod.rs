@@ -28,6 +28,7 @@ pub mod safety;
 pub mod sim_state;
 pub mod snapshot;
 pub mod sockets;
+pub mod timescale;
 
 use crate::run::actions::{apply, Effects, Snapshot as SimSnapshot};
 use crate::run::RunError;
@@ -343,17 +344,18 @@ pub struct Comparison {
     pub differences: Vec<Difference>,
 }
 
-/// Runs `scenario` on both backends and diffs every step (lifetimes compared only when `time_scale` is 1).
+/// Runs `scenario` on both backends and diffs every step (lifetimes in scenario seconds, super::timescale).
 pub fn compare(scenario: &Scenario, opts: &KernelOptions) -> Result<Comparison, KernelError> {
     let sim = sim_steps(scenario, opts.seed).map_err(|e| KernelError::Setup(format!("simulator: {e}")))?;
     let kernel = run(scenario, opts)?;
-    let scaled = scenario
+    // Kernel lifetimes come back in scenario seconds (timescale.rs), so they compare at any scale.
+    let scale = scenario
         .kernel
         .as_ref()
         .and_then(|k| k.time_scale.as_ref())
-        .is_some_and(|s| s.value != 1.0);
+        .map_or(1.0, |s| s.value);
     let dopts = DiffOptions {
-        lifetimes: !scaled,
+        lifetime_tolerance: timescale::tolerance(scale),
         ..DiffOptions::default()
     };
     let differences = sim

@@ -79,6 +79,8 @@ pub struct KernelNet {
     pub(super) end: Duration,
     /// `kernel.count_scale` of the scenario.
     pub(super) count_scale: u32,
+    /// `kernel.time_scale`: real seconds per scenario second (super::timescale).
+    pub(super) time_scale: f64,
     /// Bind-semantics probes: node → targets.
     pub(super) probes: BTreeMap<String, Vec<std::net::SocketAddr>>,
     pub(super) next_ident: u16,
@@ -125,6 +127,11 @@ impl KernelNet {
                 .as_ref()
                 .and_then(|k| k.count_scale.as_ref())
                 .map_or(1, |c| c.value),
+            time_scale: scenario
+                .kernel
+                .as_ref()
+                .and_then(|k| k.time_scale.as_ref())
+                .map_or(1.0, |s| s.value),
             next_ident: 0x4400,
             rng: ChaCha8Rng::seed_from_u64(seed),
             names,
@@ -308,16 +315,19 @@ impl KernelNet {
             let ready = Self::ll_ready(&r.ns, &r.ifname, r.ll);
             let mut out = Vec::new();
             r.daemon.poll(now, &mut self.rng, ready, &mut out);
+            // Lifetimes in real seconds; the decrement (DecrementLifetimes) counted in real time too.
+            let wire = super::timescale::wire_config(&r.daemon.config, self.time_scale);
+            let real = |t: SimInstant| SimInstant::from_nanos((t.as_nanos() as f64 * self.time_scale) as u64);
             for kind in out {
                 let mut buf = Vec::new();
                 if append_ra(
                     &mut buf,
-                    &r.daemon.config,
+                    &wire,
                     kind,
                     r.ll,
                     r.mac,
-                    r.daemon.started_at(),
-                    now,
+                    real(r.daemon.started_at()),
+                    real(now),
                 )
                 .is_ok()
                 {
@@ -345,6 +355,7 @@ impl KernelNet {
         let mut out = NetState::default();
         for (name, ns) in self.nodes.iter().filter(|(n, _)| !self.attackers.contains(n)) {
             let mut state = node_state(ns)?;
+            super::timescale::to_scenario_time(&mut state, self.time_scale);
             state.pings = self
                 .pings
                 .iter()
