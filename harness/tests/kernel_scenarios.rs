@@ -11,16 +11,7 @@ fn scenario_dir() -> PathBuf {
 
 /// Disagreements found and not yet resolved (docs/fidelity.md): a case fails when they change, so a fix in the
 /// simulator shows up here and the entry must be removed.
-const KNOWN: &[(&str, &str)] = &[
-    // The simulator's conntrack leaves ICMP untracked (sim/src/firewall/conntrack.rs); Linux tracks echo
-    // request/reply (nf_conntrack_proto_icmp{,v6}), so replies are ESTABLISHED and NEW matches echo requests.
-    ("conntrack-block-icmpv6.yml", "t=5s server ping: kernel: ping 2001:db8:1::10: 2 sent, 2 received; sim: ping 2001:db8:1::10: 2 sent, 0 received"),
-    ("conntrack-stateful.yml", "t=3.5s client ping: kernel: ping 2001:db8:2::80: 2 sent, 2 received; sim: ping 2001:db8:2::80: 2 sent, 0 received"),
-    ("conntrack-stateful.yml", "t=3.5s client ping: kernel: ping 198.51.100.80: 2 sent, 2 received; sim: ping 198.51.100.80: 2 sent, 0 received"),
-    ("conntrack-stateful.yml", "t=3.5s server router-neigh: kernel: 2001:db8:2::1 dev eth0 router; sim: none"),
-    ("conntrack-stateful.yml", "t=5s client ping: kernel: ping 2001:db8:2::80: 2 sent, 2 received; sim: ping 2001:db8:2::80: 2 sent, 0 received"),
-    ("conntrack-stateful.yml", "t=5s client ping: kernel: ping 198.51.100.80: 2 sent, 2 received; sim: ping 198.51.100.80: 2 sent, 0 received"),
-];
+const KNOWN: &[(&str, &str)] = &[];
 
 /// Disagreements found by the BOSH scenarios and not yet fixed in the simulator (docs/fidelity.md finding 7): a
 /// PIO for a static address's prefix puts an expiry on the static connected route in the simulator only.
