@@ -170,3 +170,41 @@ fn the_far_address_session_is_asymmetric_and_reset_by_pf() {
     // The near session is symmetric: no finding names it.
     assert!(report.findings.iter().all(|f| !f.message.contains("flow `near`")));
 }
+
+/// A router with no RA daemon and a host, as `scenarios/conformance/ra-validity.yml` has them.
+const RA_LAN: &str = "name: ra-lan\nduration: 10s\ntopology:\n  segments:\n    - {name: lan, prefixes: [2001:db8:1::/64]}\n  routers:\n    - name: rtr\n      interfaces:\n        - {name: eth0, segment: lan, mac: \"02:00:00:00:00:01\", addresses: [2001:db8:1::1/64]}\n  hosts:\n    - name: nut\n      interfaces:\n        - {name: eth0, segment: lan, mac: \"02:00:00:00:01:01\"}\n";
+
+/// `send-ra` with `malformed:` (RFC 4861 §6.1.2, RFC 6980): the host ignores each broken RA — and the same
+/// expectations fail on the same RA sent valid, so they are not vacuous.
+#[test]
+fn send_ra_malformed_is_ignored_and_its_valid_twin_is_not() {
+    let expect = "expect:\n  - at: 6s\n    default-routers: {node: nut, routers: []}\n  - at: 6s\n    count: {node: nut, what: addresses, iface: eth0, family: ipv6, count: 1}\n  - at: 6s\n    count: {node: nut, what: neighbours, iface: eth0, count: 0}\n";
+    let malformed = [
+        "hop-limit",
+        "global-source",
+        "icmp-code",
+        "bad-checksum",
+        "zero-length-option",
+        "truncated",
+        "fragment",
+    ];
+    for m in malformed
+        .iter()
+        .map(|m| format!("malformed: {m}, "))
+        .chain([String::new()])
+    {
+        let text = format!(
+            "{RA_LAN}timeline:\n  - at: 5s\n    send-ra: {{router: rtr, iface: eth0, {m}ra: {{prefixes: [{{prefix: \"2001:db8:11::/64\"}}]}}}}\n{expect}"
+        );
+        let s = match load_text("ra.yml", &text, Some(Path::new(".")), &LoadOptions::default()) {
+            Ok(s) => s,
+            Err(e) => panic!("{}", render_plain(&e, 120)),
+        };
+        let report = run_scenario(&s, "ra.yml", &RunOptions::default()).report;
+        let want = if m.is_empty() { Verdict::Failed } else { Verdict::Passed };
+        for o in &report.expectations {
+            assert_eq!(o.verdict, want, "`{m}` {} {}: {:?}", o.id, o.kind, o.observed);
+        }
+        assert_eq!(report.expectations.len(), 3);
+    }
+}

@@ -12,11 +12,12 @@ use super::world::World;
 use super::RunError;
 use crate::scenario::timeline::{Action, Link, SendRa};
 use dualhome_sim::app::ping::PingConfig;
+use dualhome_sim::attack::malformed::append_malformed_ra;
 use dualhome_sim::host::addr::AddrFlags;
 use dualhome_sim::radvd::advert::append_ra;
 use dualhome_sim::radvd::{RaIfaceConfig, RaSend};
 use dualhome_sim::time::Instant;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::time::Duration;
 
 /// A `snapshot` taken during the run.
@@ -94,7 +95,9 @@ pub fn apply(world: &mut World, index: usize, action: &Action, fx: &mut Effects<
 
 /// `send-ra`: one unsolicited multicast RA now from the router interface's link-local address and MAC, built by
 /// the RA daemon's builder from the configuration of the daemon running there (every `ra:`/radvd.conf block starts
-/// one at t = 0), else radvd's defaults, with the entry's fields written over it (RFC 4861 §6.2.4, §6.2.8).
+/// one at t = 0), else radvd's defaults, with the entry's fields written over it (RFC 4861 §6.2.4, §6.2.8); with
+/// `malformed`, that RA broken in one RFC 4861 §6.1.2 check (`global-source` sends from the interface's first
+/// global address).
 fn send_ra(world: &mut World, r: &SendRa) -> Result<(), RunError> {
     let entry = node(world, &r.router.value)?;
     let iface = entry
@@ -111,18 +114,38 @@ fn send_ra(world: &mut World, r: &SendRa) -> Result<(), RunError> {
             if let Some(o) = &r.ra {
                 convert::apply_ra(&mut cfg, &o.value);
             }
-            let src = h.tables.addrs.on(ifindex, true).find_map(|a| match a.addr {
-                IpAddr::V6(x) if x.segments()[0] & 0xffc0 == 0xfe80 && !a.flags.has(AddrFlags::TENTATIVE) => Some(x),
-                _ => None,
-            });
-            let src = src.ok_or_else(|| RunError::Setup(format!("{ifname} has no usable link-local address yet")))?;
+            let usable = |ll: bool| {
+                h.tables.addrs.on(ifindex, true).find_map(|a| match a.addr {
+                    IpAddr::V6(x) if is_link_local(x) == ll && !a.flags.has(AddrFlags::TENTATIVE) => Some(x),
+                    _ => None,
+                })
+            };
+            let src = usable(true)
+                .ok_or_else(|| RunError::Setup(format!("{ifname} has no usable link-local address yet")))?;
             let mut buf = Vec::new();
             append_ra(&mut buf, &cfg, RaSend::Multicast, src, h.mac(ifindex), ctx.now, ctx.now)
                 .map_err(|e| RunError::Setup(format!("send-ra: {e:?}")))?;
+            if let Some(m) = r.malformed {
+                // The valid RA re-emitted with one validity check broken (sim attack::malformed).
+                let m = convert::malformation(m, usable(false)).ok_or_else(|| {
+                    RunError::Setup(format!(
+                        "send-ra malformed: global-source: {ifname} has no global address"
+                    ))
+                })?;
+                let mut bad = Vec::new();
+                append_malformed_ra(&mut bad, &buf, m)
+                    .map_err(|e| RunError::Setup(format!("send-ra malformed: {e:?}")))?;
+                buf = bad;
+            }
             ctx.send(ifindex, buf);
             Ok(())
         })
         .ok_or_else(|| RunError::Setup(format!("`{}` is not a host", r.router.value)))?
+}
+
+/// fe80::/10 (RFC 4291 §2.5.6).
+fn is_link_local(a: Ipv6Addr) -> bool {
+    a.segments()[0] & 0xffc0 == 0xfe80
 }
 
 /// `ip link set IF down|up`: the host's view (addresses flushed, neighbours dropped) and the carrier.

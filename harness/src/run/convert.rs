@@ -2,17 +2,35 @@
 //! and MACs. Pure functions, so each mapping is tested on its own.
 
 use super::world::{iface_for_gateway, NodeEntry};
-use crate::scenario::ra::{Preference, RaConfig};
+use crate::scenario::ra::{Malformed, Preference, RaConfig};
 use crate::scenario::topology::{Route as ScRoute, RoutingRule};
 use crate::scenario::values::Lifetime;
+use dualhome_sim::attack::malformed::{Malformation, FORWARDED_HOP_LIMIT, NONZERO_CODE};
 use dualhome_sim::host::route::{Proto, Route};
 use dualhome_sim::host::rule::{Rule, RuleAction};
 use dualhome_sim::id::IfIndex;
 use dualhome_sim::radvd::{DnsslConfig, PrefixConfig, RaIfaceConfig, RdnssConfig, RouteConfig};
 use dualhome_sim::wire::{MacAddr, RouterPreference};
 use ipnet::IpNet;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::time::Duration;
+
+/// The Fragment header identification of a `malformed: fragment` RA: fixed, so runs are byte-identical.
+const FRAGMENT_IDENT: u32 = 6980;
+
+/// A `send-ra` `malformed:` value as the simulator's [`Malformation`]; `global_src` is the sending interface's
+/// global address, needed (and `None` returned without it) for `global-source` only.
+pub fn malformation(m: Malformed, global_src: Option<Ipv6Addr>) -> Option<Malformation> {
+    Some(match m {
+        Malformed::HopLimit => Malformation::HopLimit(FORWARDED_HOP_LIMIT),
+        Malformed::GlobalSource => Malformation::Source(global_src?),
+        Malformed::IcmpCode => Malformation::Code(NONZERO_CODE),
+        Malformed::BadChecksum => Malformation::BadChecksum,
+        Malformed::ZeroLengthOption => Malformation::ZeroLengthOption,
+        Malformed::Truncated => Malformation::Truncated,
+        Malformed::Fragment => Malformation::Fragment { ident: FRAGMENT_IDENT },
+    })
+}
 
 /// A scenario MAC as the simulator's.
 pub fn sim_mac(octets: [u8; 6]) -> MacAddr {
@@ -233,6 +251,36 @@ mod tests {
         apply_ra(&mut c, &kill);
         assert_eq!(c.default_lifetime, Some(0));
         assert_eq!((c.default_preference, c.prefixes.len()), (RouterPreference::High, 1));
+        Ok(())
+    }
+
+    #[test]
+    fn each_malformed_value_breaks_its_own_check() -> Result<(), serde_saphyr::Error> {
+        let global = Ipv6Addr::new(0x2001, 0xdb8, 1, 0, 0, 0, 0, 1);
+        let m = |text: &str| serde_saphyr::from_str::<Malformed>(text);
+        assert_eq!(malformation(m("hop-limit")?, None), Some(Malformation::HopLimit(64)));
+        assert_eq!(malformation(m("icmp-code")?, None), Some(Malformation::Code(1)));
+        assert_eq!(
+            malformation(m("global-source")?, Some(global)),
+            Some(Malformation::Source(global))
+        );
+        assert_eq!(
+            malformation(m("global-source")?, None),
+            None,
+            "no global address to send from"
+        );
+        assert_eq!(
+            malformation(m("fragment")?, None),
+            Some(Malformation::Fragment { ident: FRAGMENT_IDENT })
+        );
+        for (text, want) in [
+            ("bad-checksum", Malformation::BadChecksum),
+            ("zero-length-option", Malformation::ZeroLengthOption),
+            ("truncated", Malformation::Truncated),
+        ] {
+            assert_eq!(malformation(m(text)?, Some(global)), Some(want), "{text}");
+        }
+        assert!(m("hop-limit-64").is_err());
         Ok(())
     }
 

@@ -22,6 +22,27 @@ pub enum Preference {
     High,
 }
 
+/// How a timeline `send-ra` breaks its RA on purpose: each value fails one RFC 4861 §6.1.2 validity check (IPv6
+/// Ready v6LC.2.2.12, linux-ipv6.md B1–B6, H1) or RFC 6980 §5, so a receiver must ignore the RA entirely.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Malformed {
+    /// IP Hop Limit 64 instead of 255 (B3).
+    HopLimit,
+    /// Sent from the interface's first global address instead of its link-local one (B5).
+    GlobalSource,
+    /// ICMP Code 1 instead of 0 (B4).
+    IcmpCode,
+    /// A wrong ICMPv6 checksum (B1).
+    BadChecksum,
+    /// The first option's length is 0 (B6).
+    ZeroLengthOption,
+    /// ICMP length 14, below the 16 octets of an RA header (B6).
+    Truncated,
+    /// Inside an atomic Fragment header, RFC 6980 §5 (B2).
+    Fragment,
+}
+
 /// A Prefix Information option (RFC 4861 §4.6.2).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -1,7 +1,7 @@
 //! The `timeline:` section: what happens when. Each entry is `{at: <duration>, <action>: {...}}`.
 
 use super::located::{Located, Pos};
-use super::ra::{Preference, RaConfig, RaPrefix};
+use super::ra::{Malformed, Preference, RaConfig, RaPrefix};
 use super::reference::{AddrRef, NodeName};
 use super::timed::{deserialize_timed, serialize_timed, timed_schema, EntryKinds};
 use super::values::{HumanDuration, SysctlValue};
@@ -114,6 +114,9 @@ pub struct SendRa {
     /// Fields replacing the interface's `ra:` for this advertisement.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ra: Option<Located<RaConfig>>,
+    /// Send the RA broken this way (RA validity tests); the receiver must ignore it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub malformed: Option<Malformed>,
 }
 
 /// How an attacker's RA tries to get past RA-Guard (RFC 7113 §2).

@@ -11,6 +11,7 @@
 
 pub mod action;
 pub mod evasion;
+pub mod malformed;
 pub mod mitm;
 pub mod node;
 pub mod packets;
