@@ -10,6 +10,7 @@ pub mod ct_icmp;
 pub mod ct_window;
 pub mod nft;
 pub mod pf;
+pub mod pf_rule;
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -202,13 +203,38 @@ impl Host {
     /// The forward hook: true if the packet may be forwarded. A `Reset` verdict sends the RST
     /// (`nf_send_reset6`, pf_send_tcp) from the packet's destination to its source, routed normally.
     pub(crate) fn firewall_forward(&mut self, ctx: &mut Ctx<'_>, view: &FrameView<'_>) -> bool {
-        let Some(fw) = self.firewall.as_mut() else {
+        if self.firewall.is_none() {
             return true;
-        };
+        }
         let Some(pkt) = PacketMeta::from_view(view) else {
             return true;
         };
-        let verdict = fw.filter(ctx.now, &pkt);
+        // pf rules `on` an interface or `out` need the interfaces the packet crosses: the one owning the frame's
+        // destination MAC, and the one the route picks.
+        let ifaces = match &self.firewall {
+            Some(Firewall::Pf(pf)) if pf.needs_ifaces() => {
+                let iif = self
+                    .tables
+                    .ifaces
+                    .iter()
+                    .find(|i| i.mac == view.dst.0)
+                    .map(|i| i.ifindex);
+                let q = crate::host::lookup::RouteQuery::to(pkt.dst).from(pkt.src);
+                let q = match iif {
+                    Some(i) => q.iif(i),
+                    None => q,
+                };
+                let oif = self.route_get(&q).ok().map(|d| d.dev);
+                Some((iif, oif))
+            }
+            _ => None,
+        };
+        let name = |i: Option<crate::id::IfIndex>| i.and_then(|i| self.tables.ifaces.get(i)).map(|i| i.name.as_str());
+        let verdict = match (&mut self.firewall, ifaces) {
+            (Some(Firewall::Pf(pf)), Some((iif, oif))) => pf.filter_on(ctx.now, &pkt, name(iif), name(oif)),
+            (Some(fw), _) => fw.filter(ctx.now, &pkt),
+            (None, _) => Verdict::Accept,
+        };
         if verdict == Verdict::Accept {
             return true;
         }

@@ -14,6 +14,8 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
+use super::pf_rule::evaluate;
+pub use super::pf_rule::{PfAction, PfDir, PfRule};
 use super::{PacketMeta, TcpMeta, Verdict};
 use crate::time::Instant;
 use crate::transport::tcp::{seq_le, seq_lt};
@@ -145,27 +147,6 @@ pub struct PfState {
     pub sloppy: bool,
 }
 
-/// A pf rule (last match wins unless `quick`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PfRule {
-    /// `pass [quick] proto tcp to port P flags S/SA keep state [(sloppy)]` (`port` None: any).
-    Pass {
-        /// Destination port.
-        port: Option<u16>,
-        /// `(sloppy)`.
-        sloppy: bool,
-        /// `quick`.
-        quick: bool,
-    },
-    /// `block drop|return [quick] all`.
-    Block {
-        /// `return` instead of `drop`.
-        ret: bool,
-        /// `quick`.
-        quick: bool,
-    },
-}
-
 /// pf on a router.
 #[derive(Debug, Clone, Default)]
 pub struct Pf {
@@ -183,15 +164,8 @@ impl Pf {
     pub fn ssh_ruleset(port: u16, block_return: bool, sloppy: bool) -> Pf {
         Pf {
             rules: vec![
-                PfRule::Block {
-                    ret: block_return,
-                    quick: false,
-                },
-                PfRule::Pass {
-                    port: Some(port),
-                    sloppy,
-                    quick: false,
-                },
+                PfRule::block_all(block_return, false),
+                PfRule::pass_tcp(Some(port), sloppy, false),
             ],
             ..Pf::default()
         }
@@ -230,10 +204,33 @@ impl Pf {
             .collect()
     }
 
-    /// `pf_test`: state lookup, else the ruleset.
+    /// `pf_test` at the forward hook without interface names (rules `on` an interface never match).
     pub fn filter(&mut self, now: Instant, p: &PacketMeta) -> Verdict {
+        self.filter_on(now, p, None, None)
+    }
+
+    /// Does any rule need the interfaces a packet crosses?
+    pub fn needs_ifaces(&self) -> bool {
+        self.rules.iter().any(PfRule::needs_iface)
+    }
+
+    /// `pf_test` for a forwarded packet: TCP state lookup (states float: one created inbound also matches the
+    /// packet leaving and the replies, on any interface); an ICMP error quoting a TCP connection that has a state
+    /// passes with it (`pf_test_state_icmp`); otherwise the ruleset inbound on `iif`, then outbound on `oif`.
+    /// Only TCP keeps state here: other protocols are filtered rule by rule.
+    pub fn filter_on(&mut self, now: Instant, p: &PacketMeta, iif: Option<&str>, oif: Option<&str>) -> Verdict {
         let Some(t) = p.tcp else {
-            return Verdict::Accept;
+            if let Some(q) = p.icmp.and_then(|m| m.quote).filter(|q| q.proto == 6) {
+                let fwd = (q.src, q.sport, q.dst, q.dport);
+                let rev = (q.dst, q.dport, q.src, q.sport);
+                if [fwd, rev]
+                    .iter()
+                    .any(|k| self.states.get(k).is_some_and(|s| !self.purged(s, now)))
+                {
+                    return Verdict::Accept;
+                }
+            }
+            return self.rules_both_ways(now, p, None, iif, oif);
         };
         let fwd = (p.src, p.sport, p.dst, p.dport);
         let rev = (p.dst, p.dport, p.src, p.sport);
@@ -247,7 +244,7 @@ impl Pf {
         } else if self.states.contains_key(&rev) {
             (rev, true)
         } else {
-            return self.ruleset(now, fwd, &t);
+            return self.rules_both_ways(now, p, Some(&t), iif, oif);
         };
         let Some(s) = self.states.get_mut(&key) else {
             return Verdict::Drop;
@@ -266,65 +263,63 @@ impl Pf {
         }
     }
 
-    fn ruleset(&mut self, now: Instant, fwd: (IpAddr, u16, IpAddr, u16), t: &TcpMeta) -> Verdict {
-        let mut decision = None;
-        for r in &self.rules {
-            let (hit, quick) = match *r {
-                // flags S/SA: only a SYN without ACK creates state.
-                PfRule::Pass { port, quick, .. } => (
-                    port.is_none_or(|x| x == fwd.3)
-                        && t.flags.0 & (TcpFlags::SYN.0 | TcpFlags::ACK.0) == TcpFlags::SYN.0,
-                    quick,
-                ),
-                PfRule::Block { quick, .. } => (true, quick),
-            };
-            if hit {
-                decision = Some(*r);
-                if quick {
-                    break;
+    /// The ruleset inbound, then (if that passed without creating a state) outbound.
+    fn rules_both_ways(
+        &mut self,
+        now: Instant,
+        p: &PacketMeta,
+        t: Option<&TcpMeta>,
+        iif: Option<&str>,
+        oif: Option<&str>,
+    ) -> Verdict {
+        for (dir, iface) in [(PfDir::In, iif), (PfDir::Out, oif)] {
+            match evaluate(&self.rules, p, dir, iface).map(|r| r.action) {
+                Some(PfAction::Block { ret }) => {
+                    return if ret { Verdict::Return } else { Verdict::Drop };
                 }
+                Some(PfAction::Pass {
+                    keep_state: true,
+                    sloppy,
+                }) => {
+                    if let Some(t) = t {
+                        self.create_state(now, (p.src, p.sport, p.dst, p.dport), t, sloppy);
+                        return Verdict::Accept;
+                    }
+                }
+                // `no state`, or no rule: pf's implicit pass; the other direction still gets its say.
+                Some(PfAction::Pass { .. }) | None => {}
             }
         }
-        match decision {
-            Some(PfRule::Pass { sloppy, .. }) => {
-                let seqlo = t.seq;
-                let mut seqhi = t.seq.wrapping_add(t.len).wrapping_add(1);
-                if t.flags.contains(TcpFlags::SYN) {
-                    seqhi = seqhi.wrapping_add(1);
-                }
-                let src = Peer {
-                    state: PeerState::SynSent,
-                    seqlo,
-                    seqhi,
-                    max_win: u32::from(t.window).max(1),
-                };
-                let dst = Peer {
-                    state: PeerState::Closed,
-                    seqlo: 0,
-                    seqhi: 1,
-                    max_win: 1,
-                };
-                self.states.insert(
-                    fwd,
-                    PfState {
-                        src,
-                        dst,
-                        timeout: Timeout::First,
-                        expire: now,
-                        sloppy,
-                    },
-                );
-                Verdict::Accept
-            }
-            Some(PfRule::Block { ret: true, .. }) => Verdict::Return,
-            Some(PfRule::Block { ret: false, .. }) | None => {
-                if decision.is_none() {
-                    Verdict::Accept // no rule matched: pf's implicit pass
-                } else {
-                    Verdict::Drop
-                }
-            }
+        Verdict::Accept
+    }
+
+    /// `pf_create_state` for the SYN a `keep state` rule passed.
+    fn create_state(&mut self, now: Instant, fwd: (IpAddr, u16, IpAddr, u16), t: &TcpMeta, sloppy: bool) {
+        let seqlo = t.seq;
+        let mut seqhi = t.seq.wrapping_add(t.len).wrapping_add(1);
+        if t.flags.contains(TcpFlags::SYN) {
+            seqhi = seqhi.wrapping_add(1);
         }
+        let src = Peer {
+            state: PeerState::SynSent,
+            seqlo,
+            seqhi,
+            max_win: u32::from(t.window).max(1),
+        };
+        let dst = Peer {
+            state: PeerState::Closed,
+            seqlo: 0,
+            seqhi: 1,
+            max_win: 1,
+        };
+        let state = PfState {
+            src,
+            dst,
+            timeout: Timeout::First,
+            expire: now,
+            sloppy,
+        };
+        self.states.insert(fwd, state);
     }
 }
 
