@@ -88,6 +88,9 @@ pub struct Fib {
     has_cache: Cell<Option<bool>>,
     /// Change stamp for the route cache; every `&mut` path into `tables` takes a fresh one, like `deadline`.
     version: Version,
+    /// Each table's earliest expiry, cached (parallel to `tables`; `None` = stale): a change to one route
+    /// re-scans only its own table, so an RA refreshing its default route does not walk the `local` table.
+    table_deadlines: Vec<Cell<Option<Option<Instant>>>>,
 }
 
 /// The order the kernel walks its table hash for dumps: bucket `id & 0xff` (fib6_table_hash / fib_table_hash), so
@@ -113,9 +116,13 @@ impl Fib {
             Ok(p) => p,
             Err(p) => {
                 self.tables.insert(p, (id, Vec::new()));
+                self.table_deadlines.insert(p, Cell::new(None));
                 p
             }
         };
+        if let Some(c) = self.table_deadlines.get(pos) {
+            c.set(None);
+        }
         &mut self.tables[pos].1
     }
 
@@ -239,7 +246,8 @@ impl Fib {
         self.has_cache.set(None);
         self.version = Version::fresh();
         let mut out = Vec::new();
-        for (_, t) in &mut self.tables {
+        for ((_, t), cached) in self.tables.iter_mut().zip(&self.table_deadlines) {
+            let before = out.len();
             let mut i = 0;
             while i < t.len() {
                 if pred(&t[i]) {
@@ -247,6 +255,9 @@ impl Fib {
                 } else {
                     i += 1;
                 }
+            }
+            if out.len() != before {
+                cached.set(None);
             }
         }
         out
@@ -257,7 +268,13 @@ impl Fib {
         self.deadline.set(None);
         self.has_cache.set(None);
         self.version = Version::fresh();
-        self.tables.iter_mut().flat_map(|(_, t)| t.iter_mut()).find(|r| pred(r))
+        for ((_, t), cached) in self.tables.iter_mut().zip(&self.table_deadlines) {
+            if let Some(r) = t.iter_mut().find(|r| pred(r)) {
+                cached.set(None);
+                return Some(r);
+            }
+        }
+        None
     }
 
     /// Drops routes whose expiry has come (fib6 GC, B13) and returns them.
@@ -284,12 +301,21 @@ impl Fib {
         if let Some(d) = self.deadline.get() {
             return d;
         }
-        let d = self
-            .tables
-            .iter()
-            .flat_map(|(_, t)| t.iter())
-            .filter_map(|r| r.expires)
-            .min();
+        let mut d: Option<Instant> = None;
+        for ((_, t), cached) in self.tables.iter().zip(&self.table_deadlines) {
+            let td = match cached.get() {
+                Some(td) => td,
+                None => {
+                    let td = t.iter().filter_map(|r| r.expires).min();
+                    cached.set(Some(td));
+                    td
+                }
+            };
+            d = match (d, td) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
         self.deadline.set(Some(d));
         d
     }
@@ -451,5 +477,31 @@ mod tests {
         assert!(f.expire(Instant::from_secs(9)).is_empty());
         assert_eq!(f.expire(Instant::from_secs(10)).len(), 1);
         assert_eq!(f.next_deadline(), Some(Instant::from_secs(30)));
+    }
+
+    #[test]
+    fn deadline_follows_changes_in_any_table() {
+        let mut f = Fib::new();
+        f.add(r6("::/0", Some("fe80::1"), 2).with_expires(Instant::from_secs(30)))
+            .unwrap();
+        let local = r6("2001:db8::5/128", None, 2)
+            .with_table(super::super::route::table::LOCAL)
+            .with_expires(Instant::from_secs(50));
+        f.add(local).unwrap();
+        assert_eq!(f.next_deadline(), Some(Instant::from_secs(30)));
+        // Refreshing the earliest route (an RA) moves the deadline to the other table's route.
+        if let Some(r) = f.find_mut(|r| r.dst.prefix_len() == 0) {
+            r.expires = Some(Instant::from_secs(90));
+        }
+        assert_eq!(f.next_deadline(), Some(Instant::from_secs(50)));
+        if let Some(r) = f.find_mut(|r| r.dst.prefix_len() == 128) {
+            r.expires = None;
+        }
+        assert_eq!(f.next_deadline(), Some(Instant::from_secs(90)));
+        f.remove_where(|r| r.dst.prefix_len() == 0);
+        assert_eq!(f.next_deadline(), None);
+        f.add(r6("2001:db8:7::/48", None, 2).with_expires(Instant::from_secs(5)))
+            .unwrap();
+        assert_eq!(f.next_deadline(), Some(Instant::from_secs(5)));
     }
 }

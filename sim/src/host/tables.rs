@@ -472,14 +472,14 @@ impl HostTables {
 
     /// When the tables next need [`HostTables::expire`].
     pub fn next_deadline(&self) -> Option<Instant> {
-        [
-            self.addrs.next_deadline(),
-            self.fib6.next_deadline(),
-            self.fib4.next_deadline(),
-        ]
-        .into_iter()
-        .flatten()
-        .min()
+        let mut d = self.addrs.next_deadline();
+        for x in [self.fib6.next_deadline(), self.fib4.next_deadline()]
+            .into_iter()
+            .flatten()
+        {
+            d = Some(d.map_or(x, |d| d.min(x)));
+        }
+        d
     }
 }
 
