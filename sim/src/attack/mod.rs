@@ -4,6 +4,7 @@
 //!
 //! - [`evasion`]: extension-header and fragment wrappings;
 //! - [`packets`]: the tools' packets, built with the wire builders;
+//! - [`malformed`]: RAs broken in one RFC 4861 §6.1.2 / RFC 6980 check, for the RA validity tests;
 //! - [`action`]: what a timed attack sends, from which NIC;
 //! - [`react`]: `dad-dos` and parasite6's NS answering, against a segment or one victim;
 //! - [`mitm`]: the relay (also between the attacker's segments) and its flow record;
