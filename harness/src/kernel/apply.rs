@@ -1,6 +1,6 @@
 //! Timeline actions on the kernel network: pings from raw ICMP sockets, link and sysctl changes, on-demand RAs,
-//! attacker frames ([`super::attack`]) and TCP flows ([`super::flows`]), each the kernel counterpart of what
-//! `run::actions::apply` does on the simulator.
+//! attacker frames ([`super::attack`]), `dad-dos` ([`super::dad_dos`]) and TCP flows ([`super::flows`]), each the
+//! kernel counterpart of what `run::actions::apply` does on the simulator.
 
 use super::netns::write_sysctl;
 use super::raw::{EchoSocket, FrameSocket};
@@ -248,6 +248,7 @@ impl KernelNet {
                 }
                 Ok(None)
             }
+            Action::DadDos(d) => self.start_dad_dos(d),
             other => {
                 let victim = match other {
                     Action::Redirect(r) => self.victim_address(&r.victim.value.to_string())?,

@@ -1,7 +1,7 @@
 //! Attacker timeline actions on the kernel backend: the frames come from the simulator's attack packet builders
 //! (sim/src/attack/packets.rs: fake_router6, kill_router6, flood_router26, redir6, parasite6) with the parameters
 //! the simulator's attacker node uses, and leave through an AF_PACKET socket on the attacker's namespace
-//! interface. `dad-dos` answers probes as they happen and is not carried out here (reported unsupported).
+//! interface. `dad-dos` answers probes as they happen: super::dad_dos, not a plan of frames.
 
 use super::KernelError;
 use crate::run::resolve::resolve;
@@ -318,7 +318,7 @@ pub fn plan(
         }
         Action::DadDos(_) => {
             return Err(KernelError::Unsupported(
-                "dad-dos answers DAD probes as they come; not on the kernel backend".into(),
+                "dad-dos answers DAD probes as they come (kernel::dad_dos), it has no frame plan".into(),
             ));
         }
         _ => return Ok(None),

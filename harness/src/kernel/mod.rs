@@ -18,6 +18,7 @@ mod apply;
 pub mod attack;
 pub mod bosh;
 pub mod checks;
+pub mod dad_dos;
 pub mod flows;
 pub mod netns;
 pub mod nft;

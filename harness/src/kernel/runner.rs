@@ -73,6 +73,8 @@ pub struct KernelNet {
     pub(super) attackers: Vec<String>,
     /// TCP flows started by `ssh`/`http` actions.
     pub(super) flows: Vec<super::flows::KernelFlow>,
+    /// Armed `dad-dos` attacks (super::dad_dos).
+    pub(super) dad_dos: Vec<super::dad_dos::KernelDadDos>,
     /// Connections of `tcp` reachability probes (super::checks), kept apart from the timeline's flows.
     pub(super) probes_tcp: Vec<super::flows::KernelFlow>,
     /// The scenario's end (`duration`).
@@ -121,6 +123,7 @@ impl KernelNet {
             attackers: Vec::new(),
             flows: Vec::new(),
             probes_tcp: Vec::new(),
+            dad_dos: Vec::new(),
             end: scenario.duration.value.0,
             count_scale: scenario
                 .kernel
@@ -412,7 +415,8 @@ pub fn parse_rs(frame: &[u8]) -> Option<(Ipv6Addr, Option<MacAddr>)> {
 }
 
 /// Lets real time pass until scenario time `at` (`start` is scenario time 0, `scale` real seconds per scenario
-/// second), serving the RA daemons and sending the echo requests and attacker frames that fall due.
+/// second), serving the RA daemons, sending the echo requests and attacker frames that fall due and answering
+/// DAD probes under `dad-dos`.
 pub(super) fn advance(
     net: &mut KernelNet,
     start: std::time::Instant,
@@ -429,6 +433,7 @@ pub(super) fn advance(
         ))?;
         net.send_due_echoes(now)?;
         net.send_due_bursts(now)?;
+        net.answer_dad_probes()?;
         if now >= at {
             return Ok(());
         }
