@@ -7,18 +7,23 @@
 //!   `listen` directives found in their jobs' properties (nginx), answering HTTP `200`.
 //! - The director: NATS on 4222 (the agent's heartbeat is echoed) and the API on 25555.
 //! - Firewalls: `kind: pf` becomes pf with every scenario rule `quick` (the scenario's first match wins) — `pass`
-//!   rules are `pass proto tcp [to port P] flags S/SA keep state [(sloppy)]`, `block` rules `block drop|return`;
+//!   rules are `pass [in|out] [proto P] [from A] [to B [port N]] [flags S/SA keep state [(sloppy)] | no state]`,
+//!   `block` rules `block drop|return [in|out] …` (sim/src/firewall/pf_rule.rs);
 //!   `kind: conntrack` becomes an nftables forward chain: `ct state invalid drop|reject`, `ct state established
 //!   accept`, then the rules in order (`pass` with `keep_state` matches `ct state new`), policy accept. Both see
-//!   forwarded packets at the forward hook only, so a rule's `direction` and `iface` are not distinguished there;
-//!   pf rules with `from`/`to` or a protocol other than TCP cannot be expressed and are refused.
+//!   forwarded packets at the forward hook only. pf distinguishes `in` and `out` (a forwarded packet is checked
+//!   inbound, then outbound); a rule's `iface` is not carried over to pf, because the corpus's ssh-reset rules
+//!   (`block in … iface: eth1`) rely on it being ignored: on a real pf that block would not see the workstation's
+//!   packets, which arrive on eth0.
 
 use super::world::World;
 use super::RunError;
-use crate::scenario::topology::{AppKind, BlockPolicy, Firewall, FirewallKind, InvalidAction, RuleAction, RuleProto};
+use crate::scenario::topology::{
+    AppKind, BlockPolicy, Direction, Firewall, FirewallKind, FirewallRule, InvalidAction, RuleAction, RuleProto,
+};
 use dualhome_sim::firewall::conntrack::{CtConfig, CtInfo};
 use dualhome_sim::firewall::nft::{Action as NftAction, NftFirewall, NftRule};
-use dualhome_sim::firewall::pf::{Pf, PfRule};
+use dualhome_sim::firewall::pf::{Pf, PfAction, PfDir, PfRule};
 use dualhome_sim::id::NodeId;
 use dualhome_sim::transport::nginx::{parse_listen, ListenSocket};
 use dualhome_sim::transport::socket::Family as SockFamily;
@@ -101,36 +106,49 @@ pub fn director_services(world: &mut World, name: &str, addr: IpAddr) -> Result<
     Ok(())
 }
 
-/// The simulator firewall a scenario firewall describes (module docs).
-pub fn firewall(router: &str, fw: &Firewall) -> Result<dualhome_sim::firewall::Firewall, RunError> {
+/// One scenario rule as a pf rule: `quick`, so the scenario's first match wins; `direction: forward` matches
+/// both directions. `iface` is not carried over (see the module docs).
+fn pf_rule(fw: &Firewall, r: &FirewallRule) -> PfRule {
+    let action = match r.action {
+        RuleAction::Pass => PfAction::Pass {
+            keep_state: r.keep_state,
+            sloppy: fw.sloppy,
+        },
+        RuleAction::Block => PfAction::Block {
+            ret: fw.block == BlockPolicy::Return,
+        },
+    };
+    let mut rule = PfRule::new(action);
+    rule.quick = true;
+    rule.dir = match r.direction {
+        Direction::In => Some(PfDir::In),
+        Direction::Out => Some(PfDir::Out),
+        Direction::Forward => None,
+    };
+    rule.proto = proto_number(r.proto);
+    rule.from = r.from.as_ref().map(|c| c.value.0.trunc());
+    rule.to = r.to.as_ref().map(|c| c.value.0.trunc());
+    rule.port = r.port;
+    rule
+}
+
+fn proto_number(p: RuleProto) -> Option<u8> {
+    match p {
+        RuleProto::Any => None,
+        RuleProto::Tcp => Some(6),
+        RuleProto::Udp => Some(17),
+        RuleProto::Icmp => Some(1),
+        RuleProto::Icmpv6 => Some(58),
+    }
+}
+
+/// The simulator firewall a scenario firewall describes (module docs). Every rule the schema allows can be built
+/// now; the router name stays in the signature for errors a future rule kind may need.
+pub fn firewall(_router: &str, fw: &Firewall) -> Result<dualhome_sim::firewall::Firewall, RunError> {
     match fw.kind {
         FirewallKind::Pf => {
-            let mut rules = Vec::new();
-            for r in &fw.rules {
-                let unsupported = r.from.is_some()
-                    || r.to.is_some()
-                    || !matches!(r.proto, RuleProto::Tcp | RuleProto::Any)
-                    || (r.action == RuleAction::Pass && !r.keep_state);
-                if unsupported {
-                    return Err(RunError::NotBuilt {
-                        what: format!("router `{router}`: a pf rule with addresses, a non-TCP protocol or no state"),
-                        needs: "per-address and per-protocol pf rules (sim/src/firewall/pf.rs)",
-                    });
-                }
-                rules.push(match r.action {
-                    RuleAction::Pass => PfRule::Pass {
-                        port: r.port,
-                        sloppy: fw.sloppy,
-                        quick: true,
-                    },
-                    RuleAction::Block => PfRule::Block {
-                        ret: fw.block == BlockPolicy::Return,
-                        quick: true,
-                    },
-                });
-            }
             let mut pf = Pf::default();
-            pf.rules = rules;
+            pf.rules = fw.rules.iter().map(|r| pf_rule(fw, r)).collect();
             Ok(dualhome_sim::firewall::Firewall::Pf(pf))
         }
         FirewallKind::Conntrack => {
@@ -151,13 +169,7 @@ pub fn firewall(router: &str, fw: &Firewall) -> Result<dualhome_sim::firewall::F
                     RuleAction::Pass => NftAction::Accept,
                     RuleAction::Block => NftAction::Drop,
                 });
-                rule.l4proto = match r.proto {
-                    RuleProto::Any => None,
-                    RuleProto::Tcp => Some(6),
-                    RuleProto::Udp => Some(17),
-                    RuleProto::Icmp => Some(1),
-                    RuleProto::Icmpv6 => Some(58),
-                };
+                rule.l4proto = proto_number(r.proto);
                 rule.dport = r.port;
                 rule.saddr = r.from.as_ref().map(|c| c.value.0.trunc());
                 rule.daddr = r.to.as_ref().map(|c| c.value.0.trunc());
@@ -185,22 +197,36 @@ mod tests {
     #[test]
     fn pf_rules_become_quick_so_the_first_match_wins() -> Result<(), serde_saphyr::Error> {
         let f = fw("kind: pf\nblock: return\nrules:\n  - {action: pass, direction: in, proto: tcp, port: 22}\n  - {action: block, direction: in}\n")?;
+        let mut pass = PfRule::pass_tcp(Some(22), false, true);
+        pass.dir = Some(PfDir::In);
+        let mut block = PfRule::block_all(true, true);
+        block.dir = Some(PfDir::In);
         match firewall("rtr", &f) {
-            Ok(dualhome_sim::firewall::Firewall::Pf(pf)) => assert_eq!(
-                pf.rules,
-                vec![
-                    PfRule::Pass {
-                        port: Some(22),
-                        sloppy: false,
-                        quick: true
-                    },
-                    PfRule::Block { ret: true, quick: true }
-                ]
-            ),
+            Ok(dualhome_sim::firewall::Firewall::Pf(pf)) => assert_eq!(pf.rules, vec![pass, block]),
             other => panic!("{other:?}"),
         }
-        let with_addr = fw("kind: pf\nrules:\n  - {action: block, direction: in, from: 10.0.0.0/8}\n")?;
-        assert!(matches!(firewall("rtr", &with_addr), Err(RunError::NotBuilt { .. })));
+        let with_addr = fw("kind: pf\nrules:\n  - {action: block, direction: forward, proto: udp, from: 10.0.0.0/8, to: 192.0.2.0/24}\n  - {action: pass, direction: out, proto: icmp, keep_state: false}\n")?;
+        match firewall("rtr", &with_addr) {
+            Ok(dualhome_sim::firewall::Firewall::Pf(pf)) => {
+                let (b, p) = (&pf.rules[0], &pf.rules[1]);
+                assert_eq!(
+                    (b.dir, b.proto, b.from, b.to),
+                    (None, Some(17), "10.0.0.0/8".parse().ok(), "192.0.2.0/24".parse().ok())
+                );
+                assert_eq!(
+                    (p.dir, p.proto, p.action),
+                    (
+                        Some(PfDir::Out),
+                        Some(1),
+                        PfAction::Pass {
+                            keep_state: false,
+                            sloppy: false
+                        }
+                    )
+                );
+            }
+            other => panic!("{other:?}"),
+        }
         Ok(())
     }
 
