@@ -306,6 +306,7 @@ fn parasite6_with_mitm_forward_relays_the_flow_and_records_it() {
     let spoof = Action::NaSpoof {
         targets: vec![ib],
         router: false,
+        override_: true,
         victim: None,
     };
     launch(&mut sim, attacker, Attack::once(spoof));

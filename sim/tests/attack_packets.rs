@@ -208,6 +208,7 @@ fn na_spoof_claims_each_target_with_override() {
         Attack::once(Action::NaSpoof {
             targets: targets.clone(),
             router: true,
+            override_: true,
             victim: None,
         }),
         1,
@@ -227,12 +228,13 @@ fn na_spoof_claims_each_target_with_override() {
 }
 
 #[test]
-fn na_spoof_against_one_victim_is_unicast_to_it() {
+fn na_spoof_against_one_victim_is_unicast_to_it_with_the_flags_asked() {
     let (victim, victim_mac) = (a6("2001:db8:1::10"), MacAddr([0x52, 0x54, 0, 0, 1, 0]));
     let frames = frames_of(
         Attack::once(Action::NaSpoof {
             targets: vec![ROUTER.eui64_link_local()],
             router: true,
+            override_: false,
             victim: Some((victim, victim_mac)),
         }),
         1,
@@ -244,7 +246,7 @@ fn na_spoof_against_one_victim_is_unicast_to_it() {
     let NdiscRepr::NeighborAdvert { flags, .. } = nd(&view) else {
         panic!("NA")
     };
-    assert!(flags.router && flags.override_ && !flags.solicited);
+    assert!(flags.router && !flags.override_ && !flags.solicited, "O as asked");
 }
 
 /// The first frame's chain per evasion: (Next Header of the fixed header, upper layer if the frame holds it).
@@ -273,6 +275,7 @@ fn every_tool_has_every_evasion_variant() {
         Action::NaSpoof {
             targets: vec![router],
             router: true,
+            override_: true,
             victim: None,
         },
     ];

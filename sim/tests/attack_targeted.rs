@@ -193,6 +193,7 @@ fn parasite6_against_one_victim_leaves_its_neighbour_alone_and_only_its_flow_cro
         let spoof = Action::NaSpoof {
             targets: vec![router_ll],
             router: true,
+            override_: true,
             victim: Some((victim_mac.eui64_link_local(), victim_mac)),
         };
         // Repeated: the router's own RAs carry its SLLA and put the real MAC back (RFC 4861 §6.3.4).
@@ -386,6 +387,7 @@ fn a_two_nic_attacker_plays_rogue_router_on_one_segment_and_parasite6_on_the_oth
         let spoof = Action::NaSpoof {
             targets: vec![r2],
             router: true,
+            override_: true,
             victim: None,
         };
         m.launch(ctx.now, Attack::repeat(spoof, Duration::from_millis(500)).on(b));
@@ -470,4 +472,35 @@ fn a_two_nic_relay_bridges_a_victim_to_a_server_on_the_other_segment() {
         "{:?}",
         mitm.flows()
     );
+}
+
+#[test]
+fn without_the_override_flag_a_cached_entry_keeps_the_real_mac() {
+    let Net {
+        mut sim,
+        hosts,
+        attacker,
+        ..
+    } = net(25, 1);
+    let victim = hosts[0][0];
+    sim.run_until(Instant::from_secs(15));
+    let router_ll = router_mac(1).eui64_link_local();
+    let spoof = |override_: bool| Action::NaSpoof {
+        targets: vec![router_ll],
+        router: true,
+        override_,
+        victim: Some((host_mac(1, 0).eui64_link_local(), host_mac(1, 0))),
+    };
+    sim.with_attacker(attacker, |m, ctx| m.launch(ctx.now, Attack::once(spoof(false))))
+        .expect("attacker");
+    sim.run_until(Instant::from_millis(15_100));
+    assert_eq!(
+        neigh_mac(&sim, victim, router_ll),
+        Some(router_mac(1)),
+        "RFC 4861 §7.2.5: O = 0 does not replace a cached address"
+    );
+    sim.with_attacker(attacker, |m, ctx| m.launch(ctx.now, Attack::once(spoof(true))))
+        .expect("attacker");
+    sim.run_until(Instant::from_millis(15_200));
+    assert_eq!(neigh_mac(&sim, victim, router_ll), Some(ATTACKER), "O = 1 does");
 }

@@ -317,12 +317,6 @@ fn is_router_address(world: &World, r: &AddrRef, ip: IpAddr) -> bool {
 /// everyone's, or with `victim` only the victim's, the NAs unicast to it.
 pub fn na_spoof(world: &mut World, n: &NaSpoof) -> Result<(), RunError> {
     let nic = attacker(world, &n.attacker.value, n.iface.as_ref())?;
-    if n.override_flag == Some(false) {
-        return Err(RunError::NotBuilt {
-            what: "na-spoof without the Override flag".into(),
-            needs: "O=0 NA spoofing in the attacker (sim/src/attack)",
-        });
-    }
     let ip = resolve(world, &n.address.value, None)?;
     let target = v6(ip, "address")?;
     let (victim, to) = match n.victim.as_ref().map(|v| &v.value) {
@@ -343,6 +337,7 @@ pub fn na_spoof(world: &mut World, n: &NaSpoof) -> Result<(), RunError> {
         action: Action::NaSpoof {
             targets: vec![target],
             router,
+            override_: n.override_flag.unwrap_or(true),
             victim: to,
         },
         ifindex: nic.ifindex,

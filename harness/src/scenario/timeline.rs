@@ -255,7 +255,8 @@ pub struct NaSpoof {
     /// NS answered).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub victim: Option<Located<AddrRef>>,
-    /// Set the Override flag (default true).
+    /// Set the Override flag on the unsolicited NAs (default true); without it a victim keeps a MAC it has cached.
+    /// Answers to NSs always carry it, as parasite6's do.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub override_flag: Option<bool>,
     /// What to do with attracted traffic.

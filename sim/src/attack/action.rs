@@ -49,6 +49,9 @@ pub enum Action {
         targets: Vec<Ipv6Addr>,
         /// Claim to be a router (R = 1), when impersonating one.
         router: bool,
+        /// Set the Override flag (parasite6 does). Without it Linux keeps a cached link-layer address and only
+        /// marks a REACHABLE entry STALE; it takes ours only for an entry still INCOMPLETE (RFC 4861 §7.2.5).
+        override_: bool,
         /// The one victim (IPv6 destination, Ethernet destination); `None` = ff02::1.
         victim: Option<(Ipv6Addr, MacAddr)>,
     },

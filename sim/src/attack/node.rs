@@ -213,12 +213,13 @@ impl Attacker {
             Action::NaSpoof {
                 targets,
                 router,
+                override_,
                 victim,
             } => {
                 let flags = NaFlags {
                     router: *router,
                     solicited: false,
-                    override_: true,
+                    override_: *override_,
                 };
                 if let Some((ip, mac)) = victim {
                     to.dst = *ip;
