@@ -107,21 +107,27 @@ impl Host {
         let Ok(p) = TcpPacket::new_checked(l4) else {
             return TcpDemux::Dropped;
         };
-        let Ok(repr) = TcpRepr::decode(&p) else {
-            return TcpDemux::Dropped;
+        // Bulk data carries no options: read them only when there are some (malformed ones drop the segment).
+        let options = if p.options().is_empty() {
+            TcpOptions::default()
+        } else {
+            match TcpOptions::parse(p.options()) {
+                Ok(o) => o,
+                Err(_) => return TcpDemux::Dropped,
+            }
         };
         let seg = SegIn {
-            seq: repr.seq,
-            ack: repr.ack,
-            flags: repr.flags,
-            window: repr.window,
-            mss: repr.options.mss,
-            wscale: repr.options.window_scale,
-            payload: repr.payload,
+            seq: p.seq(),
+            ack: p.ack(),
+            flags: p.flags(),
+            window: p.window(),
+            mss: options.mss,
+            wscale: options.window_scale,
+            payload: &l4[p.header_len().min(l4.len())..],
         };
-        let local = SocketAddr::new(dst, repr.dst_port);
-        let remote = SocketAddr::new(src, repr.src_port);
-        if let Some(&id) = self.transport.index.get(&(local, remote)) {
+        let local = SocketAddr::new(dst, p.dst_port());
+        let remote = SocketAddr::new(src, p.src_port());
+        if let Some(id) = self.transport.lookup_conn(local, remote) {
             let mut out = std::mem::take(&mut self.transport.scratch);
             if let Some(c) = self.transport.conns.get_mut(id.0 as usize) {
                 c.tcb.on_segment(ctx.now, &seg, &mut out);
@@ -133,7 +139,7 @@ impl Host {
         }
         let f = seg.flags;
         if f.contains(TcpFlags::SYN) && !f.contains(TcpFlags::ACK) && !f.contains(TcpFlags::RST) {
-            if let Some(l) = self.transport.sockets.lookup(Proto::Tcp, dst, repr.dst_port) {
+            if let Some(l) = self.transport.sockets.lookup(Proto::Tcp, dst, local.port()) {
                 let oif = is_link_local(src).then_some(iif);
                 return self.tcp_accept(ctx, l, local, remote, oif, &seg);
             }
@@ -211,7 +217,7 @@ impl Host {
         let owner = c.owner;
         if c.tcb.state == TcpState::Closed {
             let (key, sock) = ((c.tcb.local, c.tcb.remote), c.sock);
-            self.transport.index.remove(&key);
+            self.transport.unindex(&key);
             self.transport.sockets.close(sock);
         }
         if let Some(i) = owner {
@@ -375,7 +381,7 @@ impl Host {
         if let Some(c) = self.transport.conns.get(id.0 as usize) {
             if c.tcb.state == TcpState::Closed {
                 let (key, sock) = ((c.tcb.local, c.tcb.remote), c.sock);
-                self.transport.index.remove(&key);
+                self.transport.unindex(&key);
                 self.transport.sockets.close(sock);
             }
         }

@@ -83,6 +83,9 @@ pub struct Transport {
     pub conns: Vec<Conn>,
     /// Open connections by (local, remote) wire addresses.
     pub(crate) index: BTreeMap<(SocketAddr, SocketAddr), ConnId>,
+    /// The last connection a segment was demultiplexed to: a bulk flow hits it on every segment and skips the
+    /// tree walk (like the established-socket hash Linux looks up first). Cleared when that entry leaves.
+    last_demux: Option<((SocketAddr, SocketAddr), ConnId)>,
     /// What each listener or UDP socket serves.
     pub services: BTreeMap<SockId, Service>,
     /// UDP receive queues of sockets without a service.
@@ -120,6 +123,26 @@ impl Transport {
             .enumerate()
             .filter(move |(_, c)| c.listener == Some(listener))
             .map(|(i, c)| (ConnId(i as u32), c))
+    }
+
+    /// The open connection for (local, remote) wire addresses.
+    pub(crate) fn lookup_conn(&mut self, local: SocketAddr, remote: SocketAddr) -> Option<ConnId> {
+        if let Some((k, id)) = self.last_demux {
+            if k == (local, remote) {
+                return Some(id);
+            }
+        }
+        let id = *self.index.get(&(local, remote))?;
+        self.last_demux = Some(((local, remote), id));
+        Some(id)
+    }
+
+    /// Removes a connection from the demultiplexing index.
+    pub(crate) fn unindex(&mut self, key: &(SocketAddr, SocketAddr)) {
+        self.index.remove(key);
+        if self.last_demux.is_some_and(|(k, _)| k == *key) {
+            self.last_demux = None;
+        }
     }
 
     /// Earliest timer of any open connection.
