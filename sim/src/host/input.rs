@@ -36,6 +36,11 @@ impl Host {
             self.counters.l2_dropped += 1;
             return self.drop_packet(ctx, DropReason::LinkDown);
         }
+        if ifindex != IfIndex::LOOPBACK && self.filtered_solicited_node(ifindex, frame.bytes()) {
+            // Dropped by the NIC's multicast filter: the stack never sees it (no counter but the link's).
+            self.counters.l2_dropped += 1;
+            return ctx.timers_unchanged();
+        }
         let ours = MacAddr(iface.mac);
         let view = match frame.view() {
             Ok(v) => v,
@@ -61,6 +66,25 @@ impl Host {
             }
             L3View::Other => self.counters.l2_dropped += 1,
         }
+    }
+
+    /// The NIC's multicast filter for solicited-node groups: an IPv6 frame to 33:33:ff:XX:XX:XX passes only if the
+    /// interface joined a solicited-node group with those low 24 bits, i.e. has an address (tentative ones
+    /// included) ending in them (RFC 4861 §7.2.1, RFC 2464 §7; Linux programs the joined groups' MACs into the
+    /// device's list with dev_mc_add from igmp6_group_added, and the hardware drops the rest before the stack
+    /// runs). Checked on the raw bytes, so a segment-wide DAD/RS storm costs each other host one address scan.
+    /// Only for interfaces with IPv6 on, so every other drop keeps its own reason.
+    fn filtered_solicited_node(&self, ifindex: IfIndex, bytes: &[u8]) -> bool {
+        let (Some(dst), Some(ethertype)) = (bytes.get(0..6), bytes.get(12..14)) else {
+            return false;
+        };
+        if dst[..3] != [0x33, 0x33, 0xff] || ethertype != [0x86, 0xdd] || !self.ipv6_enabled(ifindex) {
+            return false;
+        }
+        !self.tables.addrs.on(ifindex, true).any(|a| match a.addr {
+            IpAddr::V6(x) => x.octets()[13..] == dst[3..],
+            IpAddr::V4(_) => false,
+        })
     }
 
     /// `arp_process` (net/ipv4/arp.c): answer requests for any local address (arp_ignore = 0), learn from
@@ -415,5 +439,59 @@ impl Host {
         if let Some(p) = self.pings.iter_mut().find(|p| p.ident == ident) {
             p.on_error(ctx.now, seq, error);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::Ipv6Addr;
+
+    use crate::engine::{Sim, SimConfig};
+    use crate::frame::Frame;
+    use crate::node::Node;
+    use crate::segment::{PortConfig, Segment};
+    use crate::time::Instant;
+    use crate::wire::build::{ipv6_frame, Ipv6Params, Upper, L2};
+    use crate::wire::ipv6::solicited_node;
+    use crate::wire::{Icmpv6Repr, MacAddr, NdOptions, NdiscRepr};
+
+    /// A DAD probe for `target` from another host, to `target`'s solicited-node group.
+    fn dad_ns(target: Ipv6Addr) -> Vec<u8> {
+        let group = solicited_node(target);
+        let l2 = L2 {
+            src: MacAddr([2, 0, 0, 0, 0, 9]),
+            dst: MacAddr::from_ipv6_multicast(group),
+            vlan: None,
+        };
+        let ns = NdiscRepr::NeighborSolicit {
+            target,
+            options: NdOptions::NONE,
+        };
+        let ip = Ipv6Params::new(Ipv6Addr::UNSPECIFIED, group, 255);
+        ipv6_frame(l2, &ip, &Upper::Icmpv6(Icmpv6Repr::Ndisc(ns))).unwrap()
+    }
+
+    #[test]
+    fn solicited_node_frames_for_groups_not_joined_stop_at_the_nic_filter() {
+        let mut sim = Sim::new(SimConfig::default());
+        let seg = sim.add_segment(Segment::new("lan", None));
+        let h = sim.add_host("h");
+        let mac = MacAddr([0x52, 0x54, 0, 0x12, 0x34, 0x56]);
+        let eth0 = sim.add_nic(h, "eth0", mac, seg, PortConfig::default()).unwrap();
+        sim.run_until(Instant::from_secs(3));
+        let deliver = |sim: &mut Sim, bytes: Vec<u8>| {
+            let f = Frame::new(bytes);
+            sim.with_host(h, |host, ctx| host.handle_frame(ctx, eth0, &f));
+            sim.host(h).map(|x| x.counters).unwrap()
+        };
+        let before = sim.host(h).map(|x| x.counters).unwrap();
+        // Another host's group (…:ff00:0001): dropped by the filter, the IPv6 layer never counts it.
+        let other = deliver(&mut sim, dad_ns("fe80::200:ff:fe00:1".parse().unwrap()));
+        assert_eq!(other.l2_dropped, before.l2_dropped + 1);
+        assert_eq!(other.ip_in_receives, before.ip_in_receives);
+        // Our own link-local's group (…:ff12:3456) passes: the probe reaches ND (and our address is defended).
+        let ours = deliver(&mut sim, dad_ns("fe80::5054:ff:fe12:3456".parse().unwrap()));
+        assert_eq!(ours.l2_dropped, other.l2_dropped);
+        assert_eq!(ours.ip_in_receives, other.ip_in_receives + 1);
     }
 }
