@@ -270,8 +270,8 @@ impl KernelNet {
                 };
                 if plan.forward {
                     if let Some(b) = plan.bursts.first() {
-                        let ns = ns_of(self, &b.node)?;
-                        write_sysctl(&ns, "net.ipv6.conf.all.forwarding", "1")?;
+                        let (node, iface) = (b.node.clone(), b.iface.clone());
+                        self.start_relay(&node, &iface)?;
                     }
                 }
                 self.bursts.extend(plan.bursts);

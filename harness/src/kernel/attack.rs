@@ -38,7 +38,7 @@ pub struct Burst {
 pub struct Plan {
     /// Sends in time order.
     pub bursts: Vec<Burst>,
-    /// Set `forwarding=1` in the attacker's namespace.
+    /// Relay what the attack attracts (`mitm: forward`, super::mitm).
     pub forward: bool,
 }
 

@@ -20,6 +20,7 @@ pub mod bosh;
 pub mod checks;
 pub mod dad_dos;
 pub mod flows;
+pub mod mitm;
 pub mod netns;
 pub mod nft;
 pub mod observe;

@@ -73,6 +73,8 @@ pub struct KernelNet {
     pub(super) attackers: Vec<String>,
     /// TCP flows started by `ssh`/`http` actions.
     pub(super) flows: Vec<super::flows::KernelFlow>,
+    /// Relaying attacker NICs (`mitm: forward`, super::mitm).
+    pub(super) relays: Vec<super::mitm::KernelRelay>,
     /// Armed `dad-dos` attacks (super::dad_dos).
     pub(super) dad_dos: Vec<super::dad_dos::KernelDadDos>,
     /// Connections of `tcp` reachability probes (super::checks), kept apart from the timeline's flows.
@@ -124,6 +126,7 @@ impl KernelNet {
             flows: Vec::new(),
             probes_tcp: Vec::new(),
             dad_dos: Vec::new(),
+            relays: Vec::new(),
             end: scenario.duration.value.0,
             count_scale: scenario
                 .kernel
@@ -183,6 +186,7 @@ impl KernelNet {
             }
             sysctls.extend(a.sysctls.iter().map(|(k, v)| (k.clone(), v.clone())));
             net.add_node(&a.name.value, &a.interfaces, &sysctls, &[], &[], &mut port)?;
+            super::mitm::quiet(&net.lab.node_ns(&a.name.value))?;
             net.attackers.push(a.name.value.clone());
         }
         // The BOSH deploy comes after the topology, as `run::execute` does it after `world::build`.
@@ -415,8 +419,8 @@ pub fn parse_rs(frame: &[u8]) -> Option<(Ipv6Addr, Option<MacAddr>)> {
 }
 
 /// Lets real time pass until scenario time `at` (`start` is scenario time 0, `scale` real seconds per scenario
-/// second), serving the RA daemons, sending the echo requests and attacker frames that fall due and answering
-/// DAD probes under `dad-dos`.
+/// second), serving the RA daemons, sending the echo requests and attacker frames that fall due, answering
+/// DAD probes under `dad-dos` and relaying under `mitm: forward`.
 pub(super) fn advance(
     net: &mut KernelNet,
     start: std::time::Instant,
@@ -434,6 +438,7 @@ pub(super) fn advance(
         net.send_due_echoes(now)?;
         net.send_due_bursts(now)?;
         net.answer_dad_probes()?;
+        net.relay_frames()?;
         if now >= at {
             return Ok(());
         }
