@@ -131,38 +131,42 @@ fn connected_udp_socket_gets_econnrefused_and_an_unconnected_one_does_not() {
 
 #[test]
 fn packet_too_big_lowers_the_mss_and_the_bulk_transfer_completes() {
-    let mut r = setup();
-    // The router reaches the server over a 1280-byte path (a route MTU metric, `ip route add … mtu 1280`).
-    let r1 = r
-        .sim
-        .host(r.router)
-        .and_then(|h| h.tables.ifaces.by_name("eth1").map(|i| i.ifindex))
-        .expect("eth1");
-    let mut narrow = Route::new(net("2001:db8:b::5/128"), None, r1);
-    narrow.metrics.mtu = Some(1280);
-    r.sim
-        .with_host(r.router, |h, _| h.add_route(narrow))
-        .expect("router")
-        .expect("route");
-    let any = SocketAddr::new(ip("::"), 5001);
-    r.sim
-        .with_host(r.server, |h, _| {
-            h.tcp_listen(Family::Inet6, any, None, Service::Discard)
-        })
-        .expect("server")
-        .expect("listen");
-    let dst = SocketAddr::new(ip("2001:db8:b::5"), 5001);
-    let bytes = 200_000;
-    r.sim
-        .with_host(r.client, |h, ctx| h.start_app(ctx, Box::new(BulkSend::new(dst, bytes))))
-        .expect("client");
-    r.sim.run_until(Instant::from_secs(20));
-    let read: u64 = r
-        .sim
-        .host(r.server)
-        .map_or(0, |h| h.transport.conns.iter().map(|c| c.read).sum());
-    assert_eq!(read, bytes);
-    let h = r.sim.host(r.client).expect("client");
-    let c = h.transport.conns.first().expect("conn");
-    assert_eq!(c.tcb.mss(), 1220, "1280 − 40 (IPv6) − 20 (TCP)");
+    // IPv6 Packet Too Big (1280 − 40 − 20) and IPv4 Fragmentation Needed with DF set (1000 − 20 − 20).
+    for (server, prefix, mtu, mss) in [("2001:db8:b::5", 128, 1280, 1220), ("198.51.100.5", 32, 1000, 960)] {
+        let mut r = setup();
+        // The router reaches the server over a narrower path (a route MTU metric, `ip route add … mtu N`).
+        let r1 = r
+            .sim
+            .host(r.router)
+            .and_then(|h| h.tables.ifaces.by_name("eth1").map(|i| i.ifindex))
+            .expect("eth1");
+        let mut narrow = Route::new(net(&format!("{server}/{prefix}")), None, r1);
+        narrow.metrics.mtu = Some(mtu);
+        r.sim
+            .with_host(r.router, |h, _| h.add_route(narrow))
+            .expect("router")
+            .expect("route");
+        let any = SocketAddr::new(ip("::"), 5001);
+        r.sim
+            .with_host(r.server, |h, _| {
+                h.tcp_listen(Family::Inet6, any, None, Service::Discard)
+            })
+            .expect("server")
+            .expect("listen");
+        let dst = SocketAddr::new(ip(server), 5001);
+        let bytes = 200_000;
+        r.sim
+            .with_host(r.client, |h, ctx| h.start_app(ctx, Box::new(BulkSend::new(dst, bytes))))
+            .expect("client");
+        r.sim.run_until(Instant::from_secs(20));
+        let read: u64 = r
+            .sim
+            .host(r.server)
+            .map_or(0, |h| h.transport.conns.iter().map(|c| c.read).sum());
+        assert_eq!(read, bytes, "{server}");
+        let h = r.sim.host(r.client).expect("client");
+        let c = h.transport.conns.first().expect("conn");
+        assert_eq!(c.tcb.mss(), mss, "{server}");
+        assert!(c.tcb.info.retrans_segs > 0, "{server}: what was in flight went again");
+    }
 }
