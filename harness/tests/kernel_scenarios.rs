@@ -99,6 +99,7 @@ kernel_case!(bind_listen_dual, "bind-listen-dual.yml", 6);
 kernel_case!(bind_listen_v6only, "bind-listen-v6only.yml", 7);
 kernel_case!(bind_specific, "bind-specific.yml", 8);
 kernel_case!(bosh_hardened_ipv6_gateway, "bosh-hardened-ipv6-gateway.yml", 38);
+kernel_case!(bosh_trusty_director_off_link, "bosh-trusty-director-off-link.yml", 45);
 kernel_case!(bosh_jammy_ra_default, "bosh-jammy-ra-default.yml", 39);
 kernel_case!(bosh_trusty_slaac_ipv4_nic, "bosh-trusty-slaac-ipv4-nic.yml", 40);
 kernel_case!(conntrack_block_icmpv6, "conntrack-block-icmpv6.yml", 9);

@@ -7,8 +7,11 @@
 //! Ops go through `ip` and `/proc/sys` like the rest of the backend (netns.rs): a NIC is a veth created down, a
 //! sysctl a write in the VM's namespace, an address or route an `ip … add`. A refused op is recorded, not fatal,
 //! as on the simulator ([`dualhome_agent::replay`]); the two backends' refused ops are compared op by op.
-//! Not carried out on the kernel side: the agent's heartbeat to the director (NATS every 20 s), which only the
-//! simulator's `instances` expectation reads.
+//!
+//! The agent's first contact: on the simulator a heartbeat app (NATS to the director's 4222, echoed, every 20 s);
+//! on the kernel one real TCP connection from the VM's namespace to the director's 4222 listener, kept for the
+//! run ([`KernelAgent`]). `bosh instances` shows `running` once it got through — the simulator: a beat answered;
+//! the kernel: the handshake completed (the listener runs no NATS, so nothing is echoed).
 
 use super::netns::{ip, write_sysctl, Lab};
 use super::runner::KernelNet;
@@ -45,6 +48,23 @@ pub fn sim_world(scenario: &Scenario, seed: u64) -> Result<(World, Vec<DeployedV
             Ok((w, Vec::new()))
         }
         Err(e) => Err(e),
+    }
+}
+
+/// One deployed VM's agent as the kernel side sees it: the director's view of its IPs and its connection.
+pub(super) struct KernelAgent {
+    /// `group/index`.
+    pub(super) vm: String,
+    /// IPs as the director prints them (the era's form).
+    pub(super) director_ips: Vec<String>,
+    /// The agent's TCP connection to the director's NATS port.
+    pub(super) conn: super::flows::KernelFlow,
+}
+
+impl KernelAgent {
+    /// Whether the director heard from the agent: the connection is established.
+    pub(super) fn answered(&self) -> bool {
+        self.conn.entry().state == super::flows::Outcome::Established.word()
     }
 }
 
@@ -93,11 +113,19 @@ impl KernelNet {
         let boots =
             deploy::boot_plans(scenario, bosh, &planned, seed).map_err(|e| KernelError::Setup(e.to_string()))?;
         let mut out = Vec::new();
+        let director = std::net::SocketAddr::new(bosh.director.address.value.0.addr(), 4222);
         for vm in &boots {
             let failures = self.boot_vm(vm, port)?;
             let ns = self.lab.node_ns(&vm.instance);
             let fds = super::sockets::open_listeners(&ns, &vm_listens(scenario, &vm.instance)?)?;
             self.listeners.extend(fds);
+            // SYN retransmissions stand in for the simulator's beat every 20 s, until the end of the run.
+            let conn = super::flows::start(&ns, "agent", &vm.instance, director, self.end, self.end)?;
+            self.agents.push(KernelAgent {
+                vm: vm.instance.clone(),
+                director_ips: vm.director_ips.clone(),
+                conn,
+            });
             out.push((vm.instance.clone(), failures));
         }
         Ok(out)

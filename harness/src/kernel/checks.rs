@@ -4,18 +4,21 @@
 //! default`, `ip -json route get`, `ip -json neigh` (`count`), an ICMP echo from the node's namespace, a real
 //! `connect()`.
 //!
+//! `instances` reads the agents' connections to the director's namespace (super::bosh: `running` once the
+//! handshake completed, the director's IPs from the same IPAM plan).
+//!
 //! What the kernel cannot answer is skipped with the reason, never passed: findings and `path` need the
-//! simulator's analyzers and packet trace, `capture` its per-segment capture, `instances` the director's view of
-//! agent heartbeats (not carried out in namespaces, super::bosh), `reset-within`/`survives` a flow's life after
-//! the handshake (kernel flows record only how far the handshake got, super::flows), and `http` probes a server
-//! application (kernel-side listeners accept connections and run none).
+//! simulator's analyzers and packet trace, `capture` its per-segment capture, `reset-within`/`survives` a flow's
+//! life after the handshake (kernel flows record only how far the handshake got, super::flows), and `http`
+//! probes a server application (kernel-side listeners accept connections and run none).
 
 use super::netns::ip;
 use super::observe::addrs;
 use super::runner::{advance, Echo, KernelNet, PingLog};
 use super::KernelError;
 use crate::scenario::expect::{
-    AddrFlag, AddressCheck, Countable, DefaultRouters, Expectation, Probe, Reach, RouteGet, TableCount,
+    AddrFlag, AddressCheck, Countable, DefaultRouters, Expectation, InstanceRow, InstanceState, Probe, Reach, RouteGet,
+    TableCount,
 };
 use crate::scenario::reference::{AddrRef, AddrSelect};
 use crate::scenario::timeline::Family;
@@ -56,6 +59,7 @@ pub fn simulator_only(e: &Expectation) -> Option<&'static str> {
         | Expectation::DefaultRouters(_)
         | Expectation::RouteGet(_)
         | Expectation::Count(_)
+        | Expectation::Instances(_)
         | Expectation::Established(_) => None,
         Expectation::Reachable(r) | Expectation::Unreachable(r) => match r.probe {
             Probe::Ping | Probe::Tcp => None,
@@ -67,9 +71,6 @@ pub fn simulator_only(e: &Expectation) -> Option<&'static str> {
         Expectation::Path(_) => Some("a flow's path is read from the simulator's packet trace"),
         Expectation::FindingPresent(_) | Expectation::FindingAbsent(_) => {
             Some("findings come from the simulator's analyzers")
-        }
-        Expectation::Instances(_) => {
-            Some("`bosh instances` is the simulated director's view of agent heartbeats (not run in namespaces)")
         }
         Expectation::Capture(_) => Some("frame counts come from the simulator's per-segment capture"),
         #[allow(unreachable_patterns)]
@@ -353,6 +354,36 @@ fn route_get(net: &KernelNet, index: usize, r: &RouteGet) -> Result<KernelCheck,
     Ok(decided(index, passed, expected, observed))
 }
 
+/// `bosh instances` as the kernel side shows it, worded as run/checks.rs `instances`.
+fn instances(net: &KernelNet, index: usize, rows: &[InstanceRow]) -> KernelCheck {
+    let state_name = |s: InstanceState| {
+        serde_json::to_value(s)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    };
+    let (mut expected, mut observed, mut passed) = (Vec::new(), Vec::new(), true);
+    for row in rows {
+        let name = row.instance.value.to_string();
+        let want_ips: Vec<&str> = row.ips.iter().map(|i| i.value.text.as_str()).collect();
+        expected.push(format!("{name} {} [{}]", state_name(row.state), want_ips.join(", ")));
+        let Some(agent) = net.agents.iter().find(|a| a.vm == name) else {
+            observed.push(format!("{name} not deployed"));
+            passed = false;
+            continue;
+        };
+        let state = if agent.answered() {
+            InstanceState::Running
+        } else {
+            InstanceState::UnresponsiveAgent
+        };
+        let ips: Vec<&str> = agent.director_ips.iter().map(String::as_str).collect();
+        observed.push(format!("{name} {} [{}]", state_name(state), ips.join(", ")));
+        passed &= state == row.state && (want_ips.is_empty() || want_ips == ips);
+    }
+    decided(index, passed, expected.join("; "), observed.join("; "))
+}
+
 /// Entries listed in a count's observation (run/checks.rs shows as many).
 const COUNT_LISTED: usize = 8;
 
@@ -558,6 +589,7 @@ impl KernelNet {
             Expectation::DefaultRouters(d) => default_routers(self, index, d)?,
             Expectation::RouteGet(r) => route_get(self, index, r)?,
             Expectation::Count(c) => count(self, index, c)?,
+            Expectation::Instances(rows) => instances(self, index, rows),
             Expectation::Established(f) => {
                 let state = self
                     .flows

@@ -91,6 +91,8 @@ pub struct KernelNet {
     pub(super) rng: ChaCha8Rng,
     /// Names resolved against the simulator's view of the same topology (configured and link-local addresses).
     pub(super) names: World,
+    /// The BOSH VMs' agents (super::bosh).
+    pub(super) agents: Vec<super::bosh::KernelAgent>,
     /// Boot ops each BOSH VM refused (`super::bosh`).
     pub(super) boot_failures: Vec<(String, Vec<dualhome_agent::OpFailure>)>,
 }
@@ -142,6 +144,7 @@ impl KernelNet {
             rng: ChaCha8Rng::seed_from_u64(seed),
             names,
             boot_failures: Vec::new(),
+            agents: Vec::new(),
         };
         let mut port = 0usize;
         for s in &scenario.topology.segments {
