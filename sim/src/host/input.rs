@@ -22,6 +22,44 @@ use crate::wire::{
     Icmpv6Unreachable, Ipv4View, Ipv6View, L3View, L4View, MacAddr,
 };
 
+/// A host's NIC multicast filters for solicited-node groups (see [`Host::mc_filter_drops`]), valid for the table
+/// stamps it was taken at. Inline and small (one cache line of entries); a host with more interface/address
+/// pairs than fit is not covered (`overflow`) and takes the table walk.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct McFilter {
+    stamps: Option<[super::version::Version; 3]>,
+    len: u8,
+    overflow: bool,
+    /// (ifindex, low 24 bits of an address) pairs, or (ifindex, MARKER) for an interface the filter covers.
+    entries: [(u32, u32); 8],
+}
+
+impl McFilter {
+    /// Not a 24-bit value: marks an interface as covered even without addresses.
+    const MARKER: u32 = u32::MAX;
+
+    fn push(&mut self, ifindex: u32, suffix: u32) {
+        match self.entries.get_mut(usize::from(self.len)) {
+            Some(e) => {
+                *e = (ifindex, suffix);
+                self.len += 1;
+            }
+            None => self.overflow = true,
+        }
+    }
+
+    /// Whether a frame to the solicited-node MAC with these low 24 bits is dropped on `ifindex`: the interface is
+    /// covered and none of its addresses ends in them.
+    fn drops(&self, ifindex: u32, suffix: u32) -> bool {
+        if self.overflow {
+            return false;
+        }
+        let entries = &self.entries[..usize::from(self.len)];
+        let covered = entries.iter().any(|&(i, s)| i == ifindex && s == Self::MARKER);
+        covered && !entries.iter().any(|&(i, s)| i == ifindex && s == suffix)
+    }
+}
+
 impl Host {
     pub(super) fn drop_packet(&mut self, ctx: &mut Ctx<'_>, reason: DropReason) {
         ctx.trace(|| TraceEvent::Dropped { frame: None, reason });
@@ -29,6 +67,11 @@ impl Host {
 
     /// A frame arrived on `ifindex`.
     pub(super) fn receive(&mut self, ctx: &mut Ctx<'_>, ifindex: IfIndex, frame: &Rc<Frame>) {
+        if self.mc_filter_drops(ifindex, frame.bytes()) {
+            // Dropped by the NIC's multicast filter: the stack never sees it (no counter but the link's).
+            self.counters.l2_dropped += 1;
+            return ctx.timers_unchanged();
+        }
         let Some(iface) = self.tables.ifaces.get(ifindex) else {
             return;
         };
@@ -37,7 +80,6 @@ impl Host {
             return self.drop_packet(ctx, DropReason::LinkDown);
         }
         if ifindex != IfIndex::LOOPBACK && self.filtered_solicited_node(ifindex, frame.bytes()) {
-            // Dropped by the NIC's multicast filter: the stack never sees it (no counter but the link's).
             self.counters.l2_dropped += 1;
             return ctx.timers_unchanged();
         }
@@ -85,6 +127,54 @@ impl Host {
             IpAddr::V6(x) => x.octets()[13..] == dst[3..],
             IpAddr::V4(_) => false,
         })
+    }
+
+    /// [`Host::filtered_solicited_node`] answered from [`McFilter`], a snapshot of the joined solicited-node
+    /// groups of every interface that is up with IPv6 on, kept inline in the host: during a segment-wide DAD or RS
+    /// storm every host sees every probe, and the snapshot spares each of them the walk through its interface,
+    /// sysctl and address tables. False (not decided here) when the snapshot does not cover the interface.
+    fn mc_filter_drops(&self, ifindex: IfIndex, bytes: &[u8]) -> bool {
+        let (Some(dst), Some(ethertype)) = (bytes.get(0..6), bytes.get(12..14)) else {
+            return false;
+        };
+        if dst[..3] != [0x33, 0x33, 0xff] || ethertype != [0x86, 0xdd] {
+            return false;
+        }
+        let stamps = [
+            self.tables.addrs.version(),
+            self.tables.ifaces.version(),
+            self.tables.sysctl.version(),
+        ];
+        let mut f = self.mc_filter.get();
+        if f.stamps != Some(stamps) {
+            f = self.mc_filter_snapshot(stamps);
+            self.mc_filter.set(f);
+        }
+        let suffix = u32::from_be_bytes([0, dst[3], dst[4], dst[5]]);
+        f.drops(ifindex.0, suffix)
+    }
+
+    /// The groups [`McFilter`] holds: per interface that is up, not `lo`, with IPv6 on, a marker and the low 24
+    /// bits of each of its IPv6 addresses (as [`Host::filtered_solicited_node`] reads them).
+    fn mc_filter_snapshot(&self, stamps: [super::version::Version; 3]) -> McFilter {
+        let mut f = McFilter {
+            stamps: Some(stamps),
+            ..McFilter::default()
+        };
+        for i in self.tables.ifaces.iter() {
+            let ix = i.ifindex;
+            if ix == IfIndex::LOOPBACK || !i.admin_up || !self.ipv6_enabled(ix) {
+                continue;
+            }
+            f.push(ix.0, McFilter::MARKER);
+            for a in self.tables.addrs.on(ix, true) {
+                if let IpAddr::V6(x) = a.addr {
+                    let o = x.octets();
+                    f.push(ix.0, u32::from_be_bytes([0, o[13], o[14], o[15]]));
+                }
+            }
+        }
+        f
     }
 
     /// `arp_process` (net/ipv4/arp.c): answer requests for any local address (arp_ignore = 0), learn from
@@ -493,5 +583,37 @@ mod tests {
         let ours = deliver(&mut sim, dad_ns("fe80::5054:ff:fe12:3456".parse().unwrap()));
         assert_eq!(ours.l2_dropped, other.l2_dropped);
         assert_eq!(ours.ip_in_receives, other.ip_in_receives + 1);
+        // A new address joins its group at once (the filter snapshot follows the address table).
+        let extra = crate::host::addr::Addr::new(eth0, "2001:db8::200:ff:fe00:1".parse().unwrap(), 64);
+        sim.with_host(h, |host, ctx| host.add_address(ctx, extra))
+            .unwrap()
+            .unwrap();
+        let joined = deliver(&mut sim, dad_ns("fe80::200:ff:fe00:1".parse().unwrap()));
+        assert_eq!(
+            joined.l2_dropped, ours.l2_dropped,
+            "same low 24 bits: the group is joined now"
+        );
+        assert_eq!(joined.ip_in_receives, ours.ip_in_receives + 1);
+        // An interface that is down is not filtered here: the frame is dropped as link-down, as before.
+        sim.with_host(h, |host, ctx| host.set_link(ctx, eth0, false))
+            .unwrap()
+            .unwrap();
+        let down = deliver(&mut sim, dad_ns("fe80::200:ff:fe99:1".parse().unwrap()));
+        assert_eq!(down.l2_dropped, joined.l2_dropped + 1);
+        assert_eq!(down.ip_in_receives, joined.ip_in_receives);
+    }
+
+    #[test]
+    fn the_filter_snapshot_drops_only_covered_interfaces_without_the_group() {
+        let mut f = super::McFilter::default();
+        f.push(2, super::McFilter::MARKER);
+        f.push(2, 0x12_3456);
+        assert!(!f.drops(2, 0x12_3456));
+        assert!(f.drops(2, 0x00_0001));
+        assert!(!f.drops(3, 0x00_0001), "interface 3 is not covered");
+        for i in 0..10 {
+            f.push(4, i);
+        }
+        assert!(!f.drops(2, 0x00_0001), "an overflowing snapshot decides nothing");
     }
 }

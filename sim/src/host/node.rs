@@ -123,6 +123,8 @@ pub struct Host {
     pub(super) ra: super::ra::RaHostState,
     /// Route lookups of the packet path, reused while the tables are unchanged ([`super::route_cache`]).
     route_cache: std::cell::RefCell<super::route_cache::RouteCache>,
+    /// The NIC multicast filters, snapshot of the tables ([`super::input`]).
+    pub(super) mc_filter: std::cell::Cell<super::input::McFilter>,
 }
 
 impl Host {
@@ -149,6 +151,7 @@ impl Host {
             firewall: None,
             ra: super::ra::RaHostState::default(),
             route_cache: Default::default(),
+            mc_filter: Default::default(),
         }
     }
 
