@@ -8,6 +8,10 @@
 //!
 //! Subnet-router anycast routes of forwarding interfaces live in [`anycast`].
 //!
+//! Every table carries a change stamp ([`version`]); the packet path caches route lookups per host
+//! (`route_cache`) and the NIC's solicited-node filter (`input`) against those stamps, so a cache can never
+//! outlive the state it was computed from.
+//!
 //! Not modelled in the tables: ECMP multipath (IPv6 siblings from `ip route append`, B16, stay separate routes and
 //! the first wins; no `nexthop` rendering), VRFs/l3mdev,
 //! IPv4 `fib_select_default` among several default routes, rule actions `goto`/`nop`, `tos`/realms selectors and
