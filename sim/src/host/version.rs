@@ -1,5 +1,5 @@
-//! Change stamps for the control-plane tables, so per-packet caches (the route cache of
-//! [`super::route_cache`]) can tell in one comparison whether anything they depend on changed.
+//! Change stamps for the control-plane tables, so per-packet caches (the host's route cache, its NIC multicast
+//! filter) can tell in one comparison whether anything they depend on changed.
 //!
 //! Every `&mut` method of a table takes a [`Version::fresh`] stamp. Stamps come from one process-wide counter, so
 //! two tables that were never clones of each other never share a stamp: a cache keyed by stamps cannot mistake a
