@@ -8,6 +8,8 @@
 //! Switching happens when a frame is sent (learning and forwarding decision at the ingress instant plus the
 //! ingress cable's delay); delivery is one event per receiving port at `sent + ingress delay + egress delay`.
 
+mod queue;
+
 use crate::frame::Frame;
 use crate::id::{IfIndex, NodeId, PortId, SegmentId};
 use crate::node::{Ctx, Node};
@@ -15,10 +17,9 @@ use crate::pcap::{CaptureError, PcapngWriter};
 use crate::segment::{Forwarding, PortConfig, Segment};
 use crate::time::Instant;
 use crate::trace::{DropReason, Trace, TraceEvent};
+use queue::EventQueue;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 use std::rc::Rc;
 
 /// A deferred call into a node (scenario actions: start a ping, write a sysctl, bring a link down).
@@ -53,65 +54,6 @@ enum Event {
         node: NodeId,
         call: NodeCall,
     },
-}
-
-/// A queue entry: when, the scheduling order, and where the event waits in [`EventSlab`]. The heap moves only
-/// these 24-byte keys, not the events (a flood's or a call's payload), which keeps its sifts cheap on queues of
-/// thousands of timers.
-struct Scheduled {
-    at: Instant,
-    seq: u64,
-    slot: u32,
-}
-
-impl PartialEq for Scheduled {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
-    }
-}
-impl Eq for Scheduled {}
-impl PartialOrd for Scheduled {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Scheduled {
-    // Reversed: BinaryHeap is a max-heap and we want the earliest (time, seq) first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.at, other.seq).cmp(&(self.at, self.seq))
-    }
-}
-
-/// The events of the queue, in reusable slots (a free list), so scheduling allocates nothing once warm.
-#[derive(Default)]
-struct EventSlab {
-    slots: Vec<Option<Event>>,
-    free: Vec<u32>,
-}
-
-impl EventSlab {
-    fn insert(&mut self, event: Event) -> u32 {
-        match self.free.pop() {
-            Some(i) => {
-                if let Some(slot) = self.slots.get_mut(i as usize) {
-                    *slot = Some(event);
-                }
-                i
-            }
-            None => {
-                self.slots.push(Some(event));
-                (self.slots.len() - 1) as u32
-            }
-        }
-    }
-
-    fn take(&mut self, slot: u32) -> Option<Event> {
-        let e = self.slots.get_mut(slot as usize)?.take();
-        if e.is_some() {
-            self.free.push(slot);
-        }
-        e
-    }
 }
 
 struct NodeSlot {
@@ -169,9 +111,7 @@ impl Default for SimConfig {
 /// A simulation.
 pub struct Sim {
     now: Instant,
-    seq: u64,
-    queue: BinaryHeap<Scheduled>,
-    events: EventSlab,
+    queue: EventQueue<Event>,
     rng: ChaCha8Rng,
     nodes: Vec<NodeSlot>,
     segments: Vec<Segment>,
@@ -187,9 +127,7 @@ impl Sim {
     pub fn new(config: SimConfig) -> Sim {
         Sim {
             now: Instant::ZERO,
-            seq: 0,
-            queue: BinaryHeap::new(),
-            events: EventSlab::default(),
+            queue: EventQueue::default(),
             rng: ChaCha8Rng::seed_from_u64(config.seed),
             nodes: Vec::new(),
             segments: Vec::new(),
@@ -361,16 +299,13 @@ impl Sim {
 
     /// When the next event is due, if any.
     pub fn next_event_at(&self) -> Option<Instant> {
-        self.queue.peek().map(|s| s.at)
+        self.queue.peek_at()
     }
 
     /// Processes one event. Returns false if the queue was empty.
     pub fn step(&mut self) -> bool {
-        let Some(Scheduled { at, slot, .. }) = self.queue.pop() else {
+        let Some((at, event)) = self.queue.pop() else {
             return false;
-        };
-        let Some(event) = self.events.take(slot) else {
-            return true; // cannot happen: every key has its event
         };
         self.now = at;
         self.stats.events += 1;
@@ -443,7 +378,7 @@ impl Sim {
 
     /// Processes every event due at or before `until`, then sets the clock to `until`.
     pub fn run_until(&mut self, until: Instant) {
-        while self.queue.peek().is_some_and(|s| s.at <= until) {
+        while self.queue.peek_at().is_some_and(|at| at <= until) {
             self.step();
         }
         if until > self.now {
@@ -452,14 +387,7 @@ impl Sim {
     }
 
     fn push(&mut self, at: Instant, event: Event) {
-        let at = at.max(self.now);
-        self.seq += 1;
-        let slot = self.events.insert(event);
-        self.queue.push(Scheduled {
-            at,
-            seq: self.seq,
-            slot,
-        });
+        self.queue.push(at.max(self.now), event);
     }
 
     fn run_node(&mut self, node: NodeId, f: impl FnOnce(&mut dyn Node, &mut Ctx<'_>)) {

@@ -88,28 +88,33 @@ impl<T: AsRef<[u8]>> EthernetFrame<T> {
     }
 
     /// Destination MAC.
+    #[inline]
     pub fn dst(&self) -> MacAddr {
         let b = self.buffer.as_ref();
         MacAddr([b[0], b[1], b[2], b[3], b[4], b[5]])
     }
 
     /// Source MAC.
+    #[inline]
     pub fn src(&self) -> MacAddr {
         let b = &self.buffer.as_ref()[field::SRC];
         MacAddr([b[0], b[1], b[2], b[3], b[4], b[5]])
     }
 
     /// The type field right after the addresses (0x8100 on a tagged frame).
+    #[inline]
     pub fn outer_ethertype(&self) -> EtherType {
         EtherType(be16(self.buffer.as_ref(), field::TYPE))
     }
 
     /// The 802.1Q tag, if the frame carries one.
+    #[inline]
     pub fn vlan(&self) -> Option<VlanTag> {
         (self.outer_ethertype() == EtherType::VLAN).then(|| VlanTag::from_tci(be16(self.buffer.as_ref(), field::TCI)))
     }
 
     /// The EtherType of the payload (after the tag, if any).
+    #[inline]
     pub fn ethertype(&self) -> EtherType {
         match self.vlan() {
             Some(_) => EtherType(be16(self.buffer.as_ref(), field::INNER_TYPE)),
@@ -118,6 +123,7 @@ impl<T: AsRef<[u8]>> EthernetFrame<T> {
     }
 
     /// 14, or 18 with a tag.
+    #[inline]
     pub fn header_len(&self) -> usize {
         if self.vlan().is_some() {
             TAGGED_HEADER_LEN
@@ -127,6 +133,7 @@ impl<T: AsRef<[u8]>> EthernetFrame<T> {
     }
 
     /// The payload, including any padding to the 60-byte minimum.
+    #[inline]
     pub fn payload(&self) -> &[u8] {
         &self.buffer.as_ref()[self.header_len()..]
     }

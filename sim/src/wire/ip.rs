@@ -37,27 +37,32 @@ impl IpProtocol {
 }
 
 /// The folded ones'-complement sum of the IPv4 pseudo-header (RFC 9293 §3.1), not inverted.
+#[inline]
 pub fn pseudo_header_v4(src: Ipv4Addr, dst: Ipv4Addr, protocol: IpProtocol, upper_len: u32) -> u16 {
     fold(u64::from(u32::from(src)) + u64::from(u32::from(dst)) + proto_len(protocol, upper_len))
 }
 
 /// The folded ones'-complement sum of the IPv6 pseudo-header (RFC 8200 §8.1), not inverted.
+#[inline]
 pub fn pseudo_header_v6(src: Ipv6Addr, dst: Ipv6Addr, protocol: IpProtocol, upper_len: u32) -> u16 {
     fold(words128(u128::from(src)) + words128(u128::from(dst)) + proto_len(protocol, upper_len))
 }
 
 /// The pseudo-header's length and next-header words. The length is taken modulo 2^16 as smoltcp does (no
 /// jumbograms here: every upper-layer length fits the 16-bit Payload Length).
+#[inline]
 fn proto_len(protocol: IpProtocol, upper_len: u32) -> u64 {
     u64::from(protocol.0) + u64::from(upper_len & 0xffff)
 }
 
 /// The sum of the four 32-bit words of an IPv6 address.
+#[inline]
 fn words128(a: u128) -> u64 {
     (a >> 96) as u64 + ((a >> 64) as u64 & 0xffff_ffff) + ((a >> 32) as u64 & 0xffff_ffff) + (a as u64 & 0xffff_ffff)
 }
 
 /// Folds a sum of big-endian 16- or 32-bit words to the 16-bit ones'-complement sum (end-around carries).
+#[inline]
 fn fold(mut acc: u64) -> u16 {
     acc = (acc >> 32) + (acc & 0xffff_ffff);
     acc = (acc >> 32) + (acc & 0xffff_ffff);
@@ -97,6 +102,7 @@ impl IpPair {
 }
 
 /// The folded ones'-complement sum of `data`, not inverted.
+#[inline]
 pub fn sum(data: &[u8]) -> u16 {
     // Native-endian 64-bit words, byte order fixed once at the end (RFC 1071 §2(B)); carries out of 64 bits go
     // to the high half of the 128-bit accumulator and are folded back in.
@@ -117,16 +123,19 @@ pub fn sum(data: &[u8]) -> u16 {
     u16::from_be(fold(folded))
 }
 
+#[inline]
 fn combine(parts: &[u16]) -> u16 {
     fold(parts.iter().map(|&p| u64::from(p)).sum())
 }
 
 /// Combines partial sums and inverts: the value to store in a checksum field, computed with that field zero.
+#[inline]
 pub fn finish(parts: &[u16]) -> u16 {
     !combine(parts)
 }
 
 /// Whether a message whose checksum field is included verifies: the full sum folds to 0xffff (RFC 1071 §1).
+#[inline]
 pub fn verifies(parts: &[u16]) -> bool {
     combine(parts) == 0xffff
 }
