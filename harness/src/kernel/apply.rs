@@ -1,5 +1,5 @@
 //! Timeline actions on the kernel network: pings from raw ICMP sockets, link and sysctl changes, on-demand RAs,
-//! attacker frames ([`super::attack`]), `dad-dos` ([`super::dad_dos`]) and TCP flows ([`super::flows`]), each the
+//! attacker frames ([`super::attack`]), `dad-dos` and `na-spoof` answers ([`super::react`]) and TCP flows ([`super::flows`]), each the
 //! kernel counterpart of what `run::actions::apply` does on the simulator.
 
 use super::netns::write_sysctl;
@@ -249,6 +249,7 @@ impl KernelNet {
                 Ok(None)
             }
             Action::DadDos(d) => self.start_dad_dos(d),
+            Action::NaSpoof(n) => self.start_na_spoof(n, now),
             other => {
                 let victim = match other {
                     Action::Redirect(r) => self.victim_address(&r.victim.value.to_string())?,

@@ -1,7 +1,7 @@
 //! Attacker timeline actions on the kernel backend: the frames come from the simulator's attack packet builders
 //! (sim/src/attack/packets.rs: fake_router6, kill_router6, flood_router26, redir6, parasite6) with the parameters
 //! the simulator's attacker node uses, and leave through an AF_PACKET socket on the attacker's namespace
-//! interface. `dad-dos` answers probes as they happen: super::dad_dos, not a plan of frames.
+//! interface. `dad-dos` and `na-spoof` answer solicitations as they happen: super::react, not a plan of frames.
 
 use super::KernelError;
 use crate::run::resolve::resolve;
@@ -10,12 +10,10 @@ use crate::scenario::ra::Preference;
 use crate::scenario::timeline::{Action, Evasion as ScEvasion, Family, Mitm};
 use crate::scenario::values::Lifetime;
 use crate::scenario::AddrRef;
-use dualhome_sim::attack::packets::{
-    append_flood_ra, append_kill_router, append_redirect, append_rogue_ra, append_spoofed_na,
-};
+use dualhome_sim::attack::packets::{append_flood_ra, append_kill_router, append_redirect, append_rogue_ra};
 use dualhome_sim::attack::{Delivery, Evasion, RogueRa, Spoof, SpoofedRedirect};
 use dualhome_sim::host::iid::{eui64_iid, with_iid};
-use dualhome_sim::wire::{MacAddr, NaFlags, RouterPreference};
+use dualhome_sim::wire::{MacAddr, RouterPreference};
 use rand_chacha::ChaCha8Rng;
 use std::net::{IpAddr, Ipv6Addr};
 use std::time::Duration;
@@ -275,50 +273,10 @@ pub fn plan(
             });
             plan.forward = a.mitm == Mitm::Forward;
         }
-        Action::NaSpoof(a) => {
-            let node = a.attacker.value.to_string();
-            let (iface, mac, _) = iface_of(w, &node, None)?;
-            if a.override_flag == Some(false) || a.victim.is_some() {
-                return Err(KernelError::Unsupported(
-                    "na-spoof without Override or to one victim".into(),
-                ));
-            }
-            let target = v6(w, &a.address.value)?;
-            // parasite6's unsolicited NA to all-nodes, R = 0, O = 1 (run::attacks); the simulator's attacker also
-            // answers later NSs for the address, which the kernel side does not.
-            let flags = NaFlags {
-                router: false,
-                solicited: false,
-                override_: true,
-            };
-            let to = Delivery {
-                ident: 1,
-                ..Delivery::all_nodes()
-            };
-            let mut buf = Vec::new();
-            let ranges = append_spoofed_na(
-                &mut buf,
-                Spoof {
-                    mac: MacAddr(mac),
-                    ip: target,
-                },
-                to,
-                target,
-                MacAddr(mac),
-                flags,
-            )
-            .map_err(wire)?;
-            plan.bursts.push(Burst {
-                at: now,
-                node,
-                iface,
-                frames: frames(&buf, ranges),
-            });
-            plan.forward = a.mitm == Mitm::Forward;
-        }
-        Action::DadDos(_) => {
+        Action::DadDos(_) | Action::NaSpoof(_) => {
             return Err(KernelError::Unsupported(
-                "dad-dos answers DAD probes as they come (kernel::dad_dos), it has no frame plan".into(),
+                "dad-dos and na-spoof answer solicitations as they come (kernel::react), they have no frame plan"
+                    .into(),
             ));
         }
         _ => return Ok(None),

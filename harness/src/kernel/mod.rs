@@ -4,10 +4,16 @@
 //! Entry points for the runner (`dualhome run --backend kernel|both`):
 //! - [`run`]: builds the namespaces, runs the timeline in real time, returns the state at every step
 //!   ([`KernelRun`]); every namespace is deleted on return, on error and on Ctrl-C.
-//! - [`sim_steps`]: the same steps on the simulator (`run::world::build` + `run::actions::apply`).
+//! - [`sim_steps`]: the same steps on the simulator (`run::world::build`, the BOSH deploy as `dualhome run` does
+//!   it ([`bosh::sim_world`]), `run::actions::apply`).
 //! - [`diff`]: the differences of one step, each a line like
 //!   `t=5s vm route: kernel: default via fe80::1 dev eth1 proto ra metric 1024 pref high; sim: none`.
-//! - [`compare`]: both backends and every step's differences.
+//! - [`compare`]: both backends and every step's differences (`--backend both`).
+//! - [`judge`]: the kernel alone, the scenario's expectations judged there ([`checks`], `--backend kernel`).
+//!
+//! BOSH VMs boot from the agent's operation list on both sides ([`bosh`]); attackers' reactive behaviours run
+//! on AF_PACKET sockets with the simulator's rules ([`react`], [`mitm`]); `kernel.time_scale` scales lifetimes
+//! both ways ([`timescale`]).
 //!
 //! Safety: [`safety::check`] refuses scenarios with addresses outside documentation/ULA/link-local space; all
 //! namespaces are `dh-*`; no interface of the initial namespace is touched. The kernel runs in real time, so
@@ -18,13 +24,13 @@ mod apply;
 pub mod attack;
 pub mod bosh;
 pub mod checks;
-pub mod dad_dos;
 pub mod flows;
 pub mod mitm;
 pub mod netns;
 pub mod nft;
 pub mod observe;
 pub mod raw;
+pub mod react;
 pub mod runner;
 pub mod safety;
 pub mod sim_state;

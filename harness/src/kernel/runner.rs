@@ -75,8 +75,8 @@ pub struct KernelNet {
     pub(super) flows: Vec<super::flows::KernelFlow>,
     /// Relaying attacker NICs (`mitm: forward`, super::mitm).
     pub(super) relays: Vec<super::mitm::KernelRelay>,
-    /// Armed `dad-dos` attacks (super::dad_dos).
-    pub(super) dad_dos: Vec<super::dad_dos::KernelDadDos>,
+    /// Attacker NICs answering solicitations (`dad-dos`, `na-spoof`; super::react).
+    pub(super) responders: Vec<super::react::KernelResponder>,
     /// Connections of `tcp` reachability probes (super::checks), kept apart from the timeline's flows.
     pub(super) probes_tcp: Vec<super::flows::KernelFlow>,
     /// The scenario's end (`duration`).
@@ -127,7 +127,7 @@ impl KernelNet {
             attackers: Vec::new(),
             flows: Vec::new(),
             probes_tcp: Vec::new(),
-            dad_dos: Vec::new(),
+            responders: Vec::new(),
             relays: Vec::new(),
             end: scenario.duration.value.0,
             count_scale: scenario
@@ -423,7 +423,7 @@ pub fn parse_rs(frame: &[u8]) -> Option<(Ipv6Addr, Option<MacAddr>)> {
 
 /// Lets real time pass until scenario time `at` (`start` is scenario time 0, `scale` real seconds per scenario
 /// second), serving the RA daemons, sending the echo requests and attacker frames that fall due, answering
-/// DAD probes under `dad-dos` and relaying under `mitm: forward`.
+/// solicitations under `dad-dos`/`na-spoof` and relaying under `mitm: forward`.
 pub(super) fn advance(
     net: &mut KernelNet,
     start: std::time::Instant,
@@ -440,7 +440,7 @@ pub(super) fn advance(
         ))?;
         net.send_due_echoes(now)?;
         net.send_due_bursts(now)?;
-        net.answer_dad_probes()?;
+        net.answer_solicitations()?;
         net.relay_frames()?;
         if now >= at {
             return Ok(());
