@@ -247,6 +247,8 @@ impl Host {
             window: t.window,
             mss: None,
             wscale: None,
+            sack_permitted: false,
+            sack: [None; 3],
             payload: &[],
         };
         let rst = match verdict {

@@ -64,6 +64,8 @@ impl Host {
             options: TcpOptions {
                 mss: seg.mss,
                 window_scale: seg.wscale,
+                sack_permitted: seg.sack_permitted,
+                sack_blocks: seg.sack,
                 ..TcpOptions::default()
             },
             payload,
@@ -123,6 +125,8 @@ impl Host {
             window: p.window(),
             mss: options.mss,
             wscale: options.window_scale,
+            sack_permitted: options.sack_permitted,
+            sack: options.sack_blocks,
             payload: &l4[p.header_len().min(l4.len())..],
         };
         let local = SocketAddr::new(dst, p.dst_port());

@@ -16,6 +16,7 @@ mod tcp_icmp;
 mod tcp_input;
 mod tcp_ofo;
 mod tcp_output;
+mod tcp_sack;
 pub mod tcp_seg;
 pub mod tcp_timer;
 

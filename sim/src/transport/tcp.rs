@@ -2,7 +2,8 @@
 //! backoff capped at 120 s, minimum 200 ms (`TCP_RTO_MIN`), `tcp_syn_retries` 6, `tcp_synack_retries` 5,
 //! `tcp_retries2` 15 as a time budget (`tcp_model_timeout`), delayed ACKs (40 ms or every second segment),
 //! keepalive, RST validation per RFC 5961 §3 (exact sequence resets, in-window ones draw a challenge ACK),
-//! Reno congestion control with NewReno recovery (RFC 6582) and no SACK, an out-of-order queue ([`super::tcp_ofo`]), and TIME_WAIT of 60 s (`TCP_TIMEWAIT_LEN`).
+//! Reno congestion control with NewReno recovery (RFC 6582) and SACK ([`super::tcp_sack`]), an out-of-order
+//! queue ([`super::tcp_ofo`]), and TIME_WAIT of 60 s (`TCP_TIMEWAIT_LEN`).
 //!
 //! The connection never touches packets: segments come in as [`SegIn`], go out as [`SegOut`] whose payload is a
 //! range of [`Tcb::send_bytes`]; time comes in as `now`.
@@ -12,6 +13,7 @@ use std::ops::Range;
 use std::time::Duration;
 
 use super::tcp_ofo::OfoQueue;
+use super::tcp_sack::SackState;
 pub use super::tcp_seg::{reset_for, seq_le, seq_lt, SegIn, SegOut, TcpConfig, TcpCounters, TcpError, TcpState};
 use crate::time::Instant;
 use crate::wire::tcp::TcpFlags;
@@ -94,6 +96,7 @@ pub struct Tcb {
     pub(super) ofo: OfoQueue,
     /// NewReno recovery point (RFC 6582 `recover`): `snd_nxt` when fast retransmit started.
     pub(super) recover: Option<u32>,
+    pub(super) sack: SackState,
 }
 
 impl Tcb {
@@ -147,6 +150,7 @@ impl Tcb {
             info: TcpCounters::default(),
             ofo: OfoQueue::default(),
             recover: None,
+            sack: SackState::default(),
         }
     }
 
@@ -200,6 +204,7 @@ impl Tcb {
             self.rcv_wscale = WSCALE;
         }
         self.cwnd = 10 * u32::from(self.peer_mss);
+        self.sack.ok = self.cfg.sack && syn.sack_permitted;
     }
 
     pub(super) fn syn_segment(&self) -> SegOut {
@@ -216,6 +221,9 @@ impl Tcb {
             window: self.cfg.rcv_buf.min(65535) as u16,
             mss: Some(self.cfg.mss),
             wscale: (!synack || self.rcv_wscale != 0).then_some(WSCALE),
+            // tcp_syn_options / tcp_synack_options: offered on the SYN, echoed on the SYN-ACK if it was offered.
+            sack_permitted: if synack { self.sack.ok } else { self.cfg.sack },
+            sack: [None; 3],
             data: 0..0,
         }
     }
@@ -362,6 +370,13 @@ impl Tcb {
             window: self.window_field(),
             mss: None,
             wscale: None,
+            sack_permitted: false,
+            // tcp_established_options: SACK blocks while something is held beyond a hole.
+            sack: if self.sack.ok && !self.ofo.is_empty() {
+                self.ofo.sack_blocks()
+            } else {
+                [None; 3]
+            },
             data: 0..0,
         }
     }
@@ -432,6 +447,8 @@ pub(super) mod tests {
                 window: s.window,
                 mss: s.mss,
                 wscale: s.wscale,
+                sack_permitted: s.sack_permitted,
+                sack: s.sack,
                 payload,
             };
             let mut out = Vec::new();
@@ -459,6 +476,8 @@ pub(super) mod tests {
             window: syn.window,
             mss: syn.mss,
             wscale: syn.wscale,
+            sack_permitted: syn.sack_permitted,
+            sack: syn.sack,
             payload,
         };
         let mut out = Vec::new();
@@ -566,6 +585,8 @@ pub(super) mod tests {
             window: 100,
             mss: Some(1440),
             wscale: None,
+            sack_permitted: false,
+            sack: [None; 3],
             payload: &[],
         };
         let mut s = Tcb::accept(TcpConfig::default(), B, A, 9, &syn, Instant::ZERO, &mut out);

@@ -163,6 +163,10 @@ impl Tcb {
             return;
         }
         let synack_acked = self.established_at == Some(now) && self.snd_una == self.iss;
+        if self.sack.ok {
+            let una = if seq_lt(self.snd_una, ack) { ack } else { self.snd_una };
+            self.sack.update(una, self.snd_nxt, &seg.sack);
+        }
         if seq_lt(self.snd_una, ack) {
             let mut acked = ack.wrapping_sub(self.snd_una);
             if synack_acked {
@@ -190,7 +194,13 @@ impl Tcb {
                 if seq_lt(ack, recover) {
                     // NewReno partial ACK (RFC 6582 §3.2 step 5, Linux's Reno path without SACK): the next
                     // hole is lost too, send it at once instead of waiting for three more duplicates or the RTO.
-                    self.retransmit_head(out);
+                    // With SACK the scoreboard names it (the head, unless it went again already).
+                    if !self.sack.ok {
+                        self.retransmit_head(out);
+                    } else if !self.sack_retransmit(out) && seq_le(self.sack.high_rxt, self.snd_una) {
+                        self.retransmit_head(out);
+                        self.sack.high_rxt = self.snd_una.wrapping_add(u32::from(self.peer_mss));
+                    }
                 } else {
                     // Full ACK: recovery is over, cwnd deflates to ssthresh.
                     self.recover = None;
@@ -231,6 +241,10 @@ impl Tcb {
                 self.cwnd = self.ssthresh;
                 self.recover = Some(self.snd_nxt);
                 self.retransmit_head(out);
+                self.sack.high_rxt = self.snd_una.wrapping_add(u32::from(self.peer_mss));
+            } else if self.dupacks > 3 && self.recover.is_some() && self.sack.ok {
+                // Each further duplicate ACK clocks out the next SACK hole (RFC 6675 §5 step C).
+                self.sack_retransmit(out);
             }
         }
         if seq_lt(self.snd_wl1, seg.seq) || (self.snd_wl1 == seg.seq && seq_le(self.snd_wl2, ack)) {
@@ -368,6 +382,8 @@ mod tests {
             window: 1000,
             mss: None,
             wscale: None,
+            sack_permitted: false,
+            sack: [None; 3],
             payload: &[],
         }
     }
@@ -453,6 +469,11 @@ mod tests {
             (s.rcv_nxt(), out.len(), out[0].ack),
             (1001, 1, 1001),
             "duplicate ACK at once"
+        );
+        assert_eq!(
+            out[0].sack,
+            [Some((1011, 1021)), None, None],
+            "SACK negotiated by pair(): the held block"
         );
         let mut fin = seg(1001 + 20, 5001, TcpFlags::ACK | TcpFlags::FIN);
         fin.payload = &data[..5];

@@ -24,6 +24,8 @@ pub(super) struct OfoSeg {
 pub(super) struct OfoQueue {
     segs: Vec<OfoSeg>,
     bytes: usize,
+    /// Start of the segment held last: its block is reported first (RFC 2018 §4).
+    last: Option<u32>,
 }
 
 impl OfoQueue {
@@ -87,8 +89,48 @@ impl OfoQueue {
             data: if keep { payload[lo..hi].to_vec() } else { Vec::new() },
         };
         self.bytes = self.bytes - removed + len as usize;
+        self.last = Some(seg.seq);
         self.segs.splice(idx..last, std::iter::once(seg));
         true
+    }
+
+    /// SACK blocks for an ACK (RFC 2018 §4): contiguous held ranges, the one holding the segment received last
+    /// first, then the others in sequence order, at most three.
+    pub fn sack_blocks(&self) -> [Option<(u32, u32)>; 3] {
+        let mut recent = None;
+        let mut others = [None; 3];
+        let mut n = 0;
+        let mut push = |b: (u32, u32)| {
+            if b.0 == b.1 {
+                return; // a held FIN alone is no block
+            }
+            let holds_last = self.last.is_some_and(|l| l.wrapping_sub(b.0) < b.1.wrapping_sub(b.0));
+            if holds_last && recent.is_none() {
+                recent = Some(b);
+            } else if n < 3 {
+                others[n] = Some(b);
+                n += 1;
+            }
+        };
+        let mut cur: Option<(u32, u32)> = None;
+        for e in &self.segs {
+            cur = match cur {
+                Some((l, r)) if e.seq == r => Some((l, r.wrapping_add(e.len))),
+                Some(b) => {
+                    push(b);
+                    Some((e.seq, e.seq.wrapping_add(e.len)))
+                }
+                None => Some((e.seq, e.seq.wrapping_add(e.len))),
+            };
+        }
+        if let Some(b) = cur {
+            push(b);
+        }
+        let mut blocks = [None; 3];
+        for (slot, b) in blocks.iter_mut().zip(recent.iter().chain(others.iter().flatten())) {
+            *slot = Some(*b);
+        }
+        blocks
     }
 
     /// The first entry if it starts at or before `rcv_nxt` (the hole is filled up to it).
@@ -142,6 +184,19 @@ mod tests {
             !q.insert(1000, 1500, &d, false, true, 450),
             "cap: tcp_try_rmem_schedule"
         );
+    }
+
+    #[test]
+    fn sack_blocks_put_the_latest_first_and_merge_adjacent_ranges() {
+        let mut q = OfoQueue::default();
+        let d = [0u8; 10];
+        for seq in [110, 120, 150, 200] {
+            assert!(q.insert(100, seq, &d, false, false, 1000));
+        }
+        assert_eq!(q.sack_blocks(), [Some((200, 210)), Some((110, 130)), Some((150, 160))]);
+        assert!(q.insert(100, 160, &d, false, false, 1000));
+        assert_eq!(q.sack_blocks(), [Some((150, 170)), Some((110, 130)), Some((200, 210))]);
+        assert_eq!(OfoQueue::default().sack_blocks(), [None; 3]);
     }
 
     #[test]

@@ -91,6 +91,8 @@ pub struct TcpConfig {
     pub snd_buf: u32,
     /// `TCP_NODELAY` (Nagle off).
     pub nodelay: bool,
+    /// `net.ipv4.tcp_sack` (1): offer SACK (RFC 2018) and use it when the peer does.
+    pub sack: bool,
     /// `SO_KEEPALIVE` with (`tcp_keepalive_time`, `tcp_keepalive_intvl`, `tcp_keepalive_probes`).
     pub keepalive: Option<(Duration, Duration, u32)>,
 }
@@ -105,6 +107,7 @@ impl Default for TcpConfig {
             rcv_buf: 6 << 20,
             snd_buf: 4 << 20,
             nodelay: false,
+            sack: true,
             keepalive: None,
         }
     }
@@ -130,9 +133,16 @@ pub struct SegIn<'a> {
     pub mss: Option<u16>,
     /// Window scale option.
     pub wscale: Option<u8>,
+    /// SACK-permitted option (SYN, SYN-ACK).
+    pub sack_permitted: bool,
+    /// SACK blocks (RFC 2018 §3).
+    pub sack: SackBlocks,
     /// Data.
     pub payload: &'a [u8],
 }
+
+/// Up to three SACK blocks, `[left, right)` in sequence space.
+pub type SackBlocks = [Option<(u32, u32)>; 3];
 
 impl SegIn<'_> {
     /// Sequence space the segment occupies (data + SYN + FIN).
@@ -168,6 +178,10 @@ pub struct SegOut {
     pub mss: Option<u16>,
     /// Window scale option (SYN, SYN-ACK).
     pub wscale: Option<u8>,
+    /// SACK-permitted option (SYN, SYN-ACK).
+    pub sack_permitted: bool,
+    /// SACK blocks.
+    pub sack: SackBlocks,
     /// Range of the send buffer carried as data.
     pub data: Range<usize>,
 }
@@ -190,6 +204,8 @@ pub fn reset_for(seg: &SegIn<'_>) -> Option<SegOut> {
         window: 0,
         mss: None,
         wscale: None,
+        sack_permitted: false,
+        sack: [None; 3],
         data: 0..0,
     })
 }

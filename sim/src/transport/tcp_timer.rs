@@ -78,8 +78,9 @@ impl Tcb {
             let err = (self.state != TcpState::SynReceived).then_some(TcpError::TimedOut);
             return self.finish(now, err);
         }
-        // tcp_enter_loss: an RTO ends any fast recovery.
+        // tcp_enter_loss: an RTO ends any fast recovery and starts over from snd_una.
         self.recover = None;
+        self.sack.clear();
         if self.retransmits == 0 && !matches!(self.state, TcpState::SynSent | TcpState::SynReceived) {
             // RTO loss recovery (RFC 5681 §3.1): one segment in flight.
             let flight = self.snd_nxt.wrapping_sub(self.snd_una);
