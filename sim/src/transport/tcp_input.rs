@@ -163,7 +163,8 @@ impl Tcb {
             return;
         }
         let synack_acked = self.established_at == Some(now) && self.snd_una == self.iss;
-        if self.sack.ok {
+        // Most ACKs of a clean transfer carry no blocks and find an empty scoreboard: nothing to do.
+        if self.sack.ok && (seg.sack[0].is_some() || !self.sack.is_empty()) {
             let una = if seq_lt(self.snd_una, ack) { ack } else { self.snd_una };
             self.sack.update(una, self.snd_nxt, &seg.sack);
         }

@@ -70,6 +70,11 @@ impl SackState {
         None
     }
 
+    /// Nothing SACKed.
+    pub fn is_empty(&self) -> bool {
+        self.scoreboard.is_empty()
+    }
+
     /// Forgets the scoreboard (an RTO: `tcp_enter_loss` starts over from `snd_una`).
     pub fn clear(&mut self) {
         self.scoreboard.clear();
