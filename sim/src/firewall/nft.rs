@@ -228,6 +228,19 @@ mod tests {
     }
 
     #[test]
+    fn a_dropped_packet_leaves_no_entry_behind_unconfirmed() {
+        // nf_conntrack_confirm runs only for packets that leave: the rejected SYN's entry never existed.
+        let mut fw = NftFirewall::stateful(&[22], CtConfig::default());
+        assert_eq!(fw.filter(Instant::ZERO, &tcp(TcpFlags::SYN, 80)), Verdict::Reset);
+        assert_eq!(fw.conntrack.entries(Instant::ZERO).count(), 0);
+        assert_eq!(fw.filter(Instant::ZERO, &tcp(TcpFlags::SYN, 22)), Verdict::Accept);
+        assert_eq!(fw.conntrack.entries(Instant::ZERO).count(), 1);
+        // A later drop of a packet that opened nothing does not touch the accepted entry.
+        assert_eq!(fw.filter(Instant::ZERO, &tcp(TcpFlags::ACK, 80)), Verdict::Reset);
+        assert_eq!(fw.conntrack.entries(Instant::ZERO).count(), 1);
+    }
+
+    #[test]
     fn invalid_drop_with_policy_accept() {
         let mut fw = NftFirewall::invalid_only(Action::Drop, CtConfig::default());
         assert_eq!(fw.filter(Instant::ZERO, &tcp(TcpFlags::SYN, 22)), Verdict::Accept);
