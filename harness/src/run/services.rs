@@ -12,9 +12,8 @@
 //!   `kind: conntrack` becomes an nftables forward chain: `ct state invalid drop|reject`, `ct state established
 //!   accept`, then the rules in order (`pass` with `keep_state` matches `ct state new`), policy accept. Both see
 //!   forwarded packets at the forward hook only. pf distinguishes `in` and `out` (a forwarded packet is checked
-//!   inbound, then outbound); a rule's `iface` is not carried over to pf, because the corpus's ssh-reset rules
-//!   (`block in … iface: eth1`) rely on it being ignored: on a real pf that block would not see the workstation's
-//!   packets, which arrive on eth0.
+//!   inbound on its arrival interface, then outbound on the routed one) and binds a rule with `iface` to that
+//!   interface (`pass in on eth0 …`); conntrack rules match neither `direction` nor `iface` (one forward chain).
 
 use super::world::World;
 use super::RunError;
@@ -107,7 +106,7 @@ pub fn director_services(world: &mut World, name: &str, addr: IpAddr) -> Result<
 }
 
 /// One scenario rule as a pf rule: `quick`, so the scenario's first match wins; `direction: forward` matches
-/// both directions. `iface` is not carried over (see the module docs).
+/// both directions; `iface` binds the rule to that interface (`on eth0`).
 fn pf_rule(fw: &Firewall, r: &FirewallRule) -> PfRule {
     let action = match r.action {
         RuleAction::Pass => PfAction::Pass {
@@ -125,6 +124,7 @@ fn pf_rule(fw: &Firewall, r: &FirewallRule) -> PfRule {
         Direction::Out => Some(PfDir::Out),
         Direction::Forward => None,
     };
+    rule.iface = r.iface.as_ref().map(|i| i.value.clone());
     rule.proto = proto_number(r.proto);
     rule.from = r.from.as_ref().map(|c| c.value.0.trunc());
     rule.to = r.to.as_ref().map(|c| c.value.0.trunc());
@@ -196,9 +196,10 @@ mod tests {
 
     #[test]
     fn pf_rules_become_quick_so_the_first_match_wins() -> Result<(), serde_saphyr::Error> {
-        let f = fw("kind: pf\nblock: return\nrules:\n  - {action: pass, direction: in, proto: tcp, port: 22}\n  - {action: block, direction: in}\n")?;
+        let f = fw("kind: pf\nblock: return\nrules:\n  - {action: pass, direction: in, iface: eth0, proto: tcp, port: 22}\n  - {action: block, direction: in}\n")?;
         let mut pass = PfRule::pass_tcp(Some(22), false, true);
         pass.dir = Some(PfDir::In);
+        pass.iface = Some("eth0".into());
         let mut block = PfRule::block_all(true, true);
         block.dir = Some(PfDir::In);
         match firewall("rtr", &f) {

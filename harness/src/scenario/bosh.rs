@@ -78,7 +78,8 @@ pub enum Profile {
     /// The seed's agent: accept_ra=1 and redirects on every IPv6-enabled interface, one default route.
     #[serde(rename = "trusty-2018")]
     Trusty2018,
-    /// A current Jammy stemcell: RAs and redirects off.
+    /// A current Jammy stemcell: redirects off (stemcell sysctl file), but the agent turns `accept_ra` on for IPv6
+    /// and networkd sets `IPv6AcceptRA=true`, so RAs are accepted.
     Jammy,
     /// A Noble proof-of-concept agent.
     NoblePoc,

@@ -208,7 +208,7 @@ pub struct FirewallRule {
     pub action: RuleAction,
     /// Direction.
     pub direction: Direction,
-    /// Interface the rule is bound to (any when absent).
+    /// Interface the rule is bound to (any when absent; pf `on IFACE`; conntrack rules, one forward chain, ignore it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iface: Option<Located<String>>,
     /// Protocol matched.
