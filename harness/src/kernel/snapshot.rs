@@ -454,6 +454,26 @@ mod tests {
     }
 
     #[test]
+    fn a_boot_op_refused_on_one_backend_only_is_a_difference() {
+        let mut k = NetState::default();
+        k.nodes.insert(
+            "nginx/0".into(),
+            NodeState {
+                boot: vec!["op 9: ip route add default via 2001:db8:1::1 dev eth1".into()],
+                ..NodeState::default()
+            },
+        );
+        let mut s = NetState::default();
+        s.nodes.insert("nginx/0".into(), NodeState::default());
+        let d = diff_states("t=0s", &s, &k, &DiffOptions::default());
+        assert_eq!(
+            d.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ["t=0s nginx/0 boot: kernel: op 9: ip route add default via 2001:db8:1::1 dev eth1 refused; sim: none"]
+        );
+        assert!(diff_states("t=0s", &k, &k, &DiffOptions::default()).is_empty());
+    }
+
+    #[test]
     fn lifetimes_within_tolerance_agree_and_preference_does_not() {
         let o = DiffOptions::default();
         let k = state(vec![ra_default("high", 1799)]);
