@@ -13,16 +13,6 @@ fn scenario_dir() -> PathBuf {
 /// simulator shows up here and the entry must be removed.
 const KNOWN: &[(&str, &str)] = &[];
 
-/// Disagreements found by the BOSH scenarios and not yet fixed in the simulator (docs/fidelity.md finding 7): a
-/// PIO for a static address's prefix puts an expiry on the static connected route in the simulator only — in a
-/// minimal case and on a noble-poc VM whose router advertises the subnet of its BOSH address, as the seed's does.
-const KNOWN_OPEN: &[(&str, &str)] = &[
-    ("bosh-noble-poc-slaac-static.yml", "t=6s nginx/0 route: kernel: 2001:db8:1::/64 dev eth1 proto kernel metric 256 pref medium; sim: 2001:db8:1::/64 dev eth1 proto kernel metric 256 expires 119sec pref medium"),
-    ("bosh-noble-poc-slaac-static.yml", "t=8s nginx/0 route: kernel: 2001:db8:1::/64 dev eth1 proto kernel metric 256 pref medium; sim: 2001:db8:1::/64 dev eth1 proto kernel metric 256 expires 117sec pref medium"),
-    ("ra-pio-over-static.yml", "t=6s vm route: kernel: 2001:db8:1::/64 dev eth0 proto kernel metric 256 pref medium; sim: 2001:db8:1::/64 dev eth0 proto kernel metric 256 expires 119sec pref medium"),
-    ("ra-pio-over-static.yml", "t=8s vm route: kernel: 2001:db8:1::/64 dev eth0 proto kernel metric 256 pref medium; sim: 2001:db8:1::/64 dev eth0 proto kernel metric 256 expires 117sec pref medium"),
-];
-
 fn run_one(file: &str, id: u32) {
     if let Err(e) = check_privileges() {
         println!("skipped: {file}: {e}");
@@ -69,7 +59,6 @@ fn run_one(file: &str, id: u32) {
     let lines: Vec<String> = cmp.differences.iter().map(ToString::to_string).collect();
     let known: Vec<String> = KNOWN
         .iter()
-        .chain(KNOWN_OPEN)
         .filter(|(f, _)| *f == file)
         .map(|(_, l)| (*l).to_owned())
         .collect();

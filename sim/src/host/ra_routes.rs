@@ -169,9 +169,14 @@ impl HostTables {
                 .map_or(RaRouteChange::Unchanged, RaRouteChange::Removed);
         }
         if let Some(r) = self.fib6.find_mut(is_it) {
-            r.expires = expiry(now, valid);
-            r.flags.0 |= RouteFlags::ADDRCONF | RouteFlags::PREFIX_RT;
-            return RaRouteChange::Refreshed;
+            // addrconf_prefix_rcv looks the route up by RTF_ADDRCONF|RTF_PREFIX_RT: a static address's prefix
+            // route lacks them, so the RA's route add meets it as a duplicate (fib6_add_rt2node → -EEXIST), which
+            // only re-times a route that already expires. A permanent one stays permanent (docs/fidelity.md #7).
+            if r.flags.has(RouteFlags::ADDRCONF | RouteFlags::PREFIX_RT) || r.expires.is_some() {
+                r.expires = expiry(now, valid);
+                return RaRouteChange::Refreshed;
+            }
+            return RaRouteChange::Unchanged;
         }
         let mut r = Route::new(dst, None, dev)
             .with_metric(256)
@@ -362,6 +367,33 @@ mod tests {
         assert_eq!(inf, RaRouteChange::Added);
         assert!(ip_route_show(&t, true, TableFilter::Only(table::MAIN), now)
             .contains("2001:db8:98::/48 via fe80::1 dev h0 proto ra metric 1024 pref medium\n"));
+    }
+
+    #[test]
+    fn pio_for_a_static_prefix_leaves_the_permanent_route_alone() {
+        // A static address's connected route (proto kernel, metric 256, no RTF_ADDRCONF): Linux's RA lookup misses
+        // it and the duplicate add leaves it permanent; a PIO with valid 0 does not remove it either.
+        let (mut t, h0) = host();
+        let p: Ipv6Net = "2001:db8:7::/64".parse().unwrap();
+        let connected = Route::new(IpNet::V6(p), None, h0)
+            .with_metric(256)
+            .with_proto(Proto::Kernel);
+        t.fib6.ensure(connected);
+        assert_eq!(t.ra_prefix_route(h0, p, 600, Instant::ZERO), RaRouteChange::Unchanged);
+        assert_eq!(t.ra_prefix_route(h0, p, 0, Instant::ZERO), RaRouteChange::Unchanged);
+        let shown = ip_route_show(&t, true, TableFilter::Only(table::MAIN), Instant::ZERO);
+        assert!(
+            shown.contains("2001:db8:7::/64 dev h0 proto kernel metric 256 pref medium\n"),
+            "{shown}"
+        );
+        // An expiring route that is not the RA's own (e.g. `ip route add … expires 100`) is re-timed.
+        let q: Ipv6Net = "2001:db8:8::/64".parse().unwrap();
+        let mut timed = Route::new(IpNet::V6(q), None, h0)
+            .with_metric(256)
+            .with_proto(Proto::Kernel);
+        timed.expires = Some(Instant::ZERO + Duration::from_secs(100));
+        t.fib6.ensure(timed);
+        assert_eq!(t.ra_prefix_route(h0, q, 600, Instant::ZERO), RaRouteChange::Refreshed);
     }
 
     #[test]
