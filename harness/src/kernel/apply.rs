@@ -9,12 +9,13 @@ use super::KernelError;
 use crate::run::convert::sim_mac;
 use crate::run::resolve::resolve;
 use crate::scenario::timeline::Action;
+use dualhome_sim::attack::malformed::append_malformed_ra;
 use dualhome_sim::host::iid::{eui64_iid, with_iid};
 use dualhome_sim::radvd::advert::append_ra;
 use dualhome_sim::radvd::config::RaIfaceConfig;
 use dualhome_sim::radvd::daemon::RaSend;
 use dualhome_sim::time::Instant as SimInstant;
-use std::net::Ipv6Addr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::time::Duration;
 
 impl KernelNet {
@@ -202,7 +203,7 @@ impl KernelNet {
                 // entry's fields written over it, lifetimes not decremented, from the interface's link-local.
                 let router = s.router.value.to_string();
                 let ns = ns_of(self, &router)?;
-                let (mac, ll) = {
+                let (mac, ll, global) = {
                     let entry = self
                         .names
                         .node(&router)
@@ -211,9 +212,16 @@ impl KernelNet {
                         KernelError::Setup(format!("`{router}` has no interface `{}`", s.iface.value))
                     })?;
                     let mac = sim_mac(i.mac);
+                    // `malformed: global-source` sends from the interface's first configured global address,
+                    // as run::actions::send_ra does (a router has no SLAAC address before it).
+                    let global = i.configured.iter().find_map(|n| match n.addr() {
+                        IpAddr::V6(a) if !a.is_unicast_link_local() => Some(a),
+                        _ => None,
+                    });
                     (
                         mac,
                         with_iid(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0), eui64_iid(mac)),
+                        global,
                     )
                 };
                 let mut cfg = self
@@ -238,6 +246,19 @@ impl KernelNet {
                 let mut buf = Vec::new();
                 append_ra(&mut buf, &cfg, RaSend::Multicast, ll, mac, now, now)
                     .map_err(|e| KernelError::Setup(format!("send-ra: {e:?}")))?;
+                if let Some(m) = s.malformed {
+                    // The same bytes the simulator sends: the valid RA with one validity check broken.
+                    let m = crate::run::convert::malformation(m, global).ok_or_else(|| {
+                        KernelError::Setup(format!(
+                            "send-ra malformed: global-source: {} has no global address",
+                            s.iface.value
+                        ))
+                    })?;
+                    let mut bad = Vec::new();
+                    append_malformed_ra(&mut bad, &buf, m)
+                        .map_err(|e| KernelError::Setup(format!("send-ra malformed: {e:?}")))?;
+                    buf = bad;
+                }
                 let key = (router, s.iface.value.clone());
                 if !self.attack_socks.contains_key(&key) {
                     let sock = FrameSocket::open(&ns, &s.iface.value)?;
