@@ -13,7 +13,7 @@ use super::{
     SINGLE_DEFAULT_ROUTE_OFFLINK, SLAAC_ON_IPV4_INTERFACE,
 };
 use crate::run::deploy::DeployedVm;
-use crate::run::flows::{flow_frames, Flows};
+use crate::run::flows::{accepted, flow_frames, Flows};
 use crate::run::world::{NodeKind, World};
 use dualhome_reports::Finding;
 use dualhome_sim::host::addr::AddrFlags;
@@ -318,12 +318,14 @@ pub fn flow_findings(world: &World, flows: &Flows) -> Vec<Finding> {
         for r in world.sim.trace().records() {
             let Actor::Node(n) = r.actor else { continue };
             match &r.event {
-                TraceEvent::FrameReceived { frame, ifindex } if frames.contains_key(frame) => {
+                TraceEvent::FrameReceived { frame, ifindex }
+                    if frames.get(frame).is_some_and(|f| accepted(world, n, *ifindex, f.dst)) =>
+                {
                     received.entry(n).or_default().insert(*ifindex);
                 }
                 TraceEvent::FrameSent { frame, ifindex, .. } if frames.contains_key(frame) => {
                     sent.entry(n).or_default().insert(*ifindex);
-                    if !endpoints.contains(&n) && frames.get(frame).copied().unwrap_or(false) && middle_rst.is_none() {
+                    if !endpoints.contains(&n) && frames.get(frame).is_some_and(|f| f.rst) && middle_rst.is_none() {
                         middle_rst = Some((n, r.at.to_string()));
                     }
                 }

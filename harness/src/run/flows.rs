@@ -11,7 +11,7 @@ use dualhome_sim::app::heartbeat::{Heartbeat, HeartbeatConfig};
 use dualhome_sim::app::host_app::{AppReport, HostApp};
 use dualhome_sim::app::http::HttpGet;
 use dualhome_sim::app::ssh::{Ssh, SshConfig};
-use dualhome_sim::id::NodeId;
+use dualhome_sim::id::{IfIndex, NodeId};
 use dualhome_sim::time::Instant;
 use dualhome_sim::trace::{Actor, TraceEvent};
 use dualhome_sim::transport::ConnId;
@@ -205,8 +205,28 @@ fn conn_of(world: &World, rec: &FlowRec) -> Option<ConnId> {
     }
 }
 
-/// The captured frames of a flow's TCP connection (both directions; `true` for a RST) and the server node.
-pub fn flow_frames(world: &World, rec: &FlowRec) -> Option<(BTreeMap<u64, bool>, Option<NodeId>)> {
+/// One captured frame of a flow's TCP connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FlowFrame {
+    /// The segment carries RST.
+    pub rst: bool,
+    /// Its destination MAC: a node that received the frame took it in only if this is its interface's MAC (a
+    /// switch floods a unicast frame to every port until it has learnt the destination).
+    pub dst: [u8; 6],
+}
+
+/// Did `node` take in, on `ifindex`, a unicast frame sent to `dst` (the NIC's MAC filter), rather than merely
+/// receive a copy flooded by the switch?
+pub fn accepted(world: &World, node: NodeId, ifindex: IfIndex, dst: [u8; 6]) -> bool {
+    world
+        .nodes
+        .get(world.name_of(node))
+        .and_then(|e| e.iface_by_index(ifindex))
+        .is_some_and(|i| i.mac == dst)
+}
+
+/// The captured frames of a flow's TCP connection (both directions) by trace id, and the server node.
+pub fn flow_frames(world: &World, rec: &FlowRec) -> Option<(BTreeMap<u64, FlowFrame>, Option<NodeId>)> {
     let host = world.sim.host(rec.node)?;
     let conn = host.transport.conns.get(conn_of(world, rec)?.0 as usize)?;
     let (a, b) = (conn.tcb.local, conn.tcb.remote);
@@ -234,7 +254,11 @@ pub fn flow_frames(world: &World, rec: &FlowRec) -> Option<(BTreeMap<u64, bool>,
             )) = tcp
             {
                 if ours(s, src_port, d, dst_port) {
-                    frames.insert(c.id, flags.0 & 0x04 != 0);
+                    let frame = FlowFrame {
+                        rst: flags.0 & 0x04 != 0,
+                        dst: v.dst.0,
+                    };
+                    frames.insert(c.id, frame);
                 }
             }
         }
@@ -246,15 +270,17 @@ pub fn flow_frames(world: &World, rec: &FlowRec) -> Option<(BTreeMap<u64, bool>,
     Some((frames, server))
 }
 
-/// The nodes a flow's segments were received by, in order of first appearance (both directions).
+/// The nodes that took in a flow's segments, in order of first appearance (both directions). A copy flooded to a
+/// node whose MAC it does not carry is not a crossing: only what the node's NIC accepted counts.
 pub fn crossed(world: &World, rec: &FlowRec) -> Option<Vec<String>> {
     let (frames, _) = flow_frames(world, rec)?;
     let mut out: Vec<String> = vec![world.name_of(rec.node).to_owned()];
     for r in world.sim.trace().records() {
-        if let (Actor::Node(n), TraceEvent::FrameReceived { frame, .. }) = (&r.actor, &r.event) {
-            let name = world.name_of(*n).to_owned();
-            if frames.contains_key(frame) && !out.contains(&name) {
-                out.push(name);
+        if let (Actor::Node(n), TraceEvent::FrameReceived { frame, ifindex }) = (&r.actor, &r.event) {
+            let Some(f) = frames.get(frame) else { continue };
+            let name = world.name_of(*n);
+            if accepted(world, *n, *ifindex, f.dst) && !out.iter().any(|o| o == name) {
+                out.push(name.to_owned());
             }
         }
     }
