@@ -181,7 +181,7 @@ pub fn plan(
         }
         Action::KillRouter(a) => {
             let node = a.attacker.value.to_string();
-            let (iface, mac, _) = iface_of(w, &node, None)?;
+            let (iface, mac, _) = iface_of(w, &node, a.iface.as_ref().map(|i| i.value.as_str()))?;
             let router = v6(w, &a.router.value)?;
             // kill_router6 sends in the router's name from its own MAC (run::attacks: spoof_mac false).
             let mut buf = Vec::new();
@@ -208,7 +208,7 @@ pub fn plan(
         }
         Action::RaFlood(a) => {
             let node = a.attacker.value.to_string();
-            let (iface, _, _) = iface_of(w, &node, None)?;
+            let (iface, _, _) = iface_of(w, &node, a.iface.as_ref().map(|i| i.value.as_str()))?;
             let count = (a.count / count_scale.max(1)).max(1);
             let over = a.over.as_ref().map_or(Duration::ZERO, |o| o.value.0);
             let per = u8::try_from(a.prefixes_per_ra.unwrap_or(1)).unwrap_or(u8::MAX);
@@ -233,7 +233,7 @@ pub fn plan(
         }
         Action::Redirect(a) => {
             let node = a.attacker.value.to_string();
-            let (iface, mac, ll) = iface_of(w, &node, None)?;
+            let (iface, mac, ll) = iface_of(w, &node, a.iface.as_ref().map(|i| i.value.as_str()))?;
             let (victim_ip, victim_mac) = victim;
             let first_hop = v6(w, &a.spoof.value)?;
             // redir6 as run::attacks builds it: Ethernet source the spoofed router's MAC, TLLA our own.

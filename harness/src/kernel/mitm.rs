@@ -2,6 +2,8 @@
 //! with the simulator's own relay ([`dualhome_sim::attack::Mitm`]): a layer-2 rewrite — destination MAC the real
 //! owner learned from traffic, else the segment's router (the first router interface on it, as
 //! `run::attacks::router_mac` picks it), source MAC the attacker's — read and sent on an AF_PACKET socket.
+//! An attacker relaying on two NICs shares one relay state between them, as the simulator's does: a destination
+//! learned only on the other NIC's segment is sent out of that NIC (bridging the two segments past the router).
 //!
 //! The attacker's own kernel must stay out of the way, as the simulator's attacker has no IP stack: its
 //! namespace keeps forwarding off and gets `blackhole` default routes for both families ([`quiet`]), so packets it
@@ -19,16 +21,22 @@ use dualhome_sim::id::IfIndex;
 use dualhome_sim::wire::{parse_frame, MacAddr};
 use std::net::IpAddr;
 
-/// The relay's one NIC, as the simulator's [`Mitm`] numbers it.
-const NIC: IfIndex = IfIndex(0);
-
-/// One relaying attacker NIC.
-pub(super) struct KernelRelay {
-    node: String,
+/// One relaying NIC of an attacker: its socket and the index the shared [`Mitm`] knows it by (its position
+/// among the node's interfaces, as the simulator numbers them).
+struct RelayNic {
     ifname: String,
+    ifindex: IfIndex,
     sock: FrameSocket,
     mac: MacAddr,
+}
+
+/// One relaying attacker: its relaying NICs and one relay state shared by them, as the simulator's attacker
+/// has it, so a destination seen only on another relaying NIC's segment is sent there (sim/src/attack/mitm.rs).
+pub(super) struct KernelRelay {
+    node: String,
+    nics: Vec<RelayNic>,
     mitm: Mitm,
+    /// The attacker's configured addresses and its NICs' link-locals (never relayed: its namespace answers them).
     own: Vec<IpAddr>,
 }
 
@@ -88,8 +96,14 @@ pub(super) fn quiet(ns: &str) -> Result<(), KernelError> {
 
 impl KernelNet {
     /// Starts relaying on attacker `node`'s interface `ifname` (once; a second `mitm: forward` on it is a no-op).
+    /// A second NIC of the same attacker joins its relay, as `Mitm::enable` does in the simulator.
     pub(super) fn start_relay(&mut self, node: &str, ifname: &str) -> Result<(), KernelError> {
-        if self.relays.iter().any(|r| r.node == node && r.ifname == ifname) {
+        let existing = self.relays.iter().position(|r| r.node == node);
+        if existing.is_some_and(|k| {
+            self.relays
+                .get(k)
+                .is_some_and(|r| r.nics.iter().any(|n| n.ifname == ifname))
+        }) {
             return Ok(());
         }
         let setup = |e: String| KernelError::Setup(e);
@@ -110,52 +124,71 @@ impl KernelNet {
             .iter()
             .flat_map(|i| &i.configured)
             .map(|n| n.addr())
+            .chain(entry.ifaces.iter().map(|i| IpAddr::V6(link_local(sim_mac(i.mac)))))
             .collect();
-        let mac = sim_mac(nic.mac);
+        let (mac, ifindex) = (sim_mac(nic.mac), nic.ifindex);
         let ns = self
             .nodes
             .get(node)
             .ok_or_else(|| setup(format!("unknown node `{node}`")))?;
         let sock = FrameSocket::open(ns, ifname)?;
-        self.relays.push(KernelRelay {
-            node: node.to_owned(),
+        let added = RelayNic {
             ifname: ifname.to_owned(),
+            ifindex,
             sock,
             mac,
-            mitm: Mitm::on(NIC, gateway),
-            own,
-        });
+        };
+        match existing.and_then(|k| self.relays.get_mut(k)) {
+            Some(r) => {
+                r.mitm.enable(ifindex, gateway);
+                r.nics.push(added);
+            }
+            None => self.relays.push(KernelRelay {
+                node: node.to_owned(),
+                nics: vec![added],
+                mitm: Mitm::on(ifindex, gateway),
+                own,
+            }),
+        }
         Ok(())
     }
 
-    /// Learns from and relays every frame waiting on the relay sockets. Frames that do not parse are skipped.
+    /// Learns from and relays every frame waiting on the relay sockets, out of the NIC the shared relay picks.
+    /// Frames that do not parse are skipped.
     pub(super) fn relay_frames(&mut self) -> Result<(), KernelError> {
         for r in &mut self.relays {
-            while let Some(mut frame) = r.sock.recv() {
-                if frame.get(0..6) == Some(&r.mac.0[..]) {
-                    complete_l4_checksum(&mut frame);
-                }
-                let Ok(view) = parse_frame(&frame) else {
-                    continue;
-                };
-                let mac = r.mac;
-                // Our own link-local is the rogue router's address: never relayed, the namespace answers it.
-                let own = &r.own;
-                let is_own = |ip: IpAddr| {
-                    own.contains(&ip)
-                        || matches!(ip, IpAddr::V6(a) if a == dualhome_sim::host::iid::with_iid(
-                            std::net::Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0),
-                            dualhome_sim::host::iid::eui64_iid(mac)
-                        ))
-                };
-                r.mitm.learn(&view, NIC, |m| m == mac);
-                if let Some(out) = r.mitm.relay(&frame, &view, NIC, |_| Some(mac), is_own) {
-                    r.sock.send(&out.frame)?;
+            for k in 0..r.nics.len() {
+                while let Some(mut frame) = r.nics.get(k).and_then(|n| n.sock.recv()) {
+                    let Some(nic) = r.nics.get(k) else { break };
+                    let (in_if, mac) = (nic.ifindex, nic.mac);
+                    if frame.get(0..6) == Some(&mac.0[..]) {
+                        complete_l4_checksum(&mut frame);
+                    }
+                    let Ok(view) = parse_frame(&frame) else {
+                        continue;
+                    };
+                    let (nics, own) = (&r.nics, &r.own);
+                    r.mitm.learn(&view, in_if, |m| nics.iter().any(|n| n.mac == m));
+                    let mac_of = |i: IfIndex| nics.iter().find(|n| n.ifindex == i).map(|n| n.mac);
+                    let Some(out) = r.mitm.relay(&frame, &view, in_if, mac_of, |ip| own.contains(&ip)) else {
+                        continue;
+                    };
+                    if let Some(n) = nics.iter().find(|n| n.ifindex == out.ifindex) {
+                        n.sock.send(&out.frame)?;
+                    }
                 }
             }
         }
         Ok(())
     }
+}
+
+/// The EUI-64 link-local of `mac` (the rogue router's address: the namespace answers it, never relayed).
+fn link_local(mac: MacAddr) -> std::net::Ipv6Addr {
+    dualhome_sim::host::iid::with_iid(
+        std::net::Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0),
+        dualhome_sim::host::iid::eui64_iid(mac),
+    )
 }
 
 #[cfg(test)]
@@ -225,8 +258,8 @@ mod tests {
         let Ok(view) = parse_frame(&f) else {
             panic!("test frame does not parse")
         };
-        let mut m = Mitm::on(NIC, Some(gw));
-        let out = m.relay(&f, &view, NIC, |_| Some(me), |_| false);
+        let mut m = Mitm::on(IfIndex(0), Some(gw));
+        let out = m.relay(&f, &view, IfIndex(0), |_| Some(me), |_| false);
         let Some(out) = out else { panic!("not relayed") };
         assert_eq!(&out.frame[0..6], &gw.0);
         assert_eq!(&out.frame[6..12], &me.0);
