@@ -14,6 +14,7 @@ use super::{
 };
 use crate::run::deploy::DeployedVm;
 use crate::run::flows::{accepted, flow_frames, Flows};
+use crate::run::resolve::is_link_local;
 use crate::run::world::{NodeKind, World};
 use dualhome_reports::Finding;
 use dualhome_sim::host::addr::AddrFlags;
@@ -24,10 +25,6 @@ use dualhome_sim::id::{IfIndex, NodeId};
 use dualhome_sim::trace::{Actor, DropReason, TraceEvent};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
-
-fn is_link_local(ip: IpAddr) -> bool {
-    matches!(ip, IpAddr::V6(a) if a.segments()[0] & 0xffc0 == 0xfe80)
-}
 
 fn default_routes(host: &Host) -> Vec<String> {
     let t = &host.tables;

@@ -16,6 +16,7 @@ use super::netns::ip;
 use super::observe::addrs;
 use super::runner::{advance, Echo, KernelNet, PingLog};
 use super::KernelError;
+use crate::run::resolve::is_link_local;
 use crate::scenario::expect::{
     AddrFlag, AddressCheck, Countable, DefaultRouters, Expectation, InstanceRow, InstanceState, Probe, Reach, RouteGet,
     TableCount,
@@ -97,10 +98,6 @@ fn ns_of(net: &KernelNet, node: &str) -> Result<String, KernelError> {
         .get(node)
         .cloned()
         .ok_or_else(|| KernelError::Setup(format!("`{node}` has no namespace (attackers are not observed)")))
-}
-
-fn is_link_local(ip: IpAddr) -> bool {
-    matches!(ip, IpAddr::V6(a) if a.segments()[0] & 0xffc0 == 0xfe80)
 }
 
 /// Resolves `r` against the kernel: configured addresses as the scenario and the IPAM plan give them (the same

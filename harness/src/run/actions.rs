@@ -17,7 +17,7 @@ use dualhome_sim::host::addr::AddrFlags;
 use dualhome_sim::radvd::advert::append_ra;
 use dualhome_sim::radvd::{RaIfaceConfig, RaSend};
 use dualhome_sim::time::Instant;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 use std::time::Duration;
 
 /// A `snapshot` taken during the run.
@@ -116,7 +116,7 @@ fn send_ra(world: &mut World, r: &SendRa) -> Result<(), RunError> {
             }
             let usable = |ll: bool| {
                 h.tables.addrs.on(ifindex, true).find_map(|a| match a.addr {
-                    IpAddr::V6(x) if is_link_local(x) == ll && !a.flags.has(AddrFlags::TENTATIVE) => Some(x),
+                    IpAddr::V6(x) if x.is_unicast_link_local() == ll && !a.flags.has(AddrFlags::TENTATIVE) => Some(x),
                     _ => None,
                 })
             };
@@ -141,11 +141,6 @@ fn send_ra(world: &mut World, r: &SendRa) -> Result<(), RunError> {
             Ok(())
         })
         .ok_or_else(|| RunError::Setup(format!("`{}` is not a host", r.router.value)))?
-}
-
-/// fe80::/10 (RFC 4291 §2.5.6).
-fn is_link_local(a: Ipv6Addr) -> bool {
-    a.segments()[0] & 0xffc0 == 0xfe80
 }
 
 /// `ip link set IF down|up`: the host's view (addresses flushed, neighbours dropped) and the carrier.

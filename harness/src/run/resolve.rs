@@ -18,8 +18,10 @@ fn family_ok(ip: IpAddr, family: Option<Family>) -> bool {
     }
 }
 
-fn is_link_local(ip: IpAddr) -> bool {
-    matches!(ip, IpAddr::V6(a) if a.segments()[0] & 0xffc0 == 0xfe80)
+/// fe80::/10 (RFC 4291 §2.5.6), through std's `Ipv6Addr::is_unicast_link_local`; IPv4 has none here. Shared by
+/// the simulator and kernel resolvers and the findings.
+pub(crate) fn is_link_local(ip: IpAddr) -> bool {
+    matches!(ip, IpAddr::V6(a) if a.is_unicast_link_local())
 }
 
 /// The node a name refers to.
