@@ -15,7 +15,9 @@
 use super::netns::ip;
 use super::observe::addrs;
 use super::runner::{advance, Echo, KernelNet, PingLog};
+use super::snapshot::AddrEntry;
 use super::KernelError;
+use crate::run::judge;
 use crate::run::resolve::is_link_local;
 use crate::scenario::expect::{
     AddrFlag, AddressCheck, Countable, DefaultRouters, Expectation, InstanceRow, InstanceState, Probe, Reach, RouteGet,
@@ -156,6 +158,10 @@ pub fn resolve(net: &KernelNet, r: &AddrRef, family: Option<Family>) -> Result<I
     }))
 }
 
+fn judged(index: usize, (passed, expected, observed): judge::Judged) -> KernelCheck {
+    decided(index, passed, expected, observed)
+}
+
 fn decided(index: usize, passed: bool, expected: String, observed: String) -> KernelCheck {
     KernelCheck {
         index,
@@ -188,14 +194,7 @@ fn address(net: &KernelNet, index: usize, a: &AddressCheck, present: bool) -> Re
     let ip = match resolve(net, &a.address.value, None) {
         Ok(ip) => ip,
         // An address that cannot be formed (no SLAAC prefix) is absent, as on the simulator.
-        Err(e) if !present => {
-            return Ok(decided(
-                index,
-                true,
-                format!("{} absent", a.address.value),
-                e.to_string(),
-            ))
-        }
+        Err(e) if !present => return Ok(judged(index, judge::address_unformed(a, e.to_string()))),
         Err(e) => return Err(e),
     };
     let on_dev: Vec<_> = addrs(&ns)?
@@ -207,48 +206,24 @@ fn address(net: &KernelNet, index: usize, a: &AddressCheck, present: bool) -> Re
                     .is_ok_and(|n| n.addr().is_ipv6() == ip.is_ipv6())
         })
         .collect();
-    let found = on_dev
-        .iter()
-        .find(|x| x.cidr.parse::<ipnet::IpNet>().is_ok_and(|n| n.addr() == ip));
-    let observed = if on_dev.is_empty() {
-        format!("no addresses on {}", a.iface.value)
-    } else {
-        on_dev
-            .iter()
-            .map(|x| format!("{} {}", x.cidr, x.flags.join(" ")).trim_end().to_owned())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    if !present {
-        return Ok(decided(
-            index,
-            found.is_none(),
-            format!("{ip} not on {}", a.iface.value),
-            observed,
-        ));
+    Ok(judged(index, judge::address(a, ip, present, &on_dev)))
+}
+
+/// An `ip -json addr` row; flags by [`flag_rule`].
+impl judge::AddrRow for AddrEntry {
+    fn net(&self) -> Option<(IpAddr, u8)> {
+        self.cidr
+            .parse::<ipnet::IpNet>()
+            .ok()
+            .map(|n| (n.addr(), n.prefix_len()))
     }
-    let mut expected = ip.to_string();
-    if let Some(p) = a.prefix_len {
-        expected.push_str(&format!("/{p}"));
+    fn shown(&self) -> String {
+        format!("{} {}", self.cidr, self.flags.join(" ")).trim_end().to_owned()
     }
-    expected.push_str(&format!(" on {}", a.iface.value));
-    if !a.flags.is_empty() {
-        let names: Vec<String> = a
-            .flags
-            .iter()
-            .filter_map(|f| serde_json::to_value(f).ok().and_then(|v| v.as_str().map(str::to_owned)))
-            .collect();
-        expected.push_str(&format!(" with {}", names.join(" ")));
+    fn holds(&self, f: AddrFlag) -> bool {
+        let (name, shown) = flag_rule(f);
+        self.flags.iter().any(|g| g == name) == shown
     }
-    let passed = found.is_some_and(|x| {
-        a.prefix_len
-            .is_none_or(|p| x.cidr.parse::<ipnet::IpNet>().is_ok_and(|n| n.prefix_len() == p))
-            && a.flags.iter().all(|f| {
-                let (name, shown) = flag_rule(*f);
-                x.flags.iter().any(|g| g == name) == shown
-            })
-    });
-    Ok(decided(index, passed, expected, observed))
 }
 
 fn json(ns: &str, args: &[&str]) -> Result<Value, KernelError> {
@@ -284,13 +259,13 @@ fn default_routers(net: &KernelNet, index: usize, d: &DefaultRouters) -> Result<
         .iter()
         .map(|r| resolve(net, &r.value, fam).map(|ip| ip.to_string()))
         .collect::<Result<_, _>>()?;
-    let show = |l: &[String]| if l.is_empty() { "none".to_owned() } else { l.join(", ") };
-    Ok(decided(index, seen == want, show(&want), show(&seen)))
+    Ok(judged(index, judge::default_routers(&want, &seen)))
 }
 
 fn route_get(net: &KernelNet, index: usize, r: &RouteGet) -> Result<KernelCheck, KernelError> {
     let ns = ns_of(net, &r.node.value.to_string())?;
-    let dst = resolve(net, &r.dst.value, None)?.to_string();
+    let dst = resolve(net, &r.dst.value, None)?;
+    let dst_text = dst.to_string();
     let src = r
         .src
         .as_ref()
@@ -300,21 +275,8 @@ fn route_get(net: &KernelNet, index: usize, r: &RouteGet) -> Result<KernelCheck,
     let want = &r.expect;
     let via = want.via.as_ref().map(|v| resolve(net, &v.value, None)).transpose()?;
     let want_src = want.src.as_ref().map(|s| resolve(net, &s.value, None)).transpose()?;
-    let mut expected = Vec::new();
-    if want.unreachable {
-        expected.push("unreachable".to_owned());
-    }
-    if let Some(d) = &want.dev {
-        expected.push(format!("dev {}", d.value));
-    }
-    if let Some(v) = via {
-        expected.push(format!("via {v}"));
-    }
-    if let Some(s) = want_src {
-        expected.push(format!("src {s}"));
-    }
-    let expected = format!("ip route get {dst}: {}", expected.join(" "));
-    let mut args = vec!["route", "get", dst.as_str()];
+    let expected = judge::route_get_expected(dst, want, via, want_src);
+    let mut args = vec!["route", "get", dst_text.as_str()];
     if let Some(s) = &src {
         args.extend(["from", s.as_str()]);
     }
@@ -331,14 +293,8 @@ fn route_get(net: &KernelNet, index: usize, r: &RouteGet) -> Result<KernelCheck,
     let field = |k: &str| first.get(k).and_then(Value::as_str).map(str::to_owned);
     let (dev, gw, prefsrc) = (field("dev"), field("gateway"), field("prefsrc"));
     let parsed = |s: &Option<String>| s.as_deref().and_then(|x| x.parse::<IpAddr>().ok());
-    let passed = !want.unreachable
-        && want
-            .dev
-            .as_ref()
-            .is_none_or(|x| dev.as_deref() == Some(x.value.as_str()))
-        && via.is_none_or(|v| parsed(&gw) == Some(v))
-        && want_src.is_none_or(|s| parsed(&prefsrc) == Some(s));
-    let mut observed = dst.clone();
+    let passed = judge::route_get_passed(want, via, want_src, dev.as_deref(), parsed(&gw), parsed(&prefsrc));
+    let mut observed = dst_text;
     if let Some(g) = gw {
         observed.push_str(&format!(" via {g}"));
     }
@@ -353,32 +309,18 @@ fn route_get(net: &KernelNet, index: usize, r: &RouteGet) -> Result<KernelCheck,
 
 /// `bosh instances` as the kernel side shows it, worded as run/checks.rs `instances`.
 fn instances(net: &KernelNet, index: usize, rows: &[InstanceRow]) -> KernelCheck {
-    let state_name = |s: InstanceState| {
-        serde_json::to_value(s)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default()
-    };
-    let (mut expected, mut observed, mut passed) = (Vec::new(), Vec::new(), true);
-    for row in rows {
-        let name = row.instance.value.to_string();
-        let want_ips: Vec<&str> = row.ips.iter().map(|i| i.value.text.as_str()).collect();
-        expected.push(format!("{name} {} [{}]", state_name(row.state), want_ips.join(", ")));
-        let Some(agent) = net.agents.iter().find(|a| a.vm == name) else {
-            observed.push(format!("{name} not deployed"));
-            passed = false;
-            continue;
-        };
-        let state = if agent.answered() {
-            InstanceState::Running
-        } else {
-            InstanceState::UnresponsiveAgent
-        };
-        let ips: Vec<&str> = agent.director_ips.iter().map(String::as_str).collect();
-        observed.push(format!("{name} {} [{}]", state_name(state), ips.join(", ")));
-        passed &= state == row.state && (want_ips.is_empty() || want_ips == ips);
-    }
-    decided(index, passed, expected.join("; "), observed.join("; "))
+    judged(
+        index,
+        judge::instances(rows, |name| {
+            let agent = net.agents.iter().find(|a| a.vm == name)?;
+            let state = if agent.answered() {
+                InstanceState::Running
+            } else {
+                InstanceState::UnresponsiveAgent
+            };
+            Some((state, agent.director_ips.as_slice()))
+        }),
+    )
 }
 
 /// Entries listed in a count's observation (run/checks.rs shows as many).
@@ -446,43 +388,7 @@ fn count(net: &KernelNet, index: usize, c: &TableCount) -> Result<KernelCheck, K
             }
         }
     }
-    let n = entries.len() as u64;
-    let mut bounds = Vec::new();
-    if let Some(x) = &c.count {
-        bounds.push(format!("exactly {}", x.value));
-    }
-    if let Some(x) = &c.min {
-        bounds.push(format!("at least {}", x.value));
-    }
-    if let Some(x) = &c.max {
-        bounds.push(format!("at most {}", x.value));
-    }
-    let passed = c.count.as_ref().is_none_or(|x| n == x.value)
-        && c.min.as_ref().is_none_or(|x| n >= x.value)
-        && c.max.as_ref().is_none_or(|x| n <= x.value);
-    let noun = serde_json::to_value(c.what)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
-    let family = match c.family {
-        None => "",
-        Some(Family::Ipv4) => "ipv4 ",
-        Some(Family::Ipv6) => "ipv6 ",
-    };
-    let place = iface.map_or_else(|| c.node.value.to_string(), |i| format!("{} {i}", c.node.value));
-    let what = format!("{family}{noun} on {place}");
-    let mut observed = format!("{n} {what}");
-    if !entries.is_empty() {
-        let shown: Vec<&str> = entries.iter().take(COUNT_LISTED).map(String::as_str).collect();
-        let more = if entries.len() > COUNT_LISTED { ", …" } else { "" };
-        observed.push_str(&format!(": {}{more}", shown.join(", ")));
-    }
-    Ok(decided(
-        index,
-        passed,
-        format!("{} {what}", bounds.join(", ")),
-        observed,
-    ))
+    Ok(judged(index, judge::count(c, &entries, COUNT_LISTED)))
 }
 
 impl KernelNet {
@@ -491,13 +397,7 @@ impl KernelNet {
         let ns = ns_of(self, &from)?;
         let dst = resolve(self, &r.to.value, r.family)?;
         let within = r.within.map_or(Duration::from_secs(5), |w| w.0);
-        let word = |what: String| {
-            if want_reply {
-                format!("{what} within {}", crate::scenario::values::HumanDuration(within))
-            } else {
-                format!("no {what}")
-            }
-        };
+        let word = |what: String| judge::probe_expected(want_reply, within, &what);
         match r.probe {
             Probe::Tcp => {
                 let port = r

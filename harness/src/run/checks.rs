@@ -6,6 +6,7 @@
 
 use super::deploy::DeployedVm;
 use super::flows::{self, Flows};
+use super::judge;
 use super::resolve::{node, resolve};
 use super::world::World;
 use super::RunError;
@@ -20,7 +21,7 @@ use dualhome_sim::app::host_app::HostApp;
 use dualhome_sim::app::http::HttpGet;
 use dualhome_sim::app::ping::PingConfig;
 use dualhome_sim::app::ssh::{Ssh, SshConfig};
-use dualhome_sim::host::addr::AddrFlags;
+use dualhome_sim::host::addr::{Addr, AddrFlags};
 use dualhome_sim::host::lookup::RouteQuery;
 use dualhome_sim::host::neigh::NudState;
 use dualhome_sim::host::render::{ip_route_get, ip_route_get_error};
@@ -89,8 +90,12 @@ fn done(passed: bool, expected: impl Into<String>, observed: impl Into<String>) 
     }
 }
 
-fn decided(r: Result<(bool, String, String), RunError>) -> Result<Eval, RunError> {
-    r.map(|(passed, expected, observed)| done(passed, expected, observed))
+fn judged((passed, expected, observed): judge::Judged) -> Eval {
+    done(passed, expected, observed)
+}
+
+fn decided(r: Result<judge::Judged, RunError>) -> Result<Eval, RunError> {
+    r.map(judged)
 }
 
 /// Starts (or decides) one expectation at the current simulated time.
@@ -197,11 +202,7 @@ fn probe(world: &mut World, r: &Reach, want_reply: bool) -> Result<Eval, RunErro
         probe,
         finish: world.sim.now() + within,
         want_reply,
-        expected: if want_reply {
-            format!("{what} within {}", crate::scenario::values::HumanDuration(within))
-        } else {
-            format!("no {what}")
-        },
+        expected: judge::probe_expected(want_reply, within, &what),
     })
 }
 
@@ -218,30 +219,15 @@ fn route_get(world: &World, r: &RouteGet) -> Result<Eval, RunError> {
     }
     let answer = host.route_get(&q);
     let want = &r.expect;
-    let mut expected = Vec::new();
-    if want.unreachable {
-        expected.push("unreachable".to_owned());
-    }
     let via = want.via.as_ref().map(|v| resolve(world, &v.value, None)).transpose()?;
     let src = want.src.as_ref().map(|s| resolve(world, &s.value, None)).transpose()?;
-    if let Some(d) = &want.dev {
-        expected.push(format!("dev {}", d.value));
-    }
-    if let Some(v) = via {
-        expected.push(format!("via {v}"));
-    }
-    if let Some(s) = src {
-        expected.push(format!("src {s}"));
-    }
-    let expected = format!("ip route get {dst}: {}", expected.join(" "));
+    let expected = judge::route_get_expected(dst, want, via, src);
     Ok(match answer {
         Err(e) => done(want.unreachable, expected, ip_route_get_error(&e).trim_end().to_owned()),
         Ok(d) => {
             let t = &host.tables;
-            let passed = !want.unreachable
-                && want.dev.as_ref().is_none_or(|x| t.ifaces.name(d.dev) == x.value)
-                && via.is_none_or(|v| d.gateway == Some(v))
-                && src.is_none_or(|s| d.src == Some(s));
+            let dev = Some(t.ifaces.name(d.dev));
+            let passed = judge::route_get_passed(want, via, src, dev, d.gateway, d.src);
             let text = ip_route_get(t, &d);
             let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
             done(passed, expected, lines.join(" "))
@@ -295,50 +281,25 @@ fn address(world: &World, a: &AddressCheck, present: bool) -> Result<Eval, RunEr
         Ok(ip) => ip,
         // An address that cannot be formed (no SLAAC prefix yet) is absent.
         Err(RunError::Unresolved(why)) if !present => {
-            return Ok(done(true, format!("{} absent", a.address.value), why));
+            return Ok(judged(judge::address_unformed(a, why)));
         }
         Err(e) => return Err(e),
     };
-    let found = host.tables.addrs.on(iface.ifindex, ip.is_ipv6()).find(|x| x.addr == ip);
-    let list: Vec<String> = host
-        .tables
-        .addrs
-        .on(iface.ifindex, ip.is_ipv6())
-        .map(|x| format!("{}/{} {}", x.addr, x.prefix_len, flag_names(x.flags)))
-        .collect();
-    let observed = if list.is_empty() {
-        format!("no addresses on {}", a.iface.value)
-    } else {
-        list.join(", ")
-    };
-    if !present {
-        return Ok(done(
-            found.is_none(),
-            format!("{ip} not on {}", a.iface.value),
-            observed,
-        ));
+    let rows: Vec<&Addr> = host.tables.addrs.on(iface.ifindex, ip.is_ipv6()).collect();
+    Ok(judged(judge::address(a, ip, present, &rows)))
+}
+
+impl judge::AddrRow for &Addr {
+    fn net(&self) -> Option<(IpAddr, u8)> {
+        Some((self.addr, self.prefix_len))
     }
-    let mut expected = format!("{ip}");
-    if let Some(p) = a.prefix_len {
-        expected.push_str(&format!("/{p}"));
+    fn shown(&self) -> String {
+        format!("{}/{} {}", self.addr, self.prefix_len, flag_names(self.flags))
     }
-    expected.push_str(&format!(" on {}", a.iface.value));
-    if !a.flags.is_empty() {
-        let names: Vec<String> = a
-            .flags
-            .iter()
-            .filter_map(|f| serde_json::to_value(f).ok().and_then(|v| v.as_str().map(str::to_owned)))
-            .collect();
-        expected.push_str(&format!(" with {}", names.join(" ")));
+    fn holds(&self, f: AddrFlag) -> bool {
+        let (bit, set) = flag_bit(f);
+        self.flags.has(bit) == set
     }
-    let passed = found.is_some_and(|x| {
-        a.prefix_len.is_none_or(|p| p == x.prefix_len)
-            && a.flags.iter().all(|f| {
-                let (bit, set) = flag_bit(*f);
-                x.flags.has(bit) == set
-            })
-    });
-    Ok(done(passed, expected, observed))
 }
 
 fn default_routers(world: &World, d: &DefaultRouters) -> Result<Eval, RunError> {
@@ -365,8 +326,7 @@ fn default_routers(world: &World, d: &DefaultRouters) -> Result<Eval, RunError> 
         .iter()
         .map(|r| resolve(world, &r.value, Some(if v6 { Family::Ipv6 } else { Family::Ipv4 })).map(|ip| ip.to_string()))
         .collect::<Result<_, _>>()?;
-    let show = |l: &[String]| if l.is_empty() { "none".to_owned() } else { l.join(", ") };
-    Ok(done(seen == want, show(&want), show(&seen)))
+    Ok(judged(judge::default_routers(&want, &seen)))
 }
 
 fn finding(world: &World, facts: &RunFacts<'_>, f: &FindingCheck, present: bool) -> Result<Eval, RunError> {
@@ -394,30 +354,10 @@ fn finding(world: &World, facts: &RunFacts<'_>, f: &FindingCheck, present: bool)
 }
 
 fn instances(world: &World, facts: &RunFacts<'_>, rows: &[InstanceRow]) -> Result<Eval, RunError> {
-    let mut expected = Vec::new();
-    let mut observed = Vec::new();
-    let mut passed = true;
-    for row in rows {
-        let name = row.instance.value.to_string();
-        let want_ips: Vec<&str> = row.ips.iter().map(|i| i.value.text.as_str()).collect();
-        let state_name = |s: InstanceState| {
-            serde_json::to_value(s)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default()
-        };
-        expected.push(format!("{name} {} [{}]", state_name(row.state), want_ips.join(", ")));
-        let Some(vm) = facts.vms.iter().find(|v| v.name == name) else {
-            observed.push(format!("{name} not deployed"));
-            passed = false;
-            continue;
-        };
-        let state = agent_state(world, vm);
-        let ips: Vec<&str> = vm.director_ips.iter().map(String::as_str).collect();
-        observed.push(format!("{name} {} [{}]", state_name(state), ips.join(", ")));
-        passed &= state == row.state && (want_ips.is_empty() || want_ips == ips);
-    }
-    Ok(done(passed, expected.join("; "), observed.join("; ")))
+    Ok(judged(judge::instances(rows, |name| {
+        let vm = facts.vms.iter().find(|v| v.name == name)?;
+        Some((agent_state(world, vm), vm.director_ips.as_slice()))
+    })))
 }
 
 /// `running` once the agent's heartbeat was answered; `unresponsive-agent` otherwise.
@@ -490,25 +430,9 @@ fn capture(world: &World, c: &CaptureCount) -> Result<Eval, RunError> {
         .filter_map(|f| f.frame.view().ok())
         .filter(|v| frame_is(c.kind, &v.l3))
         .count() as u64;
-    let mut expected = Vec::new();
-    if let Some(x) = &c.count {
-        expected.push(format!("exactly {}", x.value));
-    }
-    if let Some(x) = &c.min {
-        expected.push(format!("at least {}", x.value));
-    }
-    if let Some(x) = &c.max {
-        expected.push(format!("at most {}", x.value));
-    }
-    let passed = c.count.as_ref().is_none_or(|x| n == x.value)
-        && c.min.as_ref().is_none_or(|x| n >= x.value)
-        && c.max.as_ref().is_none_or(|x| n <= x.value);
+    let (passed, bounds) = judge::bounds(n, c.count.as_ref(), c.min.as_ref(), c.max.as_ref());
     let what = format!("{:?} frames on {}", c.kind, c.segment.value).to_lowercase();
-    Ok(done(
-        passed,
-        format!("{} {what}", expected.join(", ")),
-        format!("{n} {what}"),
-    ))
+    Ok(done(passed, format!("{bounds} {what}"), format!("{n} {what}")))
 }
 
 /// Entries listed in a count's observation at most (a flood's 2,000 routers are summarised by their number).
@@ -569,39 +493,5 @@ fn count(world: &World, c: &TableCount) -> Result<Eval, RunError> {
             .map(|n| format!("{} {}", n.ip, n.state.name()))
             .collect(),
     };
-    let n = entries.len() as u64;
-    let mut bounds = Vec::new();
-    if let Some(x) = &c.count {
-        bounds.push(format!("exactly {}", x.value));
-    }
-    if let Some(x) = &c.min {
-        bounds.push(format!("at least {}", x.value));
-    }
-    if let Some(x) = &c.max {
-        bounds.push(format!("at most {}", x.value));
-    }
-    let passed = c.count.as_ref().is_none_or(|x| n == x.value)
-        && c.min.as_ref().is_none_or(|x| n >= x.value)
-        && c.max.as_ref().is_none_or(|x| n <= x.value);
-    let noun = serde_json::to_value(c.what)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
-    let family = match c.family {
-        None => "",
-        Some(Family::Ipv4) => "ipv4 ",
-        Some(Family::Ipv6) => "ipv6 ",
-    };
-    let place = c
-        .iface
-        .as_ref()
-        .map_or_else(|| c.node.value.to_string(), |i| format!("{} {}", c.node.value, i.value));
-    let what = format!("{family}{noun} on {place}");
-    let mut observed = format!("{n} {what}");
-    if !entries.is_empty() {
-        let shown: Vec<&str> = entries.iter().take(COUNT_LISTED).map(String::as_str).collect();
-        let more = if entries.len() > COUNT_LISTED { ", …" } else { "" };
-        observed.push_str(&format!(": {}{more}", shown.join(", ")));
-    }
-    Ok(done(passed, format!("{} {what}", bounds.join(", ")), observed))
+    Ok(judged(judge::count(c, &entries, COUNT_LISTED)))
 }

@@ -16,6 +16,7 @@ pub mod convert;
 pub mod deploy;
 pub mod explain;
 pub mod flows;
+pub(crate) mod judge;
 pub mod resolve;
 pub mod services;
 pub mod world;
