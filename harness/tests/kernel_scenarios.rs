@@ -81,12 +81,14 @@ macro_rules! kernel_case {
 
 kernel_case!(asymmetric_reply, "asymmetric-reply.yml", 0);
 kernel_case!(attack_dad_dos, "attack-dad-dos.yml", 43);
+kernel_case!(attack_dad_dos_victim, "attack-dad-dos-victim.yml", 50);
 kernel_case!(attack_kill_router, "attack-kill-router.yml", 1);
 kernel_case!(attack_na_spoof, "attack-na-spoof.yml", 46);
 kernel_case!(attack_redirect, "attack-redirect.yml", 2);
 kernel_case!(attack_rogue_ra_fragment, "attack-rogue-ra-fragment.yml", 3);
 kernel_case!(attack_rogue_ra, "attack-rogue-ra.yml", 4);
 kernel_case!(attack_rogue_ra_mitm, "attack-rogue-ra-mitm.yml", 44);
+kernel_case!(attack_two_nic, "attack-two-nic.yml", 49);
 kernel_case!(bind_listen_80, "bind-listen-80.yml", 5);
 kernel_case!(bind_listen_dual, "bind-listen-dual.yml", 6);
 kernel_case!(bind_listen_v6only, "bind-listen-v6only.yml", 7);
