@@ -1,8 +1,8 @@
 //! The Linux-like host as a simulator node: its tables, neighbour cache, DAD runs and applications, and the
 //! configuration verbs (`ip link set up`, `ip addr add`, `ip route add`, `sysctl -w`) that change them.
 //!
-//! A router is the same host with forwarding on. The receive path lives in [`super::input`], Neighbour Discovery
-//! in [`super::ndisc`], the send, error and forwarding paths in [`super::output`]. Everything takes `now` from the
+//! A router is the same host with forwarding on. The receive path lives in `host::input`, Neighbour Discovery
+//! in `host::ndisc`, the send, error and forwarding paths in `host::output`. Everything takes `now` from the
 //! [`Ctx`]; [`Node::poll_timeout`] is the earliest deadline of every component.
 
 use std::collections::BTreeMap;

@@ -77,7 +77,7 @@ pub struct RaHostState {
     pub temps: Vec<TempAddr>,
     /// `ifpub->regen_count`: temporaries made for each public address since its last regular regeneration.
     pub regen_counts: Vec<(IfIndex, Ipv6Addr, u32)>,
-    /// The earliest RS timer of all interfaces, kept current by the RS code ([`Host::poll_timeout`] asks for it
+    /// The earliest RS timer of all interfaces, kept current by the RS code (`Host::poll_timeout` asks for it
     /// after every event, so it must not walk the interfaces).
     pub rs_next: Option<Instant>,
     /// Redirect counters (§D).

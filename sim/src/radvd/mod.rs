@@ -1,6 +1,6 @@
 //! The router side of Neighbour Discovery: a radvd-like RA daemon per router interface (RFC 4861 §6.2,
 //! RFC 4191 preferences and Route Information, RFC 8106 RDNSS/DNSSL), configured in code or from a real
-//! `radvd.conf` file, and attached to a router [`crate::host::Host`] so that it sends from the router's own
+//! `radvd.conf` file, and attached to a router [`crate::host::node::Host`] so that it sends from the router's own
 //! link-local address and MAC.
 //!
 //! - [`config`]: what an interface advertises, with radvd's defaults;

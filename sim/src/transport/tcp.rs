@@ -2,8 +2,8 @@
 //! backoff capped at 120 s, minimum 200 ms (`TCP_RTO_MIN`), `tcp_syn_retries` 6, `tcp_synack_retries` 5,
 //! `tcp_retries2` 15 as a time budget (`tcp_model_timeout`), delayed ACKs (40 ms or every second segment),
 //! keepalive, RST validation per RFC 5961 §3 (exact sequence resets, in-window ones draw a challenge ACK),
-//! Reno congestion control with NewReno recovery (RFC 6582) and SACK ([`super::tcp_sack`]), an out-of-order
-//! queue ([`super::tcp_ofo`]), and TIME_WAIT of 60 s (`TCP_TIMEWAIT_LEN`).
+//! Reno congestion control with NewReno recovery (RFC 6582) and SACK (`tcp_sack.rs`), an out-of-order
+//! queue (`tcp_ofo.rs`), and TIME_WAIT of 60 s (`TCP_TIMEWAIT_LEN`).
 //!
 //! The connection never touches packets: segments come in as [`SegIn`], go out as [`SegOut`] whose payload is a
 //! range of [`Tcb::send_bytes`]; time comes in as `now`.

@@ -87,7 +87,7 @@ pub struct TcpConfig {
     pub mss: u16,
     /// Receive buffer (bytes), which bounds the advertised window.
     pub rcv_buf: u32,
-    /// Send buffer (bytes): [`Tcb::send`] accepts at most this much unacknowledged data.
+    /// Send buffer (bytes): `Tcb::send` accepts at most this much unacknowledged data.
     pub snd_buf: u32,
     /// `TCP_NODELAY` (Nagle off).
     pub nodelay: bool,
