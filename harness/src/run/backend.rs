@@ -14,7 +14,7 @@ use crate::run::actions::Snapshot;
 use crate::run::ScenarioRun;
 use crate::scenario::Scenario;
 use dualhome_reports::{
-    Artifacts, Backend as ReportBackend, ExpectationOutcome, ScenarioReport, ScenarioStatus, SourceLocation, Verdict,
+    Artifacts, Backend as ReportBackend, ExpectationOutcome, ScenarioReport, ScenarioStatus, Verdict,
 };
 
 /// Which backends `dualhome run` uses.
@@ -127,40 +127,6 @@ pub fn kernel_outcomes(
     out
 }
 
-/// One outcome of `expect[index]` judged on the kernel, located and described as the simulator's are.
-fn expectation_outcome(
-    scenario: &Scenario,
-    file: &str,
-    index: usize,
-    verdict: Verdict,
-    expected: String,
-    observed: Option<String>,
-) -> ExpectationOutcome {
-    let entry = &scenario.expect[index];
-    let kind = crate::run::kind_name(&entry.expectation);
-    let payload = serde_json::to_value(&entry.expectation)
-        .ok()
-        .and_then(|v| v.as_object().and_then(|m| m.values().next().cloned()))
-        .map_or_else(String::new, |v| v.to_string());
-    ExpectationOutcome {
-        id: format!("expect[{index}]"),
-        description: format!("{kind} {payload}"),
-        kind,
-        at_ns: entry
-            .at
-            .as_ref()
-            .map(|a| u64::try_from(a.value.0.as_nanos()).unwrap_or(u64::MAX)),
-        verdict,
-        expected,
-        observed,
-        location: entry.pos.is_known().then(|| SourceLocation {
-            file: file.to_owned(),
-            line: entry.pos.line,
-            column: entry.pos.column,
-        }),
-    }
-}
-
 /// `dualhome run --backend kernel` for one scenario: its report with the kernel's verdicts. `file` is the path
 /// as reports show it; `source` the file's text (line numbers in the address check).
 pub fn kernel_report(
@@ -189,7 +155,7 @@ pub fn kernel_report(
         report.expectations = (0..scenario.expect.len())
             .map(|i| {
                 let v = Verdict::Skipped { reason: reason.clone() };
-                expectation_outcome(scenario, file, i, v, String::new(), None)
+                super::outcome(scenario, file, i, v, String::new(), None)
             })
             .collect();
         report.status = ScenarioStatus::Skipped { reason };
@@ -225,9 +191,9 @@ pub fn kernel_report(
                     KernelVerdict::Failed => Verdict::Failed,
                     KernelVerdict::Skipped(reason) => Verdict::Skipped { reason },
                 };
-                report.expectations.push(expectation_outcome(
-                    scenario, file, c.index, verdict, c.expected, c.observed,
-                ));
+                report
+                    .expectations
+                    .push(super::outcome(scenario, file, c.index, verdict, c.expected, c.observed));
             }
             let notes = j
                 .skipped

@@ -337,7 +337,9 @@ pub fn kind_name(e: &crate::scenario::expect::Expectation) -> String {
         .unwrap_or_else(|| "expectation".to_owned())
 }
 
-fn outcome(
+/// One outcome of `expect[i]`, located and described the same on both backends (backend.rs reports the
+/// kernel's verdicts through it too).
+pub(crate) fn outcome(
     scenario: &Scenario,
     file: &str,
     i: usize,
@@ -346,14 +348,15 @@ fn outcome(
     observed: Option<String>,
 ) -> ExpectationOutcome {
     let entry = &scenario.expect[i];
+    let kind = kind_name(&entry.expectation);
     let payload = serde_json::to_value(&entry.expectation)
         .ok()
         .and_then(|v| v.as_object().and_then(|m| m.values().next().cloned()))
         .map_or_else(String::new, |v| v.to_string());
     ExpectationOutcome {
         id: format!("expect[{i}]"),
-        kind: kind_name(&entry.expectation),
-        description: format!("{} {payload}", kind_name(&entry.expectation)),
+        description: format!("{kind} {payload}"),
+        kind,
         at_ns: entry
             .at
             .as_ref()
