@@ -24,7 +24,7 @@ use dualhome_agent::addr::Mac;
 use dualhome_agent::{replay, BootTarget, OpFailure};
 use dualhome_sim::transport::nginx::ListenSocket;
 use dualhome_sim::transport::socket::Family as SockFamily;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 
 /// The simulated network of `scenario` with its BOSH deployment (director, IPAM plan, VMs booted by the agent's
 /// ops, services, heartbeats), as `run::execute` builds it before the timeline starts. A director that refuses
@@ -75,18 +75,7 @@ pub fn failure_text(f: &OpFailure) -> String {
 
 /// sshd on both families (as `run::services::vm_services`) and the job's nginx `listen` sockets.
 fn vm_listens(scenario: &Scenario, instance: &str) -> Result<Vec<ListenSocket>, KernelError> {
-    let mut out = vec![
-        ListenSocket {
-            family: SockFamily::Inet,
-            addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 22),
-            v6only: None,
-        },
-        ListenSocket {
-            family: SockFamily::Inet6,
-            addr: SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), 22),
-            v6only: Some(true),
-        },
-    ];
+    let mut out = crate::run::services::SSHD_LISTENS.to_vec();
     out.extend(deploy::job_listens(scenario, instance).map_err(|e| KernelError::Setup(e.to_string()))?);
     Ok(out)
 }

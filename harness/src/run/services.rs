@@ -62,22 +62,24 @@ pub fn host_services(world: &mut World, h: &crate::scenario::topology::Host) -> 
     Ok(())
 }
 
+/// sshd on every deployed VM, the same on both backends (kernel/bosh.rs): port 22 on IPv4 and, `v6only`, on IPv6.
+pub const SSHD_LISTENS: [ListenSocket; 2] = [
+    ListenSocket {
+        family: SockFamily::Inet,
+        addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 22),
+        v6only: None,
+    },
+    ListenSocket {
+        family: SockFamily::Inet6,
+        addr: SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), 22),
+        v6only: Some(true),
+    },
+];
+
 /// sshd and the jobs' nginx `listen` directives on a deployed VM.
 pub fn vm_services(world: &mut World, vm: &str, listens: &[ListenSocket]) -> Result<(), RunError> {
     let node = world.node(vm)?.id;
-    let sshd = [
-        ListenSocket {
-            family: SockFamily::Inet,
-            addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 22),
-            v6only: None,
-        },
-        ListenSocket {
-            family: SockFamily::Inet6,
-            addr: SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), 22),
-            v6only: Some(true),
-        },
-    ];
-    for s in sshd {
+    for s in SSHD_LISTENS {
         listen(world, node, vm, s, Service::Echo)?;
     }
     for s in listens {
