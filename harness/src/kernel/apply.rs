@@ -119,6 +119,40 @@ impl KernelNet {
         Ok(())
     }
 
+    /// Starts a ping run from `from` to `dst` under a fresh ident: `count` echo requests (seq 1, 2, …) from
+    /// `first` on, `interval` apart, sent by [`Self::send_due_echoes`]. A timeline `ping` and a `reachable`
+    /// probe (kernel/checks.rs, one request) both start here. Returns the ident, the key of its [`PingLog`].
+    pub(super) fn start_ping(
+        &mut self,
+        from: &str,
+        dst: IpAddr,
+        first: Duration,
+        count: u32,
+        interval: Duration,
+    ) -> u16 {
+        let ident = self.next_ident;
+        self.next_ident = self.next_ident.wrapping_add(1);
+        self.pings.push(PingLog {
+            node: from.to_owned(),
+            dst,
+            ident,
+            sent: 0,
+            got: Default::default(),
+        });
+        for seq in 0..count {
+            let at = first + interval * seq;
+            let seq = u16::try_from(seq + 1).unwrap_or(u16::MAX);
+            self.pending.push(Echo {
+                at,
+                node: from.to_owned(),
+                dst,
+                ident,
+                seq,
+            });
+        }
+        ident
+    }
+
     /// Applies one timeline action at scenario time `now`. Returns a note when the action was skipped.
     pub(super) fn apply(
         &mut self,
@@ -135,28 +169,8 @@ impl KernelNet {
         match action {
             Action::Ping(p) => {
                 let dst = resolve(&self.names, &p.to.value, p.family).map_err(|e| KernelError::Setup(e.to_string()))?;
-                let from = p.from.value.to_string();
-                let ident = self.next_ident;
-                self.next_ident = self.next_ident.wrapping_add(1);
-                self.pings.push(PingLog {
-                    node: from.clone(),
-                    dst,
-                    ident,
-                    sent: 0,
-                    got: Default::default(),
-                });
                 let interval = p.interval.map_or(Duration::from_secs(1), |i| i.0);
-                for seq in 0..p.count.unwrap_or(1) {
-                    let at = now + interval * seq;
-                    let seq = u16::try_from(seq + 1).unwrap_or(u16::MAX);
-                    self.pending.push(Echo {
-                        at,
-                        node: from.clone(),
-                        dst,
-                        ident,
-                        seq,
-                    });
-                }
+                self.start_ping(&p.from.value.to_string(), dst, now, p.count.unwrap_or(1), interval);
                 Ok(None)
             }
             Action::LinkDown(l) | Action::LinkUp(l) => {

@@ -12,13 +12,12 @@
 //! life after the handshake (kernel flows record only how far the handshake got, super::flows), and `http`
 //! probes a server application (kernel-side listeners accept connections and run none).
 
-use super::netns::ip;
-use super::observe::addrs;
-use super::runner::{advance, Echo, KernelNet, PingLog};
+use super::observe::{addrs, json};
+use super::runner::{advance, KernelNet};
 use super::snapshot::AddrEntry;
 use super::KernelError;
 use crate::run::judge;
-use crate::run::resolve::is_link_local;
+use crate::run::resolve::{configured, is_link_local};
 use crate::scenario::expect::{
     AddrFlag, AddressCheck, Countable, DefaultRouters, Expectation, InstanceRow, InstanceState, Probe, Reach, RouteGet,
     TableCount,
@@ -115,11 +114,6 @@ pub fn resolve(net: &KernelNet, r: &AddrRef, family: Option<Family>) -> Result<I
         return crate::run::resolve::resolve(&net.names, r, family).map_err(|e| unresolved(&e.to_string()));
     };
     let entry = net.names.node(&name).map_err(|e| unresolved(&e.to_string()))?;
-    let fam_ok = |ip: &IpAddr| match family {
-        None => true,
-        Some(Family::Ipv4) => ip.is_ipv4(),
-        Some(Family::Ipv6) => ip.is_ipv6(),
-    };
     let ifaces: Vec<_> = match iface {
         Some(i) => vec![entry.iface(i).ok_or_else(|| unresolved("no such interface"))?],
         None => entry.ifaces.iter().collect(),
@@ -135,13 +129,7 @@ pub fn resolve(net: &KernelNet, r: &AddrRef, family: Option<Family>) -> Result<I
                 .filter_map(|a| Some((a.cidr.split('/').next()?.parse::<IpAddr>().ok()?, &a.flags)))
         };
         let found = match select {
-            None => i.configured.iter().map(|n| n.addr()).find(fam_ok),
-            Some(AddrSelect::V4) => i.configured.iter().map(|n| n.addr()).find(IpAddr::is_ipv4),
-            Some(AddrSelect::V6) => i
-                .configured
-                .iter()
-                .map(|n| n.addr())
-                .find(|a| a.is_ipv6() && !is_link_local(*a)),
+            None | Some(AddrSelect::V4 | AddrSelect::V6) => configured(i, *select, family),
             Some(AddrSelect::LinkLocal) => on_dev().map(|(a, _)| a).find(|a| is_link_local(*a)),
             Some(AddrSelect::Slaac) => on_dev()
                 .find(|(a, f)| a.is_ipv6() && !is_link_local(*a) && f.iter().any(|x| x == "dynamic"))
@@ -224,19 +212,6 @@ impl judge::AddrRow for AddrEntry {
         let (name, shown) = flag_rule(f);
         self.flags.iter().any(|g| g == name) == shown
     }
-}
-
-fn json(ns: &str, args: &[&str]) -> Result<Value, KernelError> {
-    let mut full = vec!["-n", ns, "-json"];
-    full.extend_from_slice(args);
-    let text = ip(&full)?;
-    if text.trim().is_empty() {
-        return Ok(Value::Array(Vec::new()));
-    }
-    serde_json::from_str(&text).map_err(|e| KernelError::Parse {
-        what: format!("ip {}", full.join(" ")),
-        detail: e.to_string(),
-    })
 }
 
 fn default_routers(net: &KernelNet, index: usize, d: &DefaultRouters) -> Result<KernelCheck, KernelError> {
@@ -414,22 +389,8 @@ impl KernelNet {
             }
             // `simulator_only` keeps http probes away; a ping for the rest.
             Probe::Ping | Probe::Http => {
-                let ident = self.next_ident;
-                self.next_ident = self.next_ident.wrapping_add(1);
-                self.pings.push(PingLog {
-                    node: from.clone(),
-                    dst,
-                    ident,
-                    sent: 0,
-                    got: Default::default(),
-                });
-                self.pending.push(Echo {
-                    at: now,
-                    node: from,
-                    dst,
-                    ident,
-                    seq: 1,
-                });
+                // One request: the answer is read `within` later (`finish_probe`).
+                let ident = self.start_ping(&from, dst, now, 1, Duration::ZERO);
                 Ok(Pending::Ping {
                     ident,
                     want_reply,

@@ -22,7 +22,8 @@ const ADDR_FLAGS: [&str; 9] = [
     "tentative",
 ];
 
-fn json(ns: &str, args: &[&str]) -> Result<Value, KernelError> {
+/// `ip -n NS -json ARGS`, parsed (no output is an empty list); kernel/checks.rs asks through it too.
+pub(super) fn json(ns: &str, args: &[&str]) -> Result<Value, KernelError> {
     let mut full = vec!["-n", ns, "-json"];
     full.extend_from_slice(args);
     let text = ip(&full)?;

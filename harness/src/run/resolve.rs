@@ -3,7 +3,7 @@
 //! read from the node's address table at the moment of resolution, because they exist only once the kernel (or
 //! an RA) made them (reference grammar: docs/scenarios.md "Names and references").
 
-use super::world::{NodeEntry, World};
+use super::world::{IfaceEntry, NodeEntry, World};
 use super::RunError;
 use crate::scenario::reference::{AddrRef, AddrSelect, NodeName};
 use crate::scenario::timeline::Family;
@@ -27,6 +27,19 @@ pub(crate) fn is_link_local(ip: IpAddr) -> bool {
 /// The node a name refers to.
 pub fn node<'w>(world: &'w World, name: &NodeName) -> Result<&'w NodeEntry, RunError> {
     world.node(&name.to_string())
+}
+
+/// The configured address of `i` a reference without a selector (the first of `family`), with `v4` or with `v6`
+/// (the first global one) means: as the scenario and the IPAM plan give them, so the same on both backends
+/// (kernel/checks.rs `resolve`). `None` for the selectors read from live state (link-local, SLAAC).
+pub(crate) fn configured(i: &IfaceEntry, select: Option<AddrSelect>, family: Option<Family>) -> Option<IpAddr> {
+    let mut all = i.configured.iter().map(|n| n.addr());
+    match select {
+        None => all.find(|a| family_ok(*a, family)),
+        Some(AddrSelect::V4) => all.find(IpAddr::is_ipv4),
+        Some(AddrSelect::V6) => all.find(|a| a.is_ipv6() && !is_link_local(*a)),
+        Some(AddrSelect::LinkLocal | AddrSelect::Slaac) => None,
+    }
 }
 
 /// Resolves `r` now. `family` picks among a node's addresses when the reference has no selector.
@@ -59,13 +72,7 @@ pub fn resolve(world: &World, r: &AddrRef, family: Option<Family>) -> Result<IpA
     };
     for i in ifaces {
         let found = match select {
-            None => i.configured.iter().map(|n| n.addr()).find(|a| family_ok(*a, family)),
-            Some(AddrSelect::V4) => i.configured.iter().map(|n| n.addr()).find(IpAddr::is_ipv4),
-            Some(AddrSelect::V6) => i
-                .configured
-                .iter()
-                .map(|n| n.addr())
-                .find(|a| a.is_ipv6() && !is_link_local(*a)),
+            None | Some(AddrSelect::V4 | AddrSelect::V6) => configured(i, *select, family),
             Some(AddrSelect::LinkLocal) => host
                 .tables
                 .addrs
