@@ -13,9 +13,7 @@ use crate::kernel::{check_privileges, compare, judge, KernelError, KernelOptions
 use crate::run::actions::Snapshot;
 use crate::run::ScenarioRun;
 use crate::scenario::Scenario;
-use dualhome_reports::{
-    Artifacts, Backend as ReportBackend, ExpectationOutcome, ScenarioReport, ScenarioStatus, Verdict,
-};
+use dualhome_reports::{Backend as ReportBackend, ExpectationOutcome, ScenarioReport, ScenarioStatus, Verdict};
 
 /// Which backends `dualhome run` uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -136,21 +134,7 @@ pub fn kernel_report(
     seed: Option<u64>,
     run_id: &str,
 ) -> ScenarioRun {
-    let mut report = ScenarioReport {
-        file: file.to_owned(),
-        name: scenario.name.value.clone(),
-        description: scenario.description.trim().to_owned(),
-        tags: scenario.tags.clone(),
-        seed: seed.unwrap_or(scenario.seed),
-        backend: ReportBackend::Kernel,
-        simulated_ns: 0,
-        events: 0,
-        frames: 0,
-        status: ScenarioStatus::Passed,
-        expectations: Vec::new(),
-        findings: Vec::new(),
-        artifacts: Artifacts::default(),
-    };
+    let mut report = super::new_report(scenario, file, seed.unwrap_or(scenario.seed), ReportBackend::Kernel);
     let skip_all = |report: &mut ScenarioReport, reason: String| {
         report.expectations = (0..scenario.expect.len())
             .map(|i| {

@@ -87,6 +87,26 @@ struct Pending {
     expected: String,
 }
 
+/// A report of `scenario` on `backend` before anything ran: passed, nothing judged, counters at zero (the kernel
+/// backend's reports start here too).
+pub(crate) fn new_report(scenario: &Scenario, file: &str, seed: u64, backend: Backend) -> ScenarioReport {
+    ScenarioReport {
+        file: file.to_owned(),
+        name: scenario.name.value.clone(),
+        description: scenario.description.trim().to_owned(),
+        tags: scenario.tags.clone(),
+        seed,
+        backend,
+        simulated_ns: 0,
+        events: 0,
+        frames: 0,
+        status: ScenarioStatus::Passed,
+        expectations: Vec::new(),
+        findings: Vec::new(),
+        artifacts: Artifacts::default(),
+    }
+}
+
 /// Runs `scenario` (loaded from `file`) to its end.
 pub fn run_scenario(scenario: &Scenario, file: &str, opts: &RunOptions) -> ScenarioRun {
     run_keeping_world(scenario, file, opts).0
@@ -95,21 +115,7 @@ pub fn run_scenario(scenario: &Scenario, file: &str, opts: &RunOptions) -> Scena
 /// [`run_scenario`], also returning the simulation at its end (when the network was built), for `explain`.
 pub fn run_keeping_world(scenario: &Scenario, file: &str, opts: &RunOptions) -> (ScenarioRun, Option<World>) {
     let seed = opts.seed.unwrap_or(scenario.seed);
-    let mut report = ScenarioReport {
-        file: file.to_owned(),
-        name: scenario.name.value.clone(),
-        description: scenario.description.trim().to_owned(),
-        tags: scenario.tags.clone(),
-        seed,
-        backend: Backend::Sim,
-        simulated_ns: 0,
-        events: 0,
-        frames: 0,
-        status: ScenarioStatus::Passed,
-        expectations: Vec::new(),
-        findings: Vec::new(),
-        artifacts: Artifacts::default(),
-    };
+    let mut report = new_report(scenario, file, seed, Backend::Sim);
     let mut snapshots = Vec::new();
     let mut outcomes: Vec<Option<ExpectationOutcome>> = vec![None; scenario.expect.len()];
     let (world, error) = match world::build(scenario, seed) {
