@@ -554,15 +554,7 @@ pub fn run_checks(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::{load_text, LoadOptions};
-
-    fn expectations(yaml: &str) -> Vec<Expectation> {
-        let text = format!("name: t\nduration: 1s\ntopology:\n  segments: [{{name: lan}}]\n  hosts:\n    - name: a\n      interfaces: [{{name: eth0, segment: lan, mac: \"02:00:00:00:00:01\", addresses: [2001:db8::1/64]}}]\nexpect:\n{yaml}");
-        match load_text("t.yml", &text, None, &LoadOptions::default()) {
-            Ok(s) => s.expect.into_iter().map(|e| e.expectation).collect(),
-            Err(e) => panic!("does not load: {e:?}"),
-        }
-    }
+    use crate::run::judge::tests::expectations;
 
     #[test]
     fn table_and_probe_kinds_are_judged_on_the_kernel_and_simulator_views_are_not() {

@@ -185,7 +185,7 @@ pub(crate) fn count(c: &TableCount, entries: &[String], listed: usize) -> Judged
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::scenario::expect::{Countable, Expectation};
     use crate::scenario::{load_text, LoadOptions};
@@ -204,7 +204,8 @@ mod tests {
         }
     }
 
-    fn expectations(yaml: &str) -> Vec<Expectation> {
+    /// The expectations `yaml` lists (indented list items), in a one-host scenario (`a`, `eth0`, 2001:db8::1/64).
+    pub(crate) fn expectations(yaml: &str) -> Vec<Expectation> {
         let text = format!("name: t\nduration: 1s\ntopology:\n  segments: [{{name: lan}}]\n  hosts:\n    - name: a\n      interfaces: [{{name: eth0, segment: lan, mac: \"02:00:00:00:00:01\", addresses: [2001:db8::1/64]}}]\nexpect:\n{yaml}");
         match load_text("t.yml", &text, None, &LoadOptions::default()) {
             Ok(s) => s.expect.into_iter().map(|e| e.expectation).collect(),
