@@ -3,12 +3,11 @@
 
 use super::located::{Located, Pos};
 use super::reference::{AddrRef, NodeName};
-use super::timed::{deserialize_timed, serialize_timed, timed_schema, EntryKinds};
+use super::timed::{timed_entry, EntryKinds};
 use super::timeline::Family;
 use super::values::{HumanDuration, IpText};
-use schemars::{JsonSchema, Schema, SchemaGenerator};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::borrow::Cow;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 /// One expectation entry.
 #[derive(Clone, Debug)]
@@ -388,36 +387,4 @@ impl EntryKinds for Expectation {
     const WHAT: &'static str = "expectation";
 }
 
-/// Equality ignores where the entry was written, like [`Located`].
-impl PartialEq for ExpectEntry {
-    fn eq(&self, other: &Self) -> bool {
-        self.at == other.at && self.expectation == other.expectation
-    }
-}
-
-impl<'de> Deserialize<'de> for ExpectEntry {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let parts = deserialize_timed::<D, Expectation>(deserializer)?;
-        Ok(ExpectEntry {
-            at: parts.at,
-            expectation: parts.item,
-            pos: parts.pos,
-        })
-    }
-}
-
-impl Serialize for ExpectEntry {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serialize_timed(serializer, self.at.as_ref().map(|a| &a.value), &self.expectation)
-    }
-}
-
-impl JsonSchema for ExpectEntry {
-    fn schema_name() -> Cow<'static, str> {
-        Cow::Borrowed("ExpectEntry")
-    }
-
-    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
-        timed_schema::<Expectation>(generator, false)
-    }
-}
+timed_entry!(ExpectEntry, expectation, Expectation, at_required: false);

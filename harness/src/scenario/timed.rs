@@ -177,3 +177,45 @@ pub(crate) fn timed_schema<A: JsonSchema>(generator: &mut SchemaGenerator, at_re
     }
     schema
 }
+
+/// The trait impls of an entry struct `{at, <field>: <kind enum>, pos}` (`TimelineEntry`, `ExpectEntry`):
+/// equality ignoring `pos`, reading by [`deserialize_timed`], writing by [`serialize_timed`], and the schema of
+/// [`timed_schema`], `at` required when `at_required`.
+macro_rules! timed_entry {
+    ($entry:ident, $field:ident, $kind:ty, at_required: $at_required:expr) => {
+        /// Equality ignores where the entry was written, like [`Located`](crate::scenario::Located).
+        impl PartialEq for $entry {
+            fn eq(&self, other: &Self) -> bool {
+                self.at == other.at && self.$field == other.$field
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $entry {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let parts = $crate::scenario::timed::deserialize_timed::<D, $kind>(deserializer)?;
+                Ok($entry {
+                    at: parts.at,
+                    $field: parts.item,
+                    pos: parts.pos,
+                })
+            }
+        }
+
+        impl serde::Serialize for $entry {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                $crate::scenario::timed::serialize_timed(serializer, self.at.as_ref().map(|a| &a.value), &self.$field)
+            }
+        }
+
+        impl schemars::JsonSchema for $entry {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed(stringify!($entry))
+            }
+
+            fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                $crate::scenario::timed::timed_schema::<$kind>(generator, $at_required)
+            }
+        }
+    };
+}
+pub(crate) use timed_entry;

@@ -3,11 +3,10 @@
 use super::located::{Located, Pos};
 use super::ra::{Malformed, Preference, RaConfig, RaPrefix};
 use super::reference::{AddrRef, NodeName};
-use super::timed::{deserialize_timed, serialize_timed, timed_schema, EntryKinds};
+use super::timed::{timed_entry, EntryKinds};
 use super::values::{HumanDuration, SysctlValue};
-use schemars::{JsonSchema, Schema, SchemaGenerator};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::borrow::Cow;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 /// One timeline entry.
 #[derive(Clone, Debug)]
@@ -433,36 +432,4 @@ impl Action {
     }
 }
 
-/// Equality ignores where the entry was written, like [`Located`].
-impl PartialEq for TimelineEntry {
-    fn eq(&self, other: &Self) -> bool {
-        self.at == other.at && self.action == other.action
-    }
-}
-
-impl<'de> Deserialize<'de> for TimelineEntry {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let parts = deserialize_timed::<D, Action>(deserializer)?;
-        Ok(TimelineEntry {
-            at: parts.at,
-            action: parts.item,
-            pos: parts.pos,
-        })
-    }
-}
-
-impl Serialize for TimelineEntry {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serialize_timed(serializer, self.at.as_ref().map(|a| &a.value), &self.action)
-    }
-}
-
-impl JsonSchema for TimelineEntry {
-    fn schema_name() -> Cow<'static, str> {
-        Cow::Borrowed("TimelineEntry")
-    }
-
-    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
-        timed_schema::<Action>(generator, true)
-    }
-}
+timed_entry!(TimelineEntry, action, Action, at_required: true);
