@@ -1,6 +1,6 @@
 //! A frame on the wire: immutable Ethernet II bytes shared by every receiver of a flooded or multicast frame.
 
-use crate::wire::{parse_frame, EtherType, FrameView, L3View, MacAddr, VlanTag, WireError};
+use crate::wire::{parse_frame_with, EtherType, FrameView, L3View, MacAddr, VlanTag, WireError};
 use std::cell::OnceCell;
 use std::rc::Rc;
 
@@ -57,6 +57,10 @@ impl Bytes {
 pub struct Frame {
     bytes: Bytes,
     parsed: OnceCell<Result<Parsed, WireError>>,
+    /// The transport checksum was computed by the simulator's own stack (or checked by a router that forwarded
+    /// it), so receivers need not verify it again: what a veth hands on as CHECKSUM_UNNECESSARY. Frames built
+    /// elsewhere (attackers, raw sends, malformed builders) never carry it and are verified as on the wire.
+    l4_trusted: bool,
 }
 
 impl PartialEq for Frame {
@@ -80,22 +84,35 @@ impl Frame {
         Rc::new(Frame {
             bytes,
             parsed: OnceCell::new(),
+            l4_trusted: false,
         })
     }
 
     /// A frame holding a copy of `bytes`, so the sender can reuse its build buffer.
     pub fn from_slice(bytes: &[u8]) -> Rc<Frame> {
+        Frame::copied(bytes, false)
+    }
+
+    /// A copy of `bytes` whose transport checksum the host stack computed itself (see `l4_trusted`): receivers
+    /// skip re-verifying it. Only the host's own output and forwarding paths may call this.
+    pub(crate) fn copied(bytes: &[u8], l4_trusted: bool) -> Rc<Frame> {
         Rc::new(Frame {
             bytes: Bytes::from_slice(bytes),
             parsed: OnceCell::new(),
+            l4_trusted,
         })
+    }
+
+    /// Whether receivers may skip verifying the transport checksum (see the field's docs).
+    pub fn l4_trusted(&self) -> bool {
+        self.l4_trusted
     }
 
     /// The frame decoded by [`parse_frame`], parsed on first use and cached for every later receiver.
     pub fn view(&self) -> Result<FrameView<'_>, WireError> {
         let bytes = self.bytes.as_slice();
         let parsed = self.parsed.get_or_init(|| {
-            parse_frame(bytes).map(|v| Parsed {
+            parse_frame_with(bytes, !self.l4_trusted).map(|v| Parsed {
                 dst: v.dst,
                 src: v.src,
                 vlan: v.vlan,
@@ -157,7 +174,7 @@ impl Frame {
         out.extend_from_slice(&[0x81, 0x00]);
         out.extend_from_slice(&(vid & 0x0fff).to_be_bytes());
         out.extend_from_slice(self.bytes().get(12..).unwrap_or(&[]));
-        Frame::new(out)
+        Frame::copied(&out, self.l4_trusted)
     }
 
     /// A copy of this frame with its 802.1Q tag removed (the frame must carry one: see [`Frame::vlan_id`]).
@@ -165,7 +182,7 @@ impl Frame {
         let mut out = Vec::with_capacity(self.bytes().len().saturating_sub(4));
         out.extend_from_slice(&self.bytes()[..12.min(self.bytes().len())]);
         out.extend_from_slice(self.bytes().get(16..).unwrap_or(&[]));
-        Frame::new(out)
+        Frame::copied(&out, self.l4_trusted)
     }
 }
 
@@ -177,6 +194,9 @@ pub fn is_group_mac(mac: &MacBytes) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::build::{append_ipv6, Ipv6Params, Upper, L2};
+    use crate::wire::icmpv6::Icmpv6Repr;
+    use crate::wire::{parse_frame, L4View};
 
     fn sample() -> Rc<Frame> {
         let mut b = vec![0x33, 0x33, 0, 0, 0, 1, 2, 0, 0, 0, 0, 1, 0x86, 0xdd];
@@ -202,6 +222,39 @@ mod tests {
         assert!(f.parsed.get().is_some());
         assert_eq!(f.view(), a);
         assert_eq!(Frame::new(vec![0; 5]).view(), Err(WireError::Truncated));
+    }
+
+    /// An echo request with its ICMPv6 checksum broken.
+    fn bad_checksum_echo() -> Vec<u8> {
+        let l2 = L2 {
+            src: MacAddr([2, 0, 0, 0, 0, 1]),
+            dst: MacAddr([2, 0, 0, 0, 0, 2]),
+            vlan: None,
+        };
+        let params = Ipv6Params::new("2001:db8::1".parse().unwrap(), "2001:db8::2".parse().unwrap(), 64);
+        let echo = Icmpv6Repr::EchoRequest {
+            ident: 1,
+            seq_no: 1,
+            data: &[0; 8],
+        };
+        let mut b = Vec::new();
+        append_ipv6(&mut b, l2, &params, &Upper::Icmpv6(echo)).unwrap();
+        b[14 + 40 + 2] ^= 0xff;
+        b
+    }
+
+    #[test]
+    fn only_untrusted_frames_have_their_transport_checksum_verified() {
+        let bytes = bad_checksum_echo();
+        let malformed = |f: &Frame| matches!(f.view().map(|v| v.l4()), Ok(Some(L4View::Malformed(_))));
+        assert!(
+            malformed(&Frame::from_slice(&bytes)),
+            "a raw frame is checked as on the wire"
+        );
+        let trusted = Frame::copied(&bytes, true);
+        assert!(!malformed(&trusted), "the stack's own checksum is not checked again");
+        assert!(trusted.with_vlan_tag(7).l4_trusted() && trusted.with_vlan_tag(7).without_vlan_tag().l4_trusted());
+        assert!(!Frame::from_slice(&bytes).with_vlan_tag(7).l4_trusted());
     }
 
     #[test]

@@ -118,8 +118,7 @@ impl Host {
         fwd.extend_from_slice(l3);
         fwd[14 + 7] -= 1;
         fwd.resize(fwd.len().max(crate::wire::build::MIN_FRAME_LEN), 0);
-        let _ = frame;
-        self.transmit(ctx, d.dev, d.next_hop(), fwd);
+        self.transmit(ctx, d.dev, d.next_hop(), fwd, frame.l4_trusted());
     }
 
     /// `ndisc_send_redirect`: the target is a link-local gateway or the destination itself (on-link); the source
@@ -236,7 +235,7 @@ impl Host {
         fwd.extend_from_slice(&frame.bytes()[l3_off..end]);
         ipv4_ttl_decrement(&mut fwd[14..]);
         fwd.resize(fwd.len().max(crate::wire::build::MIN_FRAME_LEN), 0);
-        self.transmit(ctx, d.dev, d.next_hop(), fwd);
+        self.transmit(ctx, d.dev, d.next_hop(), fwd, frame.l4_trusted());
     }
 }
 

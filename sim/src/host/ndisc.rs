@@ -276,7 +276,7 @@ impl Host {
         };
         let mut buf = Vec::new();
         if append_ipv6(&mut buf, l2, &Ipv6Params::new(src, dst, 255), &Upper::Icmpv6(msg)).is_ok() {
-            self.transmit(ctx, ifindex, IpAddr::V6(dst), buf);
+            self.transmit(ctx, ifindex, IpAddr::V6(dst), buf, true);
         }
     }
 

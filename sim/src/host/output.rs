@@ -59,10 +59,20 @@ fn patch_dst(frame: &mut [u8], mac: MacAddr) {
 }
 
 impl Host {
-    /// Hands a built frame to the next hop: multicast at once, unicast through the neighbour cache.
-    pub(super) fn transmit(&mut self, ctx: &mut Ctx<'_>, dev: IfIndex, next_hop: IpAddr, mut frame: PendingFrame) {
+    /// Hands a built frame to the next hop: multicast at once, unicast through the neighbour cache. `l4_trusted`:
+    /// the transport checksum was computed by this stack (or carried by a trusted frame it forwards), so receivers
+    /// need not verify it again ([`Frame::l4_trusted`]); frames released later from the neighbour queue are sent
+    /// untrusted, which only costs their receivers a verification.
+    pub(super) fn transmit(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        dev: IfIndex,
+        next_hop: IpAddr,
+        mut frame: PendingFrame,
+        l4_trusted: bool,
+    ) {
         if dev == IfIndex::LOOPBACK {
-            self.loopback.push(Frame::from_slice(&frame));
+            self.loopback.push(Frame::copied(&frame, l4_trusted));
             return self.recycle_tx(frame);
         }
         let group = match next_hop {
@@ -73,7 +83,7 @@ impl Host {
         };
         if let Some(mac) = group {
             patch_dst(&mut frame, mac);
-            ctx.send_shared(dev, Frame::from_slice(&frame));
+            ctx.send_shared(dev, Frame::copied(&frame, l4_trusted));
             return self.recycle_tx(frame);
         }
         let mut out = std::mem::take(&mut self.neigh_out);
@@ -85,7 +95,7 @@ impl Host {
         match resolution {
             Resolution::Send { lladdr, mut packet } => {
                 patch_dst(&mut packet, lladdr);
-                ctx.send_shared(dev, Frame::from_slice(&packet));
+                ctx.send_shared(dev, Frame::copied(&packet, l4_trusted));
                 self.recycle_tx(packet);
             }
             Resolution::Queued => {}
@@ -308,7 +318,7 @@ impl Host {
             self.drop_packet(ctx, DropReason::Policy);
             return Err(LookupError::Invalid);
         }
-        self.transmit(ctx, dev, next_hop, buf);
+        self.transmit(ctx, dev, next_hop, buf, true);
         Ok(())
     }
 
@@ -349,7 +359,7 @@ impl Host {
             self.recycle_tx(buf);
             return Err(LookupError::Invalid);
         }
-        self.transmit(ctx, dev, nh, buf);
+        self.transmit(ctx, dev, nh, buf, true);
         Ok(())
     }
 

@@ -176,7 +176,7 @@ fn l4_view(proto: IpProtocol, bytes: &[u8], addrs: IpPair, verify: bool) -> L4Vi
     }
 }
 
-fn parse_ipv4(bytes: &[u8], l3_offset: usize) -> Result<Ipv4View, WireError> {
+fn parse_ipv4(bytes: &[u8], l3_offset: usize, verify_l4: bool) -> Result<Ipv4View, WireError> {
     let packet = Ipv4Packet::new_checked(bytes)?;
     let repr = Ipv4Repr::parse(&packet)?;
     let addrs = IpPair::V4 {
@@ -186,7 +186,7 @@ fn parse_ipv4(bytes: &[u8], l3_offset: usize) -> Result<Ipv4View, WireError> {
     let l4 = if repr.frag_offset != 0 {
         L4View::None
     } else {
-        l4_view(repr.protocol, packet.payload(), addrs, !repr.more_frags)
+        l4_view(repr.protocol, packet.payload(), addrs, verify_l4 && !repr.more_frags)
     };
     Ok(Ipv4View {
         repr,
@@ -196,7 +196,7 @@ fn parse_ipv4(bytes: &[u8], l3_offset: usize) -> Result<Ipv4View, WireError> {
     })
 }
 
-fn parse_ipv6(bytes: &[u8], l3_offset: usize) -> Result<Ipv6View, WireError> {
+fn parse_ipv6(bytes: &[u8], l3_offset: usize, verify_l4: bool) -> Result<Ipv6View, WireError> {
     let packet = Ipv6Packet::new_checked(bytes)?;
     let repr = Ipv6Repr::parse(&packet);
     let payload = packet.payload();
@@ -207,7 +207,12 @@ fn parse_ipv6(bytes: &[u8], l3_offset: usize) -> Result<Ipv6View, WireError> {
     };
     let upper = payload.get(usize::from(ext.upper_offset)..).unwrap_or_default();
     let l4 = if ext.has_upper_header() {
-        l4_view(ext.upper, upper, addrs, ext.fragment.is_none_or(|f| f.is_atomic()))
+        l4_view(
+            ext.upper,
+            upper,
+            addrs,
+            verify_l4 && ext.fragment.is_none_or(|f| f.is_atomic()),
+        )
     } else {
         L4View::None
     };
@@ -224,6 +229,13 @@ fn parse_ipv6(bytes: &[u8], l3_offset: usize) -> Result<Ipv6View, WireError> {
 /// Decodes a frame once. Frames longer than 65535 bytes are `BadLength`; a frame shorter than its Ethernet
 /// header is `Truncated`; everything else yields a view (see the module docs).
 pub fn parse_frame(bytes: &[u8]) -> Result<FrameView<'_>, WireError> {
+    parse_frame_with(bytes, true)
+}
+
+/// [`parse_frame`], optionally without verifying the transport checksum (ICMP, UDP, TCP) — for frames whose
+/// checksum the simulator's own stack computed, as a veth marks them CHECKSUM_UNNECESSARY. The IPv4 header
+/// checksum is always verified (`ip_rcv_core` does, offload or not).
+pub fn parse_frame_with(bytes: &[u8], verify_l4: bool) -> Result<FrameView<'_>, WireError> {
     if bytes.len() > usize::from(u16::MAX) {
         return Err(WireError::BadLength);
     }
@@ -236,8 +248,8 @@ pub fn parse_frame(bytes: &[u8]) -> Result<FrameView<'_>, WireError> {
             Ok(arp) => L3View::Arp(arp),
             Err(e) => L3View::Malformed(e),
         },
-        EtherType::IPV4 => parse_ipv4(payload, l3_offset).map_or_else(L3View::Malformed, L3View::Ipv4),
-        EtherType::IPV6 => parse_ipv6(payload, l3_offset).map_or_else(L3View::Malformed, L3View::Ipv6),
+        EtherType::IPV4 => parse_ipv4(payload, l3_offset, verify_l4).map_or_else(L3View::Malformed, L3View::Ipv4),
+        EtherType::IPV6 => parse_ipv6(payload, l3_offset, verify_l4).map_or_else(L3View::Malformed, L3View::Ipv6),
         _ => L3View::Other,
     };
     Ok(FrameView {

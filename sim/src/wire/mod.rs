@@ -103,7 +103,7 @@ pub mod udp;
 
 pub use arp::{ArpOperation, ArpPacket, ArpRepr};
 pub use ethernet::{EtherType, EthernetFrame, EthernetRepr, VlanTag};
-pub use frame::{parse_frame, FrameView, Ipv4View, Ipv6View, L3View, L4View};
+pub use frame::{parse_frame, parse_frame_with, FrameView, Ipv4View, Ipv6View, L3View, L4View};
 pub use icmpv4::{Icmpv4Packet, Icmpv4Repr, Icmpv4TimeExceeded, Icmpv4Unreachable};
 pub use icmpv6::{Icmpv6Packet, Icmpv6ParamProblem, Icmpv6Repr, Icmpv6TimeExceeded, Icmpv6Unreachable};
 pub use ip::{IpPair, IpProtocol};
