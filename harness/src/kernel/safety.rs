@@ -113,13 +113,8 @@ pub fn check(scenario: &Scenario, source: Option<&str>) -> Result<(), UnsafeAddr
 /// The line of the first interface address, route or rule field holding `token` (these are `Located`).
 fn located_line(s: &Scenario, token: &str) -> Option<u32> {
     let t = &s.topology;
-    let ifaces = t
-        .routers
-        .iter()
-        .flat_map(|r| &r.interfaces)
-        .chain(t.hosts.iter().flat_map(|h| &h.interfaces))
-        .chain(t.attackers.iter().flat_map(|a| &a.interfaces));
-    let mut found = ifaces
+    let mut found = t
+        .interfaces()
         .flat_map(|i| &i.addresses)
         .find(|a| a.value.0.to_string() == token)
         .map(|a| a.pos.line);

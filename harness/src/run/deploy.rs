@@ -196,14 +196,7 @@ pub fn add_director(scenario: &Scenario, world: &mut World, bosh: &Bosh, seed: u
 }
 
 fn all_macs(scenario: &Scenario) -> BTreeSet<[u8; 6]> {
-    let t = &scenario.topology;
-    let ifaces = t
-        .routers
-        .iter()
-        .flat_map(|r| &r.interfaces)
-        .chain(t.hosts.iter().flat_map(|h| &h.interfaces))
-        .chain(t.attackers.iter().flat_map(|a| &a.interfaces));
-    let mut set: BTreeSet<[u8; 6]> = ifaces.map(|i| i.mac.value.0).collect();
+    let mut set: BTreeSet<[u8; 6]> = scenario.topology.interfaces().map(|i| i.mac.value.0).collect();
     if let Some(b) = &scenario.bosh {
         set.extend(b.vm_macs.iter().map(|m| m.mac.value.0));
         set.extend(b.director.mac.iter().map(|m| m.value.0));

@@ -30,6 +30,17 @@ pub struct Topology {
     pub attackers: Vec<Attacker>,
 }
 
+impl Topology {
+    /// Every node's interfaces: routers', then hosts', then attackers', each in file order.
+    pub fn interfaces(&self) -> impl Iterator<Item = &Interface> {
+        let routers = self.routers.iter().flat_map(|r| &r.interfaces);
+        let hosts = self.hosts.iter().flat_map(|h| &h.interfaces);
+        routers
+            .chain(hosts)
+            .chain(self.attackers.iter().flat_map(|a| &a.interfaces))
+    }
+}
+
 /// RA-Guard on a segment's switch (RFC 6105; RFC 7113 for the extension-header evasions it must resist).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
