@@ -83,6 +83,7 @@ kernel_case!(asymmetric_reply, "asymmetric-reply.yml", 0);
 kernel_case!(attack_dad_dos, "attack-dad-dos.yml", 43);
 kernel_case!(attack_dad_dos_victim, "attack-dad-dos-victim.yml", 50);
 kernel_case!(attack_kill_router, "attack-kill-router.yml", 1);
+kernel_case!(attack_mitm_bridge, "attack-mitm-bridge.yml", 52);
 kernel_case!(attack_na_spoof, "attack-na-spoof.yml", 46);
 kernel_case!(attack_na_spoof_no_override, "attack-na-spoof-no-override.yml", 51);
 kernel_case!(attack_redirect, "attack-redirect.yml", 2);

@@ -131,6 +131,12 @@ impl KernelNet {
             .nodes
             .get(node)
             .ok_or_else(|| setup(format!("unknown node `{node}`")))?;
+        // The simulator's attacker answers NSs for its own addresses with R = 1 on a relaying NIC (Nic::router,
+        // sim/src/attack/react.rs); the namespace's stack sets R from the interface's forwarding flag
+        // (ndisc_recv_ns: is_router = idev->cnf.forwarding). With R = 0 a victim's NUD probe would delete the rogue
+        // default route (ndisc_recv_na → rt6_clean_tohost, linux-ipv6.md B17). Per-interface forwarding does not
+        // make the namespace forward (ip6_forward reads all.forwarding), and its blackhole defaults stay.
+        super::netns::write_sysctl(ns, &format!("net.ipv6.conf.{ifname}.forwarding"), "1")?;
         let sock = FrameSocket::open(ns, ifname)?;
         let added = RelayNic {
             ifname: ifname.to_owned(),
