@@ -125,3 +125,29 @@ fn a_forged_redirect_from_the_first_hop_is_accepted() {
         "no exception before the redirect"
     );
 }
+
+fn node<'s>(step: &'s StepSnapshot, name: &str) -> &'s NodeState {
+    match step.state.nodes.get(name) {
+        Some(n) => n,
+        None => panic!("no {name} at {}", step.label),
+    }
+}
+
+#[test]
+fn a_two_nic_relay_bridges_two_unrouted_vlans_and_kill_router_leaves_by_the_named_nic() {
+    let Some(steps) = run_attack("attack-mitm-bridge.yml", 4) else {
+        return;
+    };
+    let Some(end) = steps.last() else { panic!("no steps") };
+    let pings = |n: &str| -> Vec<String> { node(end, n).pings.iter().map(ToString::to_string).collect() };
+    // No router joins lan and lan2: only the attacker's shared relay (out of eth1 to vmB's MAC) answers these.
+    assert_eq!(pings("vmA"), ["ping 2001:db8:3::10: 3 sent, 3 received"]);
+    // vmA had never been seen when vmB pinged it: handed to rtr2, which has no route.
+    assert_eq!(pings("vmB"), ["ping 2001:db8:1::10: 1 sent, 0 received"]);
+    // The kill-router went out of eth1 (lan2): rtr2 gone for vmB, rtr kept by vmA; the rogue defaults survive
+    // the victims' NUD probes (R = 1 from a relaying NIC).
+    assert_eq!(defaults(node(end, "vmB")), ["fe80::ff:fe00:6667 high"]);
+    let mut a = defaults(node(end, "vmA"));
+    a.sort();
+    assert_eq!(a, [format!("{RTR_LL} medium"), format!("{MALLORY_LL} high")]);
+}

@@ -98,8 +98,9 @@ impl KernelNet {
             }
             Some(AddrRef::Node { node, iface, .. }) => {
                 let v = self.names.node(&node.to_string()).map_err(setup)?;
+                // A named NIC must be on the attacker's segment, as run::attacks::victim_nic requires.
                 let i = match iface {
-                    Some(n) => v.iface(n),
+                    Some(n) => v.iface(n).filter(|i| i.segment == nic.segment),
                     None => v.ifaces.iter().find(|i| i.segment == nic.segment),
                 }
                 .ok_or_else(|| setup(format!("`{node}` has no interface on segment `{}`", nic.segment)))?;
@@ -151,7 +152,7 @@ impl KernelNet {
             Some(AddrRef::Node { node, iface, .. }) => {
                 let v = self.names.node(&node.to_string()).map_err(setup)?;
                 let i = match iface {
-                    Some(x) => v.iface(x),
+                    Some(x) => v.iface(x).filter(|i| i.segment == nic.segment),
                     None => v.ifaces.iter().find(|i| i.segment == nic.segment),
                 }
                 .ok_or_else(|| setup(format!("`{node}` has no interface on segment `{}`", nic.segment)))?;
