@@ -94,6 +94,16 @@ pub(super) fn quiet(ns: &str) -> Result<(), KernelError> {
     Ok(())
 }
 
+/// Makes the attacker namespace's own NAs on `ifname` carry R = 1, as the simulator's attacker sets it on a NIC that
+/// relays or sent a rogue RA (`plays_router`, sim/src/attack/react.rs): the namespace's stack takes R from the
+/// interface's forwarding flag (ndisc_recv_ns: is_router = idev->cnf.forwarding), and with R = 0 a victim's NUD
+/// probe of the rogue router deletes its default route (ndisc_recv_na → rt6_clean_tohost, linux-ipv6.md B17).
+/// Per-interface forwarding does not make the namespace forward (ip6_forward reads all.forwarding), and its
+/// blackhole defaults stay.
+pub(super) fn play_router(ns: &str, ifname: &str) -> Result<(), KernelError> {
+    super::netns::write_sysctl(ns, &format!("net.ipv6.conf.{ifname}.forwarding"), "1")
+}
+
 impl KernelNet {
     /// Starts relaying on attacker `node`'s interface `ifname` (once; a second `mitm: forward` on it is a no-op).
     /// A second NIC of the same attacker joins its relay, as `Mitm::enable` does in the simulator.
@@ -131,12 +141,7 @@ impl KernelNet {
             .nodes
             .get(node)
             .ok_or_else(|| setup(format!("unknown node `{node}`")))?;
-        // The simulator's attacker answers NSs for its own addresses with R = 1 on a relaying NIC (Nic::router,
-        // sim/src/attack/react.rs); the namespace's stack sets R from the interface's forwarding flag
-        // (ndisc_recv_ns: is_router = idev->cnf.forwarding). With R = 0 a victim's NUD probe would delete the rogue
-        // default route (ndisc_recv_na → rt6_clean_tohost, linux-ipv6.md B17). Per-interface forwarding does not
-        // make the namespace forward (ip6_forward reads all.forwarding), and its blackhole defaults stay.
-        super::netns::write_sysctl(ns, &format!("net.ipv6.conf.{ifname}.forwarding"), "1")?;
+        play_router(ns, ifname)?;
         let sock = FrameSocket::open(ns, ifname)?;
         let added = RelayNic {
             ifname: ifname.to_owned(),
