@@ -287,6 +287,79 @@ pub fn plan(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand_chacha::rand_core::SeedableRng;
+
+    const TWO_NICS: &str = r#"
+name: t
+duration: 5s
+topology:
+  segments:
+    - {name: a, prefixes: [2001:db8:1::/64]}
+    - {name: b, prefixes: [2001:db8:3::/64]}
+  routers:
+    - name: rtr
+      interfaces:
+        - {name: a0, segment: a, mac: "02:00:5e:00:53:01", addresses: [2001:db8:1::1/64]}
+        - {name: b0, segment: b, mac: "02:00:5e:00:53:03", addresses: [2001:db8:3::1/64]}
+  hosts:
+    - name: vm
+      interfaces:
+        - {name: eth0, segment: b, mac: "02:00:00:00:03:01", addresses: [2001:db8:3::10/64]}
+  attackers:
+    - name: mallory
+      interfaces:
+        - {name: eth0, segment: a, mac: "02:00:00:00:66:66"}
+        - {name: eth1, segment: b, mac: "02:00:00:00:66:67"}
+timeline:
+  - at: 1s
+    kill-router: {attacker: mallory, iface: eth1, router: "rtr:b0:ll"}
+  - at: 1s
+    ra-flood: {attacker: mallory, iface: eth1, count: 2}
+  - at: 1s
+    redirect: {attacker: mallory, iface: eth1, victim: vm, spoof: "rtr:b0:ll", destination: "2001:db8:2::80"}
+  - at: 1s
+    kill-router: {attacker: mallory, router: "rtr:a0:ll"}
+"#;
+
+    #[test]
+    fn every_attack_leaves_by_the_nic_it_names_with_that_nics_addresses() {
+        let scenario = match crate::scenario::load_str("t.yml", TWO_NICS) {
+            Ok(s) => s,
+            Err(e) => panic!("{e:?}"),
+        };
+        let w = match crate::run::world::build(&scenario, 1) {
+            Ok(w) => w,
+            Err(e) => panic!("{e}"),
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let eth1 = [2, 0, 0, 0, 0x66, 0x67];
+        let victim = (
+            "2001:db8:3::10".parse().unwrap_or(Ipv6Addr::UNSPECIFIED),
+            [2, 0, 0, 0, 3, 1],
+        );
+        let mut ifaces = Vec::new();
+        for (k, entry) in scenario.timeline.iter().enumerate() {
+            let p = match plan(&w, victim, &entry.action, Duration::ZERO, (1, 1.0), &mut rng) {
+                Ok(Some(p)) => p,
+                other => panic!("timeline[{k}]: {other:?}"),
+            };
+            let b = &p.bursts[0];
+            ifaces.push(b.iface.clone());
+            if k == 0 {
+                // kill_router6: the attacker's own MAC as Ethernet source.
+                assert_eq!(&b.frames[0][6..12], &eth1[..]);
+            }
+            if k == 2 {
+                // redir6: the target (and TLLA) is the named NIC's link-local.
+                let target = ll_of(eth1).octets();
+                assert!(
+                    b.frames[0].windows(16).any(|x| x == target),
+                    "no eth1 link-local in the redirect"
+                );
+            }
+        }
+        assert_eq!(ifaces, ["eth1", "eth1", "eth1", "eth0"], "the default is the first NIC");
+    }
 
     #[test]
     fn link_locals_are_eui64_and_evasions_map() {
