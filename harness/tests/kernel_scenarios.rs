@@ -90,6 +90,7 @@ kernel_case!(attack_redirect, "attack-redirect.yml", 2);
 kernel_case!(attack_rogue_ra_fragment, "attack-rogue-ra-fragment.yml", 3);
 kernel_case!(attack_rogue_ra, "attack-rogue-ra.yml", 4);
 kernel_case!(attack_rogue_ra_mitm, "attack-rogue-ra-mitm.yml", 44);
+kernel_case!(attack_rogue_ra_nud, "attack-rogue-ra-nud.yml", 53);
 kernel_case!(attack_two_nic, "attack-two-nic.yml", 49);
 kernel_case!(bind_listen_80, "bind-listen-80.yml", 5);
 kernel_case!(bind_listen_dual, "bind-listen-dual.yml", 6);

@@ -309,6 +309,10 @@ impl KernelNet {
                         let (node, iface) = (b.node.clone(), b.iface.clone());
                         self.start_relay(&node, &iface)?;
                     }
+                } else if plan.plays_router {
+                    if let Some(b) = plan.bursts.first() {
+                        super::mitm::play_router(&self.lab.node_ns(&b.node), &b.iface)?;
+                    }
                 }
                 self.bursts.extend(plan.bursts);
                 self.bursts.sort_by_key(|b| b.at);

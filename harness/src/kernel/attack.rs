@@ -38,6 +38,10 @@ pub struct Plan {
     pub bursts: Vec<Burst>,
     /// Relay what the attack attracts (`mitm: forward`, super::mitm).
     pub forward: bool,
+    /// The attacker NIC now claims to be a router (a rogue RA with a non-zero router lifetime): its namespace's
+    /// own NAs must carry R = 1 as the simulator's attacker's do (`Nic::router`), else a victim's NUD probe
+    /// would delete the rogue default (RFC 4861 §7.2.5, linux-ipv6.md B17).
+    pub plays_router: bool,
 }
 
 fn evasion(e: ScEvasion) -> Evasion {
@@ -178,6 +182,7 @@ pub fn plan(
                 });
             }
             plan.forward = a.mitm == Mitm::Forward;
+            plan.plays_router = ra.router_lifetime > 0;
         }
         Action::KillRouter(a) => {
             let node = a.attacker.value.to_string();
