@@ -37,12 +37,14 @@ impl KernelNet {
 
     /// A redirect victim's address on its first interface as the kernel has it now: a global one if any, else
     /// the link-local (run::attacks picks the same from the simulator's tables), and that interface's MAC.
-    pub(super) fn victim_address(&self, victim: &str) -> Result<(Ipv6Addr, [u8; 6]), KernelError> {
+    pub(super) fn victim_address(&self, victim: &str, seg: Option<&str>) -> Result<(Ipv6Addr, [u8; 6]), KernelError> {
         let entry = self.names.node(victim).map_err(|e| KernelError::Setup(e.to_string()))?;
+        // The victim's NIC on the attacker's segment, as run::attacks::victim_nic picks it (else its first).
         let iface = entry
             .ifaces
-            .first()
-            .ok_or_else(|| KernelError::Setup(format!("`{victim}` has no interface")))?;
+            .iter()
+            .find(|i| seg.is_none_or(|s| i.segment == s))
+            .ok_or_else(|| KernelError::Setup(format!("`{victim}` has no interface on the attacker's segment")))?;
         let ns = self
             .nodes
             .get(victim)
@@ -287,7 +289,18 @@ impl KernelNet {
             Action::NaSpoof(n) => self.start_na_spoof(n, now),
             other => {
                 let victim = match other {
-                    Action::Redirect(r) => self.victim_address(&r.victim.value.to_string())?,
+                    Action::Redirect(r) => {
+                        let attacker = self
+                            .names
+                            .node(&r.attacker.value.to_string())
+                            .map_err(|e| KernelError::Setup(e.to_string()))?;
+                        let nic = match &r.iface {
+                            Some(n) => attacker.iface(&n.value),
+                            None => attacker.ifaces.first(),
+                        };
+                        let seg = nic.map(|i| i.segment.clone());
+                        self.victim_address(&r.victim.value.to_string(), seg.as_deref())?
+                    }
                     _ => (Ipv6Addr::UNSPECIFIED, [0; 6]),
                 };
                 let Some(plan) = super::attack::plan(
