@@ -298,9 +298,6 @@ fn instances(net: &KernelNet, index: usize, rows: &[InstanceRow]) -> KernelCheck
     )
 }
 
-/// Entries listed in a count's observation (run/checks.rs shows as many).
-const COUNT_LISTED: usize = 8;
-
 /// `count`: entries of the node's table as `ip` lists them (`lo` included, as on the simulator's tables), with
 /// the simulator's wording (run/checks.rs `count`).
 fn count(net: &KernelNet, index: usize, c: &TableCount) -> Result<KernelCheck, KernelError> {
@@ -363,7 +360,7 @@ fn count(net: &KernelNet, index: usize, c: &TableCount) -> Result<KernelCheck, K
             }
         }
     }
-    Ok(judged(index, judge::count(c, &entries, COUNT_LISTED)))
+    Ok(judged(index, judge::count(c, &entries)))
 }
 
 impl KernelNet {
