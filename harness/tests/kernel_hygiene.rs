@@ -180,3 +180,57 @@ fn seed_bosh_scenarios_stay_refused_now_that_bosh_runs_on_the_kernel() {
         }
     }
 }
+
+#[test]
+fn an_unsafe_prefix_in_a_radvd_conf_is_refused_with_its_file_and_line() {
+    let dir = tempfile::tempdir();
+    let Ok(dir) = dir else { panic!("no temp dir") };
+    let conf =
+        "interface lan0 {\n    AdvSendAdvert on;\n    prefix 2001:db8:1::/64 { };\n    prefix 2600:1::/64 { };\n};\n";
+    assert!(std::fs::write(dir.path().join("r.conf"), conf).is_ok());
+    let text = "name: t\nduration: 2s\nkernel: {capable: true}\ntopology:\n  segments: [{name: lan}]\n  routers:\n    - name: rtr\n      radvd_conf: r.conf\n      interfaces:\n        - {name: lan0, segment: lan, mac: \"02:00:00:00:00:01\"}\n";
+    let s = load_text("t.yml", text, Some(dir.path()), &LoadOptions::default());
+    let Ok(s) = s else {
+        panic!("scenario does not load: {s:?}")
+    };
+    let opts = KernelOptions {
+        run_id: Some(run_id("r")),
+        source: Some(text.to_owned()),
+        ..KernelOptions::default()
+    };
+    match run(&s, &opts) {
+        Err(KernelError::Unsafe(e)) => {
+            assert_eq!(e.address, "2600:1::/64");
+            assert!(
+                e.place.starts_with("line 4 of ") && e.place.ends_with("r.conf"),
+                "{}",
+                e.place
+            );
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn real_radvd_refuses_inline_ra_blocks_and_leaves_nothing() {
+    if !privileged("real radvd refusal") {
+        return;
+    }
+    let text = "name: t\nduration: 2s\nkernel: {capable: true, real_radvd: true}\ntopology:\n  segments: [{name: lan}]\n  routers:\n    - name: rtr\n      interfaces:\n        - name: lan0\n          segment: lan\n          mac: \"02:00:00:00:00:01\"\n          ra: {max_interval: 10s}\n";
+    let s = load_text("t.yml", text, None, &LoadOptions::default());
+    let Ok(s) = s else {
+        panic!("scenario does not load: {s:?}")
+    };
+    let id = run_id("x");
+    let _sweep = Sweep(id.clone());
+    let opts = KernelOptions {
+        run_id: Some(id.clone()),
+        source: Some(text.to_owned()),
+        ..KernelOptions::default()
+    };
+    match run(&s, &opts) {
+        Err(KernelError::Setup(m)) => assert!(m.contains("inline `ra:` block"), "{m}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(list(&format!("dh-{id}-")).ok(), Some(Vec::new()));
+}

@@ -120,6 +120,7 @@ kernel_case!(ra_not_autonomous, "ra-not-autonomous.yml", 24);
 kernel_case!(ra_off_link, "ra-off-link.yml", 25);
 kernel_case!(ra_pio_over_static, "ra-pio-over-static.yml", 41);
 kernel_case!(ra_validity, "ra-validity.yml", 48);
+kernel_case!(radvd_real, "radvd-real.yml", 54);
 kernel_case!(ra_pinfo_0, "ra-pinfo-0.yml", 26);
 kernel_case!(ra_preferred_0, "ra-preferred-0.yml", 27);
 kernel_case!(ra_rio_accepted, "ra-rio-accepted.yml", 28);

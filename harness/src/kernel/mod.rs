@@ -30,6 +30,7 @@ pub mod netns;
 pub mod nft;
 pub mod observe;
 pub mod raw;
+mod real_radvd;
 pub mod react;
 pub mod runner;
 pub mod safety;

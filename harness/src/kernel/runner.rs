@@ -57,6 +57,8 @@ pub(super) struct PingLog {
 
 /// The kernel network of one run.
 pub struct KernelNet {
+    /// Real radvd processes (`kernel.real_radvd`); first, so they are killed before `lab` deletes the namespaces.
+    real_radvd: Vec<super::real_radvd::RealRadvd>,
     pub(super) lab: Lab,
     pub(super) nodes: BTreeMap<String, String>,
     pub(super) radvds: Vec<KernelRadvd>,
@@ -114,6 +116,7 @@ impl KernelNet {
         let seed = opts.seed.unwrap_or(scenario.seed);
         let (names, _) = super::bosh::sim_world(scenario, seed).map_err(|e| KernelError::Setup(e.to_string()))?;
         let mut net = KernelNet {
+            real_radvd: Vec::new(),
             lab: Lab::new(run_id)?,
             nodes: BTreeMap::new(),
             radvds: Vec::new(),
@@ -194,6 +197,10 @@ impl KernelNet {
         }
         // The BOSH deploy comes after the topology, as `run::execute` does it after `world::build`.
         net.boot_failures = net.deploy_bosh(scenario, seed, &mut port)?;
+        if scenario.kernel.as_ref().is_some_and(|k| k.real_radvd) {
+            net.start_real_radvd(scenario)?;
+            return Ok(net);
+        }
         for r in &t.routers {
             let ns = net.lab.node_ns(&r.name.value);
             let configs = router_ra_configs(scenario, r).map_err(|e| KernelError::Setup(e.to_string()))?;
@@ -219,6 +226,31 @@ impl KernelNet {
             }
         }
         Ok(net)
+    }
+
+    /// `kernel.real_radvd`: radvd(8) on each router's `radvd_conf`, in its namespace. The simulator side reads
+    /// the same file (`scenario::radvd`), so both backends advertise one configuration. Lifetimes are the file's,
+    /// which cannot be scaled, and an inline `ra:` block has no file to give radvd.
+    fn start_real_radvd(&mut self, scenario: &Scenario) -> Result<(), KernelError> {
+        if self.time_scale != 1.0 {
+            return Err(KernelError::Setup(
+                "kernel.real_radvd: radvd's lifetimes and intervals cannot be scaled; time_scale must be 1".into(),
+            ));
+        }
+        for r in &scenario.topology.routers {
+            if let Some(i) = r.interfaces.iter().find(|i| i.ra.is_some()) {
+                return Err(KernelError::Setup(format!(
+                    "kernel.real_radvd: router `{}` interface `{}` has an inline `ra:` block; give radvd a `radvd_conf`",
+                    r.name.value, i.name.value
+                )));
+            }
+            if let Some(conf) = &r.radvd_conf {
+                let ns = self.lab.node_ns(&r.name.value);
+                let path = scenario.resolve_path(&conf.value);
+                self.real_radvd.push(super::real_radvd::RealRadvd::start(&ns, &path)?);
+            }
+        }
+        Ok(())
     }
 
     fn add_node(

@@ -107,6 +107,18 @@ pub fn check(scenario: &Scenario, source: Option<&str>) -> Result<(), UnsafeAddr
             }
         }
     }
+    // A router's radvd.conf advertises prefixes, routes and DNS servers on the kernel side too.
+    for conf in scenario.topology.routers.iter().filter_map(|r| r.radvd_conf.as_ref()) {
+        let path = scenario.resolve_path(&conf.value);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        if let Some((token, _)) = addresses_in(&text).into_iter().find(|(_, n)| !is_allowed(*n)) {
+            let file = path.display();
+            let place = line_of(&text, &token).map_or(format!("{file}"), |l| format!("line {l} of {file}"));
+            return Err(UnsafeAddress { address: token, place });
+        }
+    }
     Ok(())
 }
 

@@ -63,6 +63,10 @@ pub struct Kernel {
     /// Why it is not capable, for the report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Run the real radvd(8) in each router's namespace on the router's `radvd_conf` instead of sending the
+    /// simulator's RAs (routers with inline `ra:` blocks are refused; `time_scale` must stay 1).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub real_radvd: bool,
 }
 
 impl Scenario {
