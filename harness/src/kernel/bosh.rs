@@ -6,11 +6,11 @@
 //!
 //! Ops go through `ip` and `/proc/sys` like the rest of the backend (netns.rs): a NIC is a veth created down, a
 //! sysctl a write in the VM's namespace, an address or route an `ip … add`. A refused op is recorded, not fatal,
-//! as on the simulator ([`dualhome_agent::replay`]); the two backends' refused ops are compared op by op.
+//! as on the simulator ([`dualhome_agent::replay()`]); the two backends' refused ops are compared op by op.
 //!
 //! The agent's first contact: on the simulator a heartbeat app (NATS to the director's 4222, echoed, every 20 s);
 //! on the kernel one real TCP connection from the VM's namespace to the director's 4222 listener, kept for the
-//! run ([`KernelAgent`]). `bosh instances` shows `running` once it got through — the simulator: a beat answered;
+//! run (`KernelAgent`). `bosh instances` shows `running` once it got through — the simulator: a beat answered;
 //! the kernel: the handshake completed (the listener runs no NATS, so nothing is echoed).
 
 use super::netns::{ip, write_sysctl, Lab};

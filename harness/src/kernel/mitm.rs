@@ -6,7 +6,7 @@
 //! learned only on the other NIC's segment is sent out of that NIC (bridging the two segments past the router).
 //!
 //! The attacker's own kernel must stay out of the way, as the simulator's attacker has no IP stack: its
-//! namespace keeps forwarding off and gets `blackhole` default routes for both families ([`quiet`]), so packets it
+//! namespace keeps forwarding off and gets `blackhole` default routes for both families (`quiet`), so packets it
 //! attracts for foreign addresses are dropped silently (`dst_discard`) instead of being answered with ICMP
 //! "no route" errors (ip6_pkt_discard) or forwarded with a decremented hop limit and redirects.
 

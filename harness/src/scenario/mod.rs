@@ -2,7 +2,7 @@
 //!
 //! A scenario is one YAML file (format reference: docs/scenarios.md; JSON Schema: `dualhome schema`). Loading is
 //! two passes over one parse: serde-saphyr deserializes the text into [`Scenario`] (unknown fields rejected, scalar
-//! values such as durations, MACs and CIDRs parsed and located), then [`validate`] checks what the shape cannot
+//! values such as durations, MACs and CIDRs parsed and located), then [`validate()`] checks what the shape cannot
 //! express — references, duplicates, prefixes, times, files — and reports *every* problem with the rule it breaks.
 //! Errors ([`ScenarioError`]) render with miette: file, line, column and a caret under the offending value.
 //!
