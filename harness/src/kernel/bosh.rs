@@ -23,8 +23,7 @@ use crate::scenario::Scenario;
 use dualhome_agent::addr::Mac;
 use dualhome_agent::{replay, BootTarget, OpFailure};
 use dualhome_sim::transport::nginx::ListenSocket;
-use dualhome_sim::transport::socket::Family as SockFamily;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
 /// The simulated network of `scenario` with its BOSH deployment (director, IPAM plan, VMs booted by the agent's
 /// ops, services, heartbeats), as `run::execute` builds it before the timeline starts. A director that refuses
@@ -154,19 +153,7 @@ impl KernelNet {
                 "eth0",
             ])?;
         }
-        let family = if net.addr().is_ipv6() {
-            SockFamily::Inet6
-        } else {
-            SockFamily::Inet
-        };
-        let listens: Vec<ListenSocket> = [4222, 25555]
-            .into_iter()
-            .map(|p| ListenSocket {
-                family,
-                addr: SocketAddr::new(net.addr(), p),
-                v6only: net.addr().is_ipv6().then_some(true),
-            })
-            .collect();
+        let listens = crate::run::services::director_listens(net.addr());
         let fds = super::sockets::open_listeners(&ns, &listens)?;
         self.listeners.extend(fds);
         self.nodes.insert(name, ns);

@@ -88,20 +88,20 @@ pub fn vm_services(world: &mut World, vm: &str, listens: &[ListenSocket]) -> Res
     Ok(())
 }
 
+/// The director's listening sockets on `addr`: NATS (4222) and the API (25555), on its address's family — the
+/// same on both backends.
+pub fn director_listens(addr: IpAddr) -> [ListenSocket; 2] {
+    [4222, 25555].map(|port| ListenSocket {
+        family: SockFamily::of(addr),
+        addr: SocketAddr::new(addr, port),
+        v6only: addr.is_ipv6().then_some(true),
+    })
+}
+
 /// The director's NATS (4222, echoed) and API (25555) listeners, on its address's family.
 pub fn director_services(world: &mut World, name: &str, addr: IpAddr) -> Result<(), RunError> {
     let node = world.node(name)?.id;
-    let family = if addr.is_ipv6() {
-        SockFamily::Inet6
-    } else {
-        SockFamily::Inet
-    };
-    for (port, service) in [(4222, Service::Echo), (25555, HTTP_OK)] {
-        let s = ListenSocket {
-            family,
-            addr: SocketAddr::new(addr, port),
-            v6only: addr.is_ipv6().then_some(true),
-        };
+    for (s, service) in director_listens(addr).into_iter().zip([Service::Echo, HTTP_OK]) {
         listen(world, node, name, s, service)?;
     }
     Ok(())

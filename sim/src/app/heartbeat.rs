@@ -132,11 +132,7 @@ impl HostApp for Heartbeat {
         self.beats += 1;
         let start = if t == Instant::ZERO { ctx.now } else { t };
         self.next = Some(start + self.config.interval);
-        let fam = if self.config.dst.is_ipv4() {
-            Family::Inet
-        } else {
-            Family::Inet6
-        };
+        let fam = Family::of(self.config.dst.ip());
         self.echoed = 0;
         self.pinged = false;
         match host.tcp_connect(ctx, fam, self.config.dst, self.config.bind, Some(me)) {

@@ -91,11 +91,7 @@ impl HostApp for HttpGet {
             return;
         }
         let Some(id) = self.conn else {
-            let fam = if self.dst.is_ipv4() {
-                Family::Inet
-            } else {
-                Family::Inet6
-            };
+            let fam = Family::of(self.dst.ip());
             match host.tcp_connect(ctx, fam, self.dst, None, Some(me)) {
                 Ok(c) => self.conn = Some(c),
                 Err(_) => {

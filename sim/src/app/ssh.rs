@@ -41,7 +41,7 @@ impl SshConfig {
     pub fn new(dst: IpAddr) -> SshConfig {
         SshConfig {
             dst: SocketAddr::new(dst, 22),
-            family: if dst.is_ipv4() { Family::Inet } else { Family::Inet6 },
+            family: Family::of(dst),
             bind: None,
             interval: Duration::from_secs(10),
             write_len: 36,

@@ -86,7 +86,7 @@ impl HostApp for UdpEcho {
                         SocketAddr::V4(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
                         SocketAddr::V6(_) => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
                     });
-                let fam = if src.is_ipv4() { Family::Inet } else { Family::Inet6 };
+                let fam = Family::of(src);
                 let Ok(id) = host.udp_bind(fam, SocketAddr::new(src, 0), None, None) else {
                     self.report.failures = self.count;
                     self.next = None;

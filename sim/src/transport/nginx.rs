@@ -98,7 +98,7 @@ pub fn parse_listen(directive: &str) -> Result<ListenSocket, ListenError> {
         }
         // Other parameters (default_server, ssl, http2, reuseport, backlog=…) do not change the socket's address.
     }
-    let family = if addr.is_ipv6() { Family::Inet6 } else { Family::Inet };
+    let family = Family::of(addr.ip());
     Ok(ListenSocket { family, addr, v6only })
 }
 

@@ -19,6 +19,17 @@ pub enum Family {
     Inet6,
 }
 
+impl Family {
+    /// The family whose sockets carry `addr` natively (AF_INET6 for an IPv6 address, AF_INET for IPv4).
+    pub fn of(addr: IpAddr) -> Family {
+        if addr.is_ipv4() {
+            Family::Inet
+        } else {
+            Family::Inet6
+        }
+    }
+}
+
 /// Transport protocol of a socket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Proto {
