@@ -111,7 +111,7 @@ impl Host {
         }
         self.counters.ip_forwarded += 1;
         // A new Ethernet header for the egress link (untagged, our source MAC), the hop limit one less.
-        let mut fwd = Vec::with_capacity(l3.len() + 14);
+        let mut fwd = self.take_tx_buf();
         fwd.extend_from_slice(&[0; 6]);
         fwd.extend_from_slice(&self.mac(d.dev).0);
         fwd.extend_from_slice(&[0x86, 0xdd]);
@@ -228,7 +228,7 @@ impl Host {
         self.counters.ip_forwarded += 1;
         let l3_off = usize::from(view.l3_offset);
         let end = usize::from(ip.l4_end).min(frame.len());
-        let mut fwd = Vec::with_capacity(end - l3_off + 14);
+        let mut fwd = self.take_tx_buf();
         fwd.extend_from_slice(&[0; 6]);
         fwd.extend_from_slice(&self.mac(d.dev).0);
         fwd.extend_from_slice(&[0x08, 0x00]);

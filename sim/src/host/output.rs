@@ -108,9 +108,9 @@ impl Host {
         self.neigh_out = out;
     }
 
-    /// A build buffer for the next locally generated packet: the one the last sent packet was built in, so the
-    /// send path does not allocate per packet (the frame itself copies the bytes, see [`Frame::from_slice`]).
-    fn take_tx_buf(&mut self) -> Vec<u8> {
+    /// A build buffer for the next locally generated or forwarded packet: the one the last sent packet was built
+    /// in, so neither path allocates per packet (the frame itself copies the bytes, see [`Frame::from_slice`]).
+    pub(super) fn take_tx_buf(&mut self) -> Vec<u8> {
         let mut buf = std::mem::take(&mut self.tx_buf);
         buf.clear();
         buf
