@@ -55,7 +55,7 @@ impl KernelNet {
             .filter(|a| a.dev == iface.name && !a.flags.iter().any(|f| f == "tentative" || f == "dadfailed"))
             .filter_map(|a| a.cidr.split('/').next().and_then(|x| x.parse::<Ipv6Addr>().ok()))
             .collect();
-        let pick = v6.iter().find(|a| (a.segments()[0] & 0xffc0) != 0xfe80).or(v6.first());
+        let pick = v6.iter().find(|a| !a.is_unicast_link_local()).or(v6.first());
         let ip = pick
             .copied()
             .ok_or_else(|| KernelError::Setup(format!("`{victim}` has no usable IPv6 address")))?;

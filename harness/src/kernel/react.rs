@@ -171,7 +171,7 @@ impl KernelNet {
                     .collect();
                 let ip = v6
                     .iter()
-                    .find(|a| a.segments()[0] & 0xffc0 != 0xfe80)
+                    .find(|a| !a.is_unicast_link_local())
                     .or(v6.first())
                     .copied()
                     .ok_or_else(|| setup(format!("`{node}` has no IPv6 address on {}", nic.segment)))?;

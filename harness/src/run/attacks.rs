@@ -250,7 +250,7 @@ fn victim_on(
     let mut best: Option<Ipv6Addr> = None;
     for a in host.tables.addrs.on(i.ifindex, true) {
         if let IpAddr::V6(x) = a.addr {
-            let ll = x.segments()[0] & 0xffc0 == 0xfe80;
+            let ll = x.is_unicast_link_local();
             if best.is_none() || !ll {
                 best = Some(x);
             }

@@ -21,10 +21,6 @@ use crate::wire::{
     Ipv6View, MacAddr, NdOptionRepr, NdOptions, NdiscRepr,
 };
 
-fn is_link_local(a: Ipv6Addr) -> bool {
-    a.segments()[0] & 0xffc0 == 0xfe80
-}
-
 /// The IPv4 header checksum after a TTL decrement, by incremental update (RFC 1624 §3).
 fn ipv4_ttl_decrement(l3: &mut [u8]) {
     if l3.len() < 20 {
@@ -61,7 +57,7 @@ impl Host {
         let (src, dst) = (ip.repr.src, ip.repr.dst);
         let l3 = view.l3_bytes();
         // Link-local traffic never crosses a router (RFC 4291 §2.5.6): "beyond scope of source address".
-        if is_link_local(src) || is_link_local(dst) || src.is_unspecified() {
+        if src.is_unicast_link_local() || dst.is_unicast_link_local() || src.is_unspecified() {
             let err = Icmp6Error::Unreachable(Icmpv6Unreachable::BeyondScope);
             if !src.is_unspecified() {
                 self.send_icmp6_error(ctx, iif, l3, err);
@@ -138,7 +134,7 @@ impl Host {
             None => dst,
         };
         // "target address is not link-local unicast": a global gateway cannot be redirected to.
-        if target != dst && !is_link_local(target) {
+        if target != dst && !target.is_unicast_link_local() {
             return;
         }
         if self.tables.sysctl.v6(dev).forwarding == 0 && self.tables.sysctl.all6.forwarding == 0 {
@@ -146,7 +142,7 @@ impl Host {
         }
         // The redirect's source must be our link-local on that interface (RFC 4861 §4.5).
         let Some(src) = self.tables.addrs.on(dev, true).find_map(|a| match a.addr {
-            IpAddr::V6(x) if is_link_local(x) && a.is_usable() => Some(x),
+            IpAddr::V6(x) if x.is_unicast_link_local() && a.is_usable() => Some(x),
             _ => None,
         }) else {
             return;

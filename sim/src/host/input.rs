@@ -337,7 +337,7 @@ impl Host {
         if ifindex == IfIndex::LOOPBACK && dst.is_loopback() {
             return true;
         }
-        if dst.segments()[0] & 0xffc0 == 0xfe80 {
+        if dst.is_unicast_link_local() {
             return self
                 .tables
                 .addrs
@@ -456,7 +456,7 @@ impl Host {
                 // icmpv6_echo_reply: the reply's source is the request's destination when that was unicast;
                 // multicast requests are answered from a selected source (echo_ignore_multicast = 0).
                 let reply_src = (!dst.is_multicast()).then_some(dst);
-                let oif = (dst.is_multicast() || src.segments()[0] & 0xffc0 == 0xfe80).then_some(ifindex);
+                let oif = (dst.is_multicast() || src.is_unicast_link_local()).then_some(ifindex);
                 let reply = Icmpv6Repr::EchoReply { ident, seq_no, data };
                 let _ = self.send_icmp6(ctx, reply_src, src, oif, reply);
             }

@@ -131,7 +131,7 @@ fn reject_error(kind: RouteType) -> LookupError {
 
 /// IPv6 destinations whose route must use the requested interface (route.c:rt6_need_strict).
 fn need_strict(dst: Ipv6Addr) -> bool {
-    dst.is_multicast() || (dst.segments()[0] & 0xffc0) == 0xfe80 || dst.is_loopback()
+    dst.is_multicast() || dst.is_unicast_link_local() || dst.is_loopback()
 }
 
 /// Whether a socket may not send to `dst` without an interface: link-local unicast and interface/link-local
@@ -139,7 +139,7 @@ fn need_strict(dst: Ipv6Addr) -> bool {
 /// linux-ipv6.md E12). `ip route get` itself does not check this: it answers with the first matching route.
 pub fn needs_scope_id(dst: IpAddr, oif: Option<IfIndex>) -> bool {
     let IpAddr::V6(d) = dst else { return false };
-    let link_local = (d.segments()[0] & 0xffc0) == 0xfe80;
+    let link_local = d.is_unicast_link_local();
     let mc_link = d.is_multicast() && matches!(d.octets()[1] & 0x0f, 1 | 2);
     oif.is_none() && (link_local || mc_link)
 }

@@ -22,10 +22,6 @@ use crate::wire::{FrameView, Icmpv6Repr, Ipv6View, MacAddr, NaFlags, NdOptionRep
 /// All-nodes multicast, where unsolicited NAs and DAD answers go (RFC 4291 §2.7.1).
 pub const ALL_NODES: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
 
-fn is_link_local(a: Ipv6Addr) -> bool {
-    a.segments()[0] & 0xffc0 == 0xfe80
-}
-
 impl Host {
     /// `ndisc_rcv`: hop limit 255 (B3), no fragment header (RFC 6980, B2), code 0 and option lengths (checked by
     /// the parser, B4/B6); then per message type.
@@ -67,7 +63,7 @@ impl Host {
             }
             NdiscRepr::RouterAdvert { options, .. } => {
                 // B5: a router's source is link-local, else the RA is ignored and no entry is made.
-                if !is_link_local(src) {
+                if !src.is_unicast_link_local() {
                     self.counters.ndisc_dropped += 1;
                     return self.drop_packet(ctx, DropReason::Policy);
                 }
@@ -340,7 +336,7 @@ impl Host {
         let src = queued_src.or_else(|| {
             let banned = AddrFlags::TENTATIVE | AddrFlags::OPTIMISTIC | AddrFlags::DADFAILED;
             self.tables.addrs.on(ifindex, true).find_map(|a| match a.addr {
-                IpAddr::V6(x) if (x.segments()[0] & 0xffc0) == 0xfe80 && !a.flags.any(banned) => Some(x),
+                IpAddr::V6(x) if x.is_unicast_link_local() && !a.flags.any(banned) => Some(x),
                 _ => None,
             })
         });

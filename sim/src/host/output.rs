@@ -470,7 +470,7 @@ impl Host {
             Icmp6Error::PacketTooBig(mtu) => Icmpv6Repr::PacketTooBig { mtu, invoking },
             Icmp6Error::TimeExceeded(code) => Icmpv6Repr::TimeExceeded { code, invoking },
         };
-        let oif = (src.segments()[0] & 0xffc0 == 0xfe80).then_some(iif);
+        let oif = (src.is_unicast_link_local()).then_some(iif);
         self.counters.icmp_out_errors += 1;
         let _ = self.send_ipv6(ctx, from, src, oif, None, &Upper::Icmpv6(msg));
     }

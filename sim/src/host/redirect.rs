@@ -64,10 +64,6 @@ pub enum RedirectVerdict {
     NotFirstHop,
 }
 
-fn is_link_local(a: Ipv6Addr) -> bool {
-    a.segments()[0] & 0xffc0 == 0xfe80
-}
-
 fn host_net(a: Ipv6Addr) -> IpNet {
     IpNet::V6(Ipv6Net::from(a))
 }
@@ -140,7 +136,7 @@ impl Host {
         dest: Ipv6Addr,
         options: NdOptions<'_>,
     ) -> RedirectVerdict {
-        if !is_link_local(src) {
+        if !src.is_unicast_link_local() {
             return RedirectVerdict::SourceNotLinkLocal; // D3
         }
         let inner = options.reprs().find_map(|o| match o {
@@ -163,7 +159,7 @@ impl Host {
         }
         let on_link = dest == target;
         // fe80::/10 is never multicast, so link-local here means link-local unicast.
-        if !on_link && !is_link_local(target) {
+        if !on_link && !target.is_unicast_link_local() {
             return RedirectVerdict::BadTarget; // D6
         }
         if !self.tables.sysctl.accept_redirects6(ifindex) {

@@ -59,7 +59,7 @@ impl Host {
     /// `addrconf_dad_completed` for a link-local address: send the first RS now when RAs are accepted and
     /// `router_solicitations` ≠ 0 (A27), and arm the retransmission timer.
     pub(super) fn rs_start(&mut self, ctx: &mut Ctx<'_>, ifindex: IfIndex, completed: Ipv6Addr) {
-        let link_local = completed.segments()[0] & 0xffc0 == 0xfe80;
+        let link_local = completed.is_unicast_link_local();
         if ifindex == IfIndex::LOOPBACK || !link_local {
             return;
         }
@@ -156,7 +156,7 @@ impl Host {
             return None;
         }
         self.tables.addrs.on(ifindex, true).find_map(|a| match a.addr {
-            IpAddr::V6(x) if x.segments()[0] & 0xffc0 == 0xfe80 && !a.flags.has(AddrFlags::TENTATIVE) => Some(x),
+            IpAddr::V6(x) if x.is_unicast_link_local() && !a.flags.has(AddrFlags::TENTATIVE) => Some(x),
             _ => None,
         })
     }

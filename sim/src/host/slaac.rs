@@ -91,7 +91,7 @@ pub fn two_hour_rule(stored: u32, valid: u32, preferred: u32, honor_pio_life: bo
 /// a non-zero valid lifetime not below `accept_ra_min_lft` (A16), a representable prefix.
 pub fn pio_usable(pi: &PrefixInfo, min_lft: i32) -> Option<Ipv6Net> {
     let p = pi.prefix;
-    let link_local = p.segments()[0] & 0xffc0 == 0xfe80;
+    let link_local = p.is_unicast_link_local();
     if link_local || p.is_multicast() || pi.preferred_lifetime > pi.valid_lifetime {
         return None;
     }

@@ -74,7 +74,7 @@ impl Radvd {
 /// The interface's usable link-local address: radvd needs one to send from (tentative ones cannot be bound).
 fn link_local(host: &Host, ifindex: IfIndex) -> Option<Ipv6Addr> {
     host.tables.addrs.on(ifindex, true).find_map(|a| match a.addr {
-        IpAddr::V6(x) if x.segments()[0] & 0xffc0 == 0xfe80 && !a.flags.has(AddrFlags::TENTATIVE) => Some(x),
+        IpAddr::V6(x) if x.is_unicast_link_local() && !a.flags.has(AddrFlags::TENTATIVE) => Some(x),
         _ => None,
     })
 }

@@ -31,7 +31,7 @@ pub enum TcpDemux {
 }
 
 fn is_link_local(a: IpAddr) -> bool {
-    matches!(a, IpAddr::V6(x) if x.segments()[0] & 0xffc0 == 0xfe80)
+    matches!(a, IpAddr::V6(x) if x.is_unicast_link_local())
 }
 
 fn family_of(a: IpAddr) -> Family {

@@ -205,7 +205,7 @@ fn check_routes(ctx: &mut Ctx<'_>, index: &NodeIndex, node: &str, routes: &[Rout
         }
         if let Some(via) = &route.via {
             // A link-local gateway is ambiguous without the link it is on (`ip route` refuses it without `dev`).
-            let link_local = matches!(via.value.0, std::net::IpAddr::V6(a) if a.segments()[0] & 0xffc0 == 0xfe80);
+            let link_local = matches!(via.value.0, std::net::IpAddr::V6(a) if a.is_unicast_link_local());
             if link_local && route.dev.is_none() {
                 ctx.report_help(
                     Rule::MissingValue,
