@@ -246,6 +246,19 @@ impl KernelNet {
             }
             if let Some(conf) = &r.radvd_conf {
                 let ns = self.lab.node_ns(&r.name.value);
+                // radvd cannot send from a tentative link-local: started before DAD ends, its first RA and its
+                // answers to the hosts' first RSs are lost and the hosts learn the router seconds after the
+                // simulator's do. Wait for every interface's link-local (DAD takes ~1 s) first.
+                let deadline = std::time::Instant::now() + Duration::from_secs(5);
+                for i in &r.interfaces {
+                    let ll = with_iid(
+                        Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0),
+                        eui64_iid(sim_mac(i.mac.value.0)),
+                    );
+                    while !Self::ll_ready(&ns, &i.name.value, ll) && std::time::Instant::now() < deadline {
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                }
                 let path = scenario.resolve_path(&conf.value);
                 self.real_radvd.push(super::real_radvd::RealRadvd::start(&ns, &path)?);
             }
