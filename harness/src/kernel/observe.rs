@@ -176,20 +176,12 @@ pub fn routers(ns: &str) -> Result<Vec<RouterNeigh>, KernelError> {
 }
 
 /// The whole state of namespace `ns`.
-///
-/// A router-flagged entry for one of the node's own addresses is left out: it only comes from the node's own
-/// multicast RA looped back into its stack (radvd's raw socket keeps IPV6_MULTICAST_LOOP on, and ndisc's
-/// `skip_linkparms` path still updates the neighbour), which neither the simulator nor dualhome's AF_PACKET RA
-/// sender produces, and which never carries traffic (docs/fidelity.md, `radvd-real`).
 pub fn node_state(ns: &str) -> Result<NodeState, KernelError> {
-    let addrs = addrs(ns)?;
-    let own = |ip: &str| addrs.iter().any(|a| a.cidr.split('/').next() == Some(ip));
-    let routers = routers(ns)?.into_iter().filter(|r| !own(&r.ip)).collect();
     Ok(NodeState {
-        addrs,
+        addrs: addrs(ns)?,
         routes: routes(ns)?,
         rules: rules(ns)?,
-        routers,
+        routers: routers(ns)?,
         pings: Vec::new(),
         accepts: Vec::new(),
         flows: Vec::new(),

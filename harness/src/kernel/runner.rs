@@ -410,6 +410,13 @@ impl KernelNet {
         let mut out = NetState::default();
         for (name, ns) in self.nodes.iter().filter(|(n, _)| !self.attackers.contains(n)) {
             let mut state = node_state(ns)?;
+            if !self.real_radvd.is_empty() {
+                // radvd's raw socket loops its multicast RAs back into the router's own stack (IPV6_MULTICAST_LOOP
+                // stays on), whose ndisc then lists its own link-local as a `router` neighbour; the simulator's
+                // radvd model, like dualhome's AF_PACKET sender, does not loop. Such an entry carries no traffic.
+                let own: Vec<&str> = state.addrs.iter().filter_map(|a| a.cidr.split('/').next()).collect();
+                state.routers.retain(|r| !own.contains(&r.ip.as_str()));
+            }
             super::timescale::to_scenario_time(&mut state, self.time_scale);
             state.pings = self
                 .pings
